@@ -1,0 +1,436 @@
+"""The default Word templates, built with python-docx so that a change is reviewable.
+
+`python -m generator.default_templates [DIR]` writes them to `templates/`. They hold
+docxtpl (Jinja) tags; a firm can open them in Word, restyle them, and keep them in its
+own `templates/` folder. The variables they use are documented in `context.py`.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.shared import Cm, Pt, RGBColor
+
+from . import docx_xml
+from .vocabulary import COMPOSANTES
+
+FONT = "Arial"
+NAVY = "1F3864"
+BLUE = "2E5597"
+LIGHT = "DCE4F2"
+GREY = RGBColor(0x59, 0x59, 0x59)
+FIXED_TIME = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+TEMPLATE_NAMES = ("dossier", "tableau", "fiches", "cv")
+
+
+# --- page set-up and styles ---------------------------------------------------------------
+
+def new_document(title: str, landscape: bool = False):
+    doc = Document()
+    section = doc.sections[0]
+    width, height = Cm(21), Cm(29.7)
+    if landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        width, height = height, width
+    section.page_width, section.page_height = width, height
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(2))
+    section.top_margin, section.bottom_margin = Cm(2), Cm(1.8)
+    _styles(doc)
+    _footer(section)
+    props = doc.core_properties
+    props.title, props.author, props.last_modified_by = title, "", ""
+    props.created = props.modified = FIXED_TIME
+    props.revision = 1
+    props.comments = "Modèle de document dossier (balises Jinja de docxtpl)"
+    docx_xml.set_language(doc)
+    return doc
+
+
+def _styles(doc) -> None:
+    styles = doc.styles
+    normal = styles["Normal"]
+    docx_xml.style_font(normal, FONT)
+    normal.font.size = Pt(10)
+    normal.paragraph_format.space_after = Pt(4)
+    normal.paragraph_format.line_spacing = 1.1
+    for name, size, color, before, after in (
+        ("Title", 26, NAVY, 0, 12),
+        ("Subtitle", 14, BLUE, 0, 6),
+        ("Heading 1", 16, NAVY, 18, 8),
+        ("Heading 2", 13, BLUE, 12, 6),
+        ("Heading 3", 11, NAVY, 10, 3),
+    ):
+        style = styles[name]
+        docx_xml.style_font(style, FONT)
+        style.font.size = Pt(size)
+        style.font.color.rgb = RGBColor.from_string(color)
+        style.font.bold = name != "Subtitle"
+        style.font.italic = False
+        style.paragraph_format.space_before = Pt(before)
+        style.paragraph_format.space_after = Pt(after)
+        style.paragraph_format.keep_with_next = True
+    docx_xml.paragraph_border_bottom(styles["Heading 1"], NAVY)
+    docx_xml.paragraph_border_bottom(styles["Title"], NAVY, size=12)
+    styles["List Bullet"].paragraph_format.space_after = Pt(2)
+    for level, indent in ((1, 0), (2, 0.6)):
+        toc = styles.add_style(f"TOC {level}", 1)
+        toc.base_style = normal
+        toc.paragraph_format.left_indent = Cm(indent)
+        toc.paragraph_format.space_after = Pt(2)
+    label = styles.add_style("Libellé", 1)
+    label.base_style = normal
+    label.font.bold = True
+    label.font.color.rgb = RGBColor.from_string(NAVY)
+    small = styles.add_style("Petit", 1)
+    small.base_style = normal
+    small.font.size = Pt(8.5)
+    small.font.color.rgb = GREY
+    missing = styles.add_style("À compléter", 2)
+    missing.font.italic = True
+    missing.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+    header = styles.add_style("En-tête de tableau", 1)
+    header.base_style = normal
+    header.font.bold = True
+    header.font.size = Pt(9)
+    header.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+    header.paragraph_format.space_after = Pt(0)
+    cell = styles.add_style("Cellule", 1)
+    cell.base_style = normal
+    cell.font.size = Pt(9)
+    cell.paragraph_format.space_after = Pt(1)
+    box = styles.add_style("Case", 1)
+    box.base_style = cell
+    box.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    docx_xml.style_font(box, "DejaVu Sans")
+
+
+def _footer(section) -> None:
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    run = paragraph.add_run("{{ cabinet.nom }} — {{ document.titre }} — page ")
+    run.font.size = Pt(8)
+    docx_xml.add_field(paragraph, "PAGE", "1")
+    paragraph.add_run(" / ").font.size = Pt(8)
+    docx_xml.add_field(paragraph, "NUMPAGES", "1")
+
+
+def tag(doc, text: str) -> None:
+    """A paragraph holding only a docxtpl block tag ({%p …%}); it vanishes when rendered."""
+    doc.add_paragraph(text)
+
+
+def table(doc, widths_cm: list[float], headers: list[str] | None = None):
+    """A grid table with fixed column widths, a shaded header row repeated on each page."""
+    t = doc.add_table(rows=1 if headers else 0, cols=len(widths_cm))
+    t.style = doc.styles["Table Grid"]
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    docx_xml.fixed_layout(t)
+    docx_xml.cell_margins(t)
+    for column, width in zip(t.columns, widths_cm):
+        column.width = Cm(width)
+    if headers:
+        row = t.rows[0]
+        docx_xml.repeat_header_row(row)
+        docx_xml.keep_row_together(row)
+        for cell, text in zip(row.cells, headers):
+            cell.width = cell.width
+            docx_xml.shade_cell(cell, NAVY)
+            cell.paragraphs[0].text = text
+            cell.paragraphs[0].style = doc.styles["En-tête de tableau"]
+    return t
+
+
+def row(doc, t, texts: list[str], style: str = "Cellule", widths_cm: list[float] | None = None):
+    r = t.add_row()
+    docx_xml.keep_row_together(r)
+    for i, (cell, text) in enumerate(zip(r.cells, texts)):
+        if widths_cm:
+            cell.width = Cm(widths_cm[i])
+        cell.paragraphs[0].text = text
+        cell.paragraphs[0].style = doc.styles[style]
+    return r
+
+
+def loop_rows(doc, t, loop: str, texts: list[str], widths_cm: list[float], style: str = "Cellule"):
+    """Three rows: `{%tr for …%}`, the repeated row, `{%tr endfor %}`."""
+    row(doc, t, [f"{{%tr {loop} %}}"] + [""] * (len(texts) - 1), widths_cm=widths_cm)
+    repeated = row(doc, t, texts, style=style, widths_cm=widths_cm)
+    row(doc, t, ["{%tr endfor %}"] + [""] * (len(texts) - 1), widths_cm=widths_cm)
+    return repeated
+
+
+def page_break(doc) -> None:
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+# --- blocks shared by several templates ----------------------------------------------------
+
+REFERENCES_WIDTHS = [0.9, 3.2, 5.6, 1.9, 2.6, 2.8]
+REFERENCES_HEADERS = ["N°", "Maître d'ouvrage", "Objet de la mission", "Années", "Montant", "Équipe"]
+
+
+def references_table(doc, widths=REFERENCES_WIDTHS) -> None:
+    t = table(doc, widths, REFERENCES_HEADERS)
+    repeated = loop_rows(
+        doc, t, "for r in references",
+        ["{{ r.numero }}", "{{ r.maitre_ouvrage }}", "{{ r.titre }}", "{{ r.annees }}", "{{ r.montant }}", "{{ r.equipe }}"],
+        widths,
+    )
+    objet = repeated.cells[2]
+    note = objet.add_paragraph("{{ r.type }}", style=doc.styles["Petit"])
+    note.runs[0].italic = True
+
+
+def matrix(doc) -> None:
+    widths = [4.6] + [1.03] * len(COMPOSANTES)
+    t = table(doc, widths, ["Référence", *COMPOSANTES])
+    header = t.rows[0]
+    header.height = Cm(4.2)
+    for cell in header.cells[1:]:
+        docx_xml.vertical_text(cell)
+    cells = ["{{ r.numero }}. {{ r.titre_court }}"] + [f"{{{{ r.matrice[{i}] }}}}" for i in range(len(COMPOSANTES))]
+    repeated = loop_rows(doc, t, "for r in references", cells, widths)
+    for cell in repeated.cells[1:]:
+        cell.paragraphs[0].style = doc.styles["Case"]
+    doc.add_paragraph("{{ legende_matrice }}", style=doc.styles["Petit"])
+
+
+def fiche(doc) -> None:
+    """One fiche référence per item of `references`, each after the first on a new page."""
+    tag(doc, "{%p for r in references %}")
+    tag(doc, "{%p if not loop.first %}")
+    page_break(doc)
+    tag(doc, "{%p endif %}")
+    doc.add_paragraph("Référence {{ r.numero }}{% if r.type %} — {{ r.type }}{% endif %}", style=doc.styles["Petit"])
+    doc.add_paragraph("{{ r.titre }}", style=doc.styles["Heading 2"])
+    tag(doc, "{%p if r.maitre_ouvrage %}")
+    doc.add_paragraph("{{ r.maitre_ouvrage }}", style=doc.styles["Subtitle"])
+    tag(doc, "{%p endif %}")
+
+    widths = [4.2, 12.8]
+    t = table(doc, widths)
+    loop_rows(doc, t, "for c in r.champs", ["{{ c.libelle }}", "{{ c.valeur }}"], widths)
+    for cell in t.rows[1].cells[:1]:
+        cell.paragraphs[0].style = doc.styles["Libellé"]
+        docx_xml.shade_cell(cell, LIGHT)
+
+    tag(doc, "{%p if r.grille %}")
+    doc.add_paragraph("Composantes de la mission", style=doc.styles["Heading 3"])
+    widths = [0.8, 7.7, 0.8, 7.7]
+    grid = table(doc, widths)
+    repeated = loop_rows(
+        doc, grid, "for a, b in r.grille_lignes",
+        ["{{ a.case }}", "{{ a.nom }}", "{{ b.case }}", "{{ b.nom }}"], widths,
+    )
+    for i in (0, 2):
+        repeated.cells[i].paragraphs[0].style = doc.styles["Case"]
+    tag(doc, "{%p endif %}")
+
+    tag(doc, "{%p if r.enjeux %}")
+    doc.add_paragraph("Enjeux de la mission", style=doc.styles["Heading 3"])
+    tag(doc, "{%p for para in r.enjeux %}")
+    doc.add_paragraph("{{ para }}").paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+
+    tag(doc, "{%p if r.contenu %}")
+    doc.add_paragraph("Contenu de la mission", style=doc.styles["Heading 3"])
+    tag(doc, "{%p for item in r.contenu %}")
+    doc.add_paragraph("{{ item }}", style=doc.styles["List Bullet"])
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+
+
+def missing_or(doc, cell, value: str) -> None:
+    """In a cell: the value, or « à compléter » in red when the library lacks it."""
+    first = cell.paragraphs[0]
+    first.text = "{%p if " + value + " %}"
+    cell.add_paragraph("{{ " + value + " }}", style=doc.styles["Cellule"])
+    cell.add_paragraph("{%p else %}")
+    missing = cell.add_paragraph(style=doc.styles["Cellule"])
+    missing.add_run("à compléter", style=doc.styles["À compléter"])
+    cell.add_paragraph("{%p endif %}")
+
+
+# --- the templates -------------------------------------------------------------------------
+
+def dossier_template():
+    doc = new_document("Dossier de candidature")
+    for _ in range(4):
+        doc.add_paragraph()
+    doc.add_paragraph("{{ document.titre }}", style=doc.styles["Title"])
+    tag(doc, "{%p if appel.titre %}")
+    doc.add_paragraph("{{ appel.titre }}", style=doc.styles["Subtitle"])
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if appel.acheteur %}")
+    doc.add_paragraph("Acheteur : {{ appel.acheteur }}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if appel.date_limite %}")
+    doc.add_paragraph("Date limite de remise des offres : {{ appel.date_limite }}")
+    tag(doc, "{%p endif %}")
+    doc.add_paragraph()
+    candidate = doc.add_paragraph(style=doc.styles["Subtitle"])
+    candidate.add_run("{{ cabinet.nom }}").bold = True
+    doc.add_paragraph("{{ document.date }}")
+    doc.add_paragraph("Références retenues : {{ selection.nombre }} ({{ selection.description }})", style=doc.styles["Petit"])
+
+    heading = doc.add_paragraph("Sommaire", style=doc.styles["TOC Heading"])
+    heading.paragraph_format.page_break_before = True
+    toc = doc.add_paragraph()
+    docx_xml.add_field(toc, 'TOC \\o "1-2" \\h \\z \\u', "Mettez à jour le sommaire : clic droit › Mettre à jour les champs (Word), "
+                       "Outils › Mettre à jour › Tout (LibreOffice).")
+
+    h = doc.add_paragraph("Présentation du cabinet", style=doc.styles["Heading 1"])
+    h.paragraph_format.page_break_before = True
+    widths = [4.5, 12.5]
+    t = table(doc, widths)
+    repeated = loop_rows(doc, t, "for c in cabinet.identite", ["{{ c.libelle }}", ""], widths)
+    repeated.cells[0].paragraphs[0].style = doc.styles["Libellé"]
+    docx_xml.shade_cell(repeated.cells[0], LIGHT)
+    missing_or(doc, repeated.cells[1], "c.valeur")
+    doc.add_paragraph("Présentation", style=doc.styles["Heading 3"])
+    tag(doc, "{%p for para in cabinet.presentation %}")
+    doc.add_paragraph("{{ para }}").paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if not cabinet.presentation %}")
+    p = doc.add_paragraph()
+    p.add_run("Présentation du cabinet à compléter (champ « presentation » de references/cabinet.yaml).", style=doc.styles["À compléter"])
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if cabinet.chiffres_affaires %}")
+    doc.add_paragraph("Chiffre d'affaires", style=doc.styles["Heading 3"])
+    widths = [3, 6]
+    t = table(doc, widths, ["Année", "Chiffre d'affaires"])
+    loop_rows(doc, t, "for ca in cabinet.chiffres_affaires", ["{{ ca.annee }}", "{{ ca.montant }}"], widths)
+    tag(doc, "{%p endif %}")
+
+    tag(doc, "{%p if personnes %}")
+    h = doc.add_paragraph("Moyens humains", style=doc.styles["Heading 1"])
+    h.paragraph_format.page_break_before = True
+    tag(doc, "{%p for p in personnes %}")
+    doc.add_paragraph("{{ p.nom }}", style=doc.styles["Heading 2"])
+    tag(doc, "{%p for c in p.champs %}")
+    line = doc.add_paragraph()
+    line.add_run("{{ c.libelle }} : ", style=None).bold = True
+    line.add_run("{{ c.valeur }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if p.missions %}")
+    doc.add_paragraph("Références de la sélection", style=doc.styles["Heading 3"])
+    tag(doc, "{%p for m in p.missions %}")
+    doc.add_paragraph("{{ m }}", style=doc.styles["List Bullet"])
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+
+    h = doc.add_paragraph("Tableau des références", style=doc.styles["Heading 1"])
+    h.paragraph_format.page_break_before = True
+    references_table(doc)
+
+    h = doc.add_paragraph("Composantes des références", style=doc.styles["Heading 1"])
+    h.paragraph_format.page_break_before = True
+    matrix(doc)
+
+    h = doc.add_paragraph("Fiches références", style=doc.styles["Heading 1"])
+    h.paragraph_format.page_break_before = True
+    fiche(doc)
+
+    tag(doc, "{%p if productions %}")
+    h = doc.add_paragraph("Annexes : travaux produits", style=doc.styles["Heading 1"])
+    h.paragraph_format.page_break_before = True
+    tag(doc, "{%p for a in productions %}")
+    doc.add_paragraph("{{ a.nature }}", style=doc.styles["Petit"])
+    doc.add_paragraph("{{ a.titre }}", style=doc.styles["Heading 2"])
+    tag(doc, "{%p for e in a.entete %}")
+    doc.add_paragraph("{{ e }}", style=doc.styles["Libellé"])
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p for s in a.sections %}")
+    doc.add_paragraph("{{ s.titre }}", style=doc.styles["Heading 3"])
+    tag(doc, "{%p for para in s.paragraphes %}")
+    doc.add_paragraph("{{ para }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p for item in s.puces %}")
+    doc.add_paragraph("{{ item }}", style=doc.styles["List Bullet"])
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+    return doc
+
+
+def tableau_template():
+    doc = new_document("Tableau des références", landscape=True)
+    doc.add_paragraph("{{ document.titre }}", style=doc.styles["Title"])
+    doc.add_paragraph("{{ cabinet.nom }} — {{ document.date }}", style=doc.styles["Subtitle"])
+    doc.add_paragraph("{{ selection.nombre }} références ({{ selection.description }})", style=doc.styles["Petit"])
+    references_table(doc, widths=[1.0, 4.6, 8.8, 2.4, 4.0, 4.9])
+    return doc
+
+
+def fiches_template():
+    doc = new_document("Fiches références")
+    fiche(doc)
+    return doc
+
+
+def cv_template():
+    doc = new_document("Curriculum vitæ")
+    doc.add_paragraph("{{ personne.nom }}", style=doc.styles["Title"])
+    tag(doc, "{%p if personne.fonction %}")
+    doc.add_paragraph("{{ personne.fonction }}", style=doc.styles["Subtitle"])
+    tag(doc, "{%p endif %}")
+    doc.add_paragraph("{{ cabinet.nom }}", style=doc.styles["Petit"])
+    tag(doc, "{%p for c in personne.champs %}")
+    line = doc.add_paragraph()
+    line.add_run("{{ c.libelle }} : ").bold = True
+    line.add_run("{{ c.valeur }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p for para in personne.presentation %}")
+    doc.add_paragraph("{{ para }}")
+    tag(doc, "{%p endfor %}")
+    doc.add_paragraph("Références", style=doc.styles["Heading 1"])
+    widths = [2.2, 4.2, 7.6, 3.0]
+    t = table(doc, widths, ["Années", "Maître d'ouvrage", "Mission", "Rôle"])
+    loop_rows(doc, t, "for m in personne.references",
+              ["{{ m.annees }}", "{{ m.maitre_ouvrage }}", "{{ m.titre }}", "{{ m.role }}"], widths)
+    return doc
+
+
+BUILDERS = {
+    "dossier": dossier_template,
+    "tableau": tableau_template,
+    "fiches": fiches_template,
+    "cv": cv_template,
+}
+
+
+def template_bytes(name: str) -> bytes:
+    from .output import normalize_docx
+
+    buffer = io.BytesIO()
+    BUILDERS[name]().save(buffer)
+    return normalize_docx(buffer.getvalue())
+
+
+def write_templates(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in BUILDERS:
+        path = folder / f"{name}.docx"
+        path.write_bytes(template_bytes(name))
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in write_templates(Path(sys.argv[1] if len(sys.argv) > 1 else "templates")):
+        print(written_path)

@@ -1,0 +1,98 @@
+"""The documents a bid needs, as functions: library and selection in, DOCX bytes out.
+
+This is the library API the CLI sits on: nothing here prints, prompts or exits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import default_templates
+from .context import BuildOptions, cv_context, document_context
+from .errors import DataError, TemplateError
+from .library import Library, load_library
+from .models import Mission, Personne
+from .render import render
+
+
+@dataclass(frozen=True)
+class Template:
+    """A template to render: the user's file, or the built-in default of that name."""
+
+    name: str
+    path: Path | None = None
+
+    @property
+    def display(self) -> str:
+        return str(self.path) if self.path else f"modèle par défaut « {self.name} »"
+
+    def source(self) -> Path | bytes:
+        return self.path if self.path else default_templates.template_bytes(self.name)
+
+
+def find_template(name: str, templates_dir: Path | None, override: Path | None = None) -> Template:
+    """`--template FILE` first, then `templates/NAME.docx` of the project, then the default."""
+    if override is not None:
+        if not override.is_file():
+            raise TemplateError(f"{override} : modèle introuvable")
+        return Template(name, override)
+    if templates_dir is not None and (templates_dir / f"{name}.docx").is_file():
+        return Template(name, templates_dir / f"{name}.docx")
+    return Template(name)
+
+
+def load_valid_library(root: Path) -> Library:
+    """The library, or DataError listing every error found (warnings stay on the library)."""
+    library = load_library(root)
+    if library.errors:
+        count = len(library.errors)
+        raise DataError(
+            f"{count} erreur{'s' if count > 1 else ''} dans la bibliothèque {root} : aucun document n'a été écrit",
+            sorted(library.problems, key=lambda p: p.sort_key()),
+        )
+    return library
+
+
+def _properties(library: Library, title: str, options: BuildOptions) -> dict[str, str]:
+    return {
+        "title": title,
+        "author": library.cabinet.nom if library.cabinet else "",
+        "subject": options.appel.titre or "",
+        "keywords": "références; marchés publics",
+        "comments": "",
+        "category": "Dossier de candidature",
+    }
+
+
+def _render(template: Template, context: dict, library: Library, options: BuildOptions) -> bytes:
+    title = context["document"]["titre"]
+    return render(template.source(), template.display, context, today=options.today,
+                  properties=_properties(library, title, options))
+
+
+def dossier(library: Library, selected: list[Mission], options: BuildOptions, template: Template) -> bytes:
+    context = document_context(library, selected, options, "Dossier de candidature")
+    return _render(template, context, library, options)
+
+
+def table(library: Library, selected: list[Mission], options: BuildOptions, template: Template) -> bytes:
+    context = document_context(library, selected, options, "Tableau des références")
+    return _render(template, context, library, options)
+
+
+def fiches(library: Library, selected: list[Mission], options: BuildOptions, template: Template,
+           single: bool) -> list[tuple[str, bytes]]:
+    """(file name, bytes) pairs: one per mission, or one file holding them all."""
+    if single:
+        context = document_context(library, selected, options, "Fiches références")
+        return [("fiches-references.docx", _render(template, context, library, options))]
+    out = []
+    for mission in selected:
+        context = document_context(library, [mission], options, "Fiche référence")
+        out.append((f"fiche-{mission.id}.docx", _render(template, context, library, options)))
+    return out
+
+
+def cv(library: Library, person: Personne, options: BuildOptions, template: Template) -> bytes:
+    return _render(template, cv_context(library, person, options), library, options)

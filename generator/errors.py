@@ -1,0 +1,74 @@
+"""Problems found in the user's input, and the exceptions that carry them to the CLI.
+
+Nothing below the CLI prints or exits: loaders collect `Problem` values, and the
+operations that cannot go on raise a `DossierError` subclass whose exit code tells
+which class of input was wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    USAGE = 1
+    DATA = 2
+    TEMPLATE = 3
+    OUTPUT = 4
+
+
+ERROR = "erreur"
+WARNING = "avertissement"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or doubtful) in one file, located as precisely as we can."""
+
+    path: str
+    line: int | None
+    field: str | None
+    message: str
+    severity: str = ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line or 0, self.field or "", self.message)
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        what = f"champ '{self.field}' : " if self.field else ""
+        prefix = "" if self.is_error else "avertissement : "
+        return f"{where}: {prefix}{what}{self.message}"
+
+
+class DossierError(Exception):
+    """The user's input is wrong; the message is meant for a person, in French."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+
+class UsageError(DossierError):
+    exit_code = ExitCode.USAGE
+
+
+class DataError(DossierError):
+    exit_code = ExitCode.DATA
+
+
+class TemplateError(DossierError):
+    exit_code = ExitCode.TEMPLATE
+
+
+class OutputError(DossierError):
+    exit_code = ExitCode.OUTPUT

@@ -1,0 +1,75 @@
+"""French (fr_FR) formatting of amounts, years, dates and lists, through Babel.
+
+Pure functions: the same value always gives the same text.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.lists import format_list
+from babel.numbers import format_decimal
+
+from .models import Annees, Montant
+
+LOCALE = "fr_FR"
+NBSP = "\u00a0"  # between a figure and its unit: "99 685 € HT"
+EN_DASH = "\u2013"
+
+_TRANCHES = {"ferme": "tranche ferme", "optionnelle": "tranche optionnelle"}
+_PERIMETRES = {"cabinet": "part du cabinet", "groupement": "montant du groupement"}
+
+
+def format_number(value: Decimal | int) -> str:
+    """99685 → '99 685' (narrow no-break space, as CLDR writes French numbers)."""
+    pattern = "#,##0" if Decimal(value) == Decimal(value).to_integral_value() else "#,##0.00"
+    return format_decimal(value, format=pattern, locale=LOCALE)
+
+
+def format_euros(value: Decimal | int) -> str:
+    return f"{format_number(value)}{NBSP}€"
+
+
+def format_montant(montant: Montant) -> str:
+    """'99 685 € HT', '29 340 € (tranche ferme)', '43 850 €' — the basis as known, never assumed."""
+    text = format_euros(montant.valeur)
+    if montant.taxe:
+        text += f"{NBSP}{montant.taxe}"
+    notes = [
+        _TRANCHES.get(montant.tranche or ""),
+        _PERIMETRES.get(montant.perimetre or ""),
+        "maximum de l'accord-cadre" if montant.maximum else None,
+        montant.libelle,
+    ]
+    notes = [n for n in notes if n]
+    return f"{text} ({', '.join(notes)})" if notes else text
+
+
+def format_montants(montants: list[Montant], separator: str = " ; ") -> str:
+    """Several amounts side by side, each with its basis: never summed."""
+    return separator.join(format_montant(m) for m in montants)
+
+
+def format_annees(annees: Annees | None) -> str:
+    """'2018–2021', '2017', '2022–en cours'."""
+    if annees is None:
+        return ""
+    if annees.en_cours:
+        return f"{annees.debut}{EN_DASH}en cours"
+    if annees.fin and annees.fin != annees.debut:
+        return f"{annees.debut}{EN_DASH}{annees.fin}"
+    return str(annees.debut)
+
+
+def format_long_date(day: date) -> str:
+    """'15 janvier 2027', '1er mars 2027'."""
+    text = format_date(day, format="d MMMM y", locale=LOCALE)
+    return "1er" + text[1:] if day.day == 1 else text
+
+
+def format_names(items: list[str]) -> str:
+    """'A, B et C'."""
+    items = [i for i in items if i]
+    return format_list(items, locale=LOCALE) if items else ""

