@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from .answer import Answer
 from .formatting import format_annees, format_long_date, format_montant, format_montants, format_names
 from .library import Library
 from .models import Cabinet, Membre, Mission, Personne, Production
+from .selection import sort_missions
 from .vocabulary import COMPOSANTES, fold
 
 TICKED = "☒"
@@ -27,6 +29,8 @@ class Appel:
     titre: str = ""
     acheteur: str = ""
     date_limite: date | None = None
+    acheteur_public: bool | None = None
+    lots: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -36,6 +40,9 @@ class BuildOptions:
     selection_description: str = ""
     annexes: bool = False
     titre: str | None = None
+    answer: Answer | None = None  # how the references were chosen for a tender (--bid)
+    pourquoi: bool = False  # add the « Pourquoi ces références » note for the bid team
+    personnes: list[str] = field(default_factory=list)  # people proposed; empty: those of the selection
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -80,12 +87,17 @@ def mission_fields(mission: Mission) -> list[dict]:
     return [{"libelle": label, "valeur": value} for label, value in rows if value]
 
 
-def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None) -> dict:
+def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None, note: str = "") -> dict:
     ticked = set(mission.composantes)
     grille = [{"nom": c, "coche": c in ticked, "case": TICKED if c in ticked else UNTICKED} for c in COMPOSANTES]
     if not mission.composantes:
         grille = []
     half = (len(grille) + 1) // 2
+    role = firm_role(mission, cabinet)
+    champs = mission_fields(mission)
+    if role:
+        after = next((i + 1 for i, c in enumerate(champs) if c["libelle"] == "Équipe"), len(champs))
+        champs.insert(after, {"libelle": "Rôle du cabinet", "valeur": role})
     titre_court = mission.titre if len(mission.titre) <= 70 else mission.titre[:67].rsplit(" ", 1)[0] + "…"
     return {
         "numero": numero,
@@ -99,11 +111,12 @@ def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None) ->
         "montant": format_montants(mission.montant),
         "montants": [format_montant(m) for m in mission.montant],
         "equipe": _equipe(mission.equipe),
-        "role": firm_role(mission, cabinet),
+        "role": role,
+        "note": note,
         "directeur": mission.directeur or "",
         "referent": mission.referent or "",
         "consultants": ", ".join(mission.consultants),
-        "champs": mission_fields(mission),
+        "champs": champs,
         "grille": grille,
         "grille_lignes": list(zip(grille[:half], grille[half:])),
         "matrice": [TICKED if c in ticked else "" for c in COMPOSANTES],
@@ -169,30 +182,37 @@ def mission_role(mission: Mission, person: Personne) -> str:
     return "Consultant·e"
 
 
-def people_context(library: Library, selected: list[Mission]) -> list[dict]:
-    """The people named on the selected missions, with the selected missions they worked on."""
+def _mission_line(m: Mission) -> str:
+    return f"{m.titre} ({m.maitre_ouvrage or 'client non renseigné'}, {format_annees(m.annees)})"
+
+
+def people_context(library: Library, selected: list[Mission], names: list[str] | None = None) -> list[dict]:
+    """The people proposed (`names`), else those named on the selected missions.
+
+    Each comes with the selected missions they worked on, then their other missions
+    of the library, derived from directeur / référent / consultants.
+    """
+    wanted = names or [name for mission in selected for name in mission.people]
     people = []
     seen = set()
-    for mission in selected:
-        for name in mission.people:
-            person = library.person(name) or Personne(nom=name)
-            if fold(person.nom) in seen:
-                continue
-            seen.add(fold(person.nom))
-            theirs = [m for m in selected if m in library.missions_of(person)] if library.person(name) else [
-                m for m in selected if fold(name) in {fold(n) for n in m.people}
-            ]
-            people.append({
-                "nom": person.nom,
-                "fonction": person.fonction or "",
-                "champs": person_fields(person),
-                "missions": [f"{m.titre} ({m.maitre_ouvrage or 'client non renseigné'}, {format_annees(m.annees)})" for m in theirs],
-            })
+    for name in wanted:
+        person = library.person(name) or Personne(nom=name)
+        if fold(person.nom) in seen:
+            continue
+        seen.add(fold(person.nom))
+        theirs = library.missions_of(person)
+        people.append({
+            "nom": person.nom,
+            "fonction": person.fonction or "",
+            "champs": person_fields(person),
+            "missions": [_mission_line(m) for m in selected if m in theirs],
+            "autres_missions": [_mission_line(m) for m in theirs if m not in selected],
+        })
     return people
 
 
 def cv_context(library: Library, person: Personne, options: BuildOptions) -> dict:
-    missions = library.missions_of(person)
+    missions = sort_missions(library.missions_of(person), "recent", options.today)
     return {
         "document": {"titre": f"CV — {person.nom}", "date": format_long_date(options.today)},
         "cabinet": cabinet_context(library.cabinet),
@@ -227,6 +247,7 @@ def production_context(production: Production) -> dict:
 def document_context(library: Library, selected: list[Mission], options: BuildOptions, titre: str) -> dict:
     """Everything the dossier, table and fiches templates use."""
     appel = options.appel
+    notes = options.answer.old_notes() if options.answer else {}
     productions = [p for p in library.productions if not p.confidentiel] if options.annexes else []
     return {
         "document": {"titre": options.titre or titre, "date": format_long_date(options.today)},
@@ -234,14 +255,47 @@ def document_context(library: Library, selected: list[Mission], options: BuildOp
             "titre": appel.titre,
             "acheteur": appel.acheteur,
             "date_limite": format_long_date(appel.date_limite) if appel.date_limite else "",
+            "nature": {True: "acheteur public", False: "acheteur privé"}.get(appel.acheteur_public, ""),
+            "lots": list(appel.lots),
         },
         "selection": {"nombre": len(selected), "description": options.selection_description},
         "cabinet": cabinet_context(library.cabinet),
-        "references": [reference_context(m, i, library.cabinet) for i, m in enumerate(selected, 1)],
+        "references": [reference_context(m, i, library.cabinet, notes.get(m.id, "")) for i, m in enumerate(selected, 1)],
         "composantes": list(COMPOSANTES),
         "legende_matrice": f"{TICKED} : composante réalisée, selon la fiche de la mission. "
         "Une ligne vide : composantes non renseignées.",
-        "personnes": people_context(library, selected),
+        "personnes": people_context(library, selected, options.personnes),
         "productions": [production_context(p) for p in productions],
+        "pourquoi": why_context(options.answer) if options.pourquoi and options.answer else None,
+    }
+
+
+def _terms(verdict) -> str:
+    return " ; ".join(f"{m.label} ({', '.join(m.fields)})" for m in verdict.relevance.matches[:8])
+
+
+def why_context(answer: Answer) -> dict:
+    """The « Pourquoi ces références » note: for the bid team, not the buyer."""
+    periode = f"missions achevées en {answer.start} ou après, ou en cours" if answer.start else "pas de limite d'ancienneté"
+    return {
+        "periode": periode,
+        "ordre": "pertinence par rapport au besoin de l'appel" if answer.ranked else "ordre demandé (--sort)",
+        "retenues": [
+            {
+                "rang": v.rank,
+                "titre": v.mission.titre,
+                "score": f"{v.score:.1f}".replace(".", ","),
+                "termes": _terms(v) or "aucun terme du besoin",
+                "note": "retenue à la main" + (" malgré son ancienneté" if v.too_old else "") if v.forced else "",
+            }
+            for v in answer.kept
+        ],
+        "ecartees": [
+            {"titre": v.mission.titre, "raison": " ; ".join(v.reasons), "de_peu": v.near_miss}
+            for v in answer.excluded
+        ] + [
+            {"titre": v.mission.titre, "raison": f"moins pertinente, au-delà des {answer.wanted} références demandées", "de_peu": False}
+            for v in answer.beyond_limit
+        ],
     }
 

@@ -188,6 +188,14 @@ def references_table(doc, widths=REFERENCES_WIDTHS) -> None:
     objet = repeated.cells[2]
     note = objet.add_paragraph("{{ r.type }}", style=doc.styles["Petit"])
     note.runs[0].italic = True
+    objet.add_paragraph("{%p if r.note %}")
+    old = objet.add_paragraph(style=doc.styles["Petit"])
+    old.add_run("{{ r.note }}", style=doc.styles["À compléter"])
+    objet.add_paragraph("{%p endif %}")
+    equipe = repeated.cells[5]
+    equipe.add_paragraph("{%p if r.role %}")
+    equipe.add_paragraph("Rôle du cabinet : {{ r.role }}", style=doc.styles["Petit"]).runs[0].bold = True
+    equipe.add_paragraph("{%p endif %}")
 
 
 def matrix(doc) -> None:
@@ -214,6 +222,9 @@ def fiche(doc) -> None:
     doc.add_paragraph("{{ r.titre }}", style=doc.styles["Heading 2"])
     tag(doc, "{%p if r.maitre_ouvrage %}")
     doc.add_paragraph("{{ r.maitre_ouvrage }}", style=doc.styles["Subtitle"])
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if r.note %}")
+    doc.add_paragraph(style=doc.styles["Petit"]).add_run("{{ r.note }}", style=doc.styles["À compléter"])
     tag(doc, "{%p endif %}")
 
     widths = [4.2, 12.8]
@@ -273,8 +284,11 @@ def dossier_template():
     doc.add_paragraph("{{ appel.titre }}", style=doc.styles["Subtitle"])
     tag(doc, "{%p endif %}")
     tag(doc, "{%p if appel.acheteur %}")
-    doc.add_paragraph("Acheteur : {{ appel.acheteur }}")
+    doc.add_paragraph("Acheteur : {{ appel.acheteur }}{% if appel.nature %} ({{ appel.nature }}){% endif %}")
     tag(doc, "{%p endif %}")
+    tag(doc, "{%p for lot in appel.lots %}")
+    doc.add_paragraph("Lot {{ lot }}")
+    tag(doc, "{%p endfor %}")
     tag(doc, "{%p if appel.date_limite %}")
     doc.add_paragraph("Date limite de remise des offres : {{ appel.date_limite }}")
     tag(doc, "{%p endif %}")
@@ -329,6 +343,12 @@ def dossier_template():
     doc.add_paragraph("{{ m }}", style=doc.styles["List Bullet"])
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endif %}")
+    tag(doc, "{%p if p.autres_missions %}")
+    doc.add_paragraph("Autres références", style=doc.styles["Heading 3"])
+    tag(doc, "{%p for m in p.autres_missions %}")
+    doc.add_paragraph("{{ m }}", style=doc.styles["List Bullet"])
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endif %}")
 
@@ -364,7 +384,33 @@ def dossier_template():
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endif %}")
+    why_note(doc)
     return doc
+
+
+def why_note(doc) -> None:
+    """« Pourquoi ces références »: one page for the bid team, to delete before sending."""
+    tag(doc, "{%p if pourquoi %}")
+    h = doc.add_paragraph("Pourquoi ces références", style=doc.styles["Heading 1"])
+    h.paragraph_format.page_break_before = True
+    warning = doc.add_paragraph()
+    warning.add_run("Note interne pour l'équipe de réponse : à supprimer avant l'envoi à l'acheteur.", style=doc.styles["À compléter"])
+    doc.add_paragraph("Période : {{ pourquoi.periode }}. Ordre : {{ pourquoi.ordre }}.", style=doc.styles["Petit"])
+    doc.add_paragraph("Références retenues", style=doc.styles["Heading 3"])
+    tag(doc, "{%p for v in pourquoi.retenues %}")
+    line = doc.add_paragraph(style=doc.styles["List Number"])
+    line.add_run("{{ v.titre }}").bold = True
+    line.add_run(" — score {{ v.score }} — {{ v.termes }}{% if v.note %} ({{ v.note }}){% endif %}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if pourquoi.ecartees %}")
+    doc.add_paragraph("Références écartées", style=doc.styles["Heading 3"])
+    tag(doc, "{%p for v in pourquoi.ecartees %}")
+    line = doc.add_paragraph(style=doc.styles["List Bullet"])
+    line.add_run("{{ v.titre }}").bold = True
+    line.add_run(" : {{ v.raison }}{% if v.de_peu %} (de peu){% endif %}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endif %}")
 
 
 def tableau_template():

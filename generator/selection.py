@@ -188,3 +188,8 @@ def _why_empty(name: str, c: Criteria, pool: list[Mission], today: date) -> str:
         top = max((_amount(m) for m in pool), default=Decimal(0))
         return f"aucune référence d'au moins {format_euros(c.min_amount)} ; le plus gros montant est {format_euros(top)}"
     return "aucune référence ne contient " + " et ".join(f"« {t} »" for t in c.text) + " dans son titre, ses enjeux ou son contenu"
+
+
+def failed_criteria(mission: Mission, criteria: Criteria, today: date) -> list[str]:
+    """The names of the criteria a mission fails (as in `select`), to explain an exclusion."""
+    return [name for name, keep in _filters(criteria, today) if not keep(mission)]

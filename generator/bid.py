@@ -1,0 +1,159 @@
+"""The bid file: the tender being answered, read and validated like the library.
+
+A bid manager writes what the tender says (title, buyer, deadline, the need pasted
+from the RC / CCTP) and what they want (required composantes, how many references,
+who to propose); `criteria` turns it into the shared selection criteria.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, ValidationError, field_validator
+
+from .errors import DataError, Problem
+from .library import display_path, translate_errors
+from .models import Bool, Composante, Model, TextList, _as_list
+from .selection import Criteria
+from .yamlio import read_yaml
+
+DEFAULT_WINDOW = 3  # years: the arrêté of 22 March 2019 asks for the last three for services
+
+
+def parse_date(value: str) -> date | None:
+    """'2027-01-15' or '15/01/2027' → date; None when it is neither."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value.strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _date(value):
+    if isinstance(value, str):
+        parsed = parse_date(value)
+        if parsed is None:
+            raise ValueError(f"date non reconnue « {value} » ; écrivez 2027-01-15 ou 15/01/2027")
+        return parsed
+    return value
+
+
+def _lot(value):
+    if isinstance(value, str):
+        match = re.match(r"^\s*(?:lot\s*)?(\d+)\s*[:\-–—.]\s*(.+)$", value, re.IGNORECASE)
+        return {"numero": match.group(1), "intitule": match.group(2)} if match else {"intitule": value}
+    return value
+
+
+class Lot(Model):
+    numero: str | None = Field(None, description="Numéro du lot")
+    intitule: str = Field(min_length=1, description="Intitulé du lot")
+
+    @field_validator("numero", mode="before")
+    @classmethod
+    def _text(cls, value):
+        return str(value) if isinstance(value, int) else value
+
+
+class Bid(Model):
+    """Un appel d'offres auquel le cabinet répond."""
+
+    titre: str | None = Field(None, description="Intitulé de l'appel d'offres")
+    acheteur: str | None = Field(None, description="Acheteur (maître d'ouvrage du marché)")
+    acheteur_public: Bool | None = Field(None, description="L'acheteur est-il public ? (oui / non)")
+    date_limite: Annotated[date | None, BeforeValidator(_date)] = Field(None, description="Date limite de remise des offres")
+    fenetre_annees: int | None = Field(
+        DEFAULT_WINDOW, ge=1, le=50,
+        description="Références des N dernières années, comptées depuis la date limite (vide : pas de limite)",
+    )
+    lots: Annotated[list[Annotated[Lot, BeforeValidator(_lot)]], BeforeValidator(_as_list)] = Field(default_factory=list)
+    besoin: str | None = Field(None, description="Texte du besoin, copié du RC / CCTP : les références sont classées selon lui")
+    composantes_requises: Annotated[list[Composante], BeforeValidator(_as_list)] = Field(default_factory=list)
+    nombre_references: int | None = Field(None, ge=1, le=100, description="Nombre de références à retenir")
+    personnes: TextList = Field(default_factory=list, description="Personnes proposées (moyens humains)")
+    inclure: TextList = Field(default_factory=list, description="Références gardées quoi qu'il arrive (même anciennes)")
+    exclure: TextList = Field(default_factory=list, description="Références écartées à la main")
+
+    @property
+    def text(self) -> str:
+        """What the references are ranked against: the need, the title and the lots."""
+        lots = [lot.intitule for lot in self.lots]
+        return "\n".join(filter(None, [self.titre, *lots, self.besoin]))
+
+
+def load_bid(path: Path) -> Bid:
+    """The validated bid file, or DataError listing every problem (file:line: field: message)."""
+    name = display_path(path)
+    if not path.is_file():
+        raise DataError(f"{name} : fichier d'appel d'offres introuvable ; créez-le avec « dossier bid new -o {name} »")
+    doc = read_yaml(path, name)
+    problems = [p for p in doc.problems if p.is_error]
+    if not problems and not isinstance(doc.data, dict):
+        problems = [Problem(name, 1, None, "attendu : des champs « clé: valeur » (titre, acheteur, date_limite, besoin…)")]
+    if not problems:
+        try:
+            return Bid.model_validate(doc.data)
+        except ValidationError as exc:
+            problems = translate_errors(exc, doc, name, Bid)
+    count = len(problems)
+    raise DataError(f"{count} erreur{'s' if count > 1 else ''} dans le fichier d'appel d'offres {name}", problems)
+
+
+def criteria(bid: Bid, given: Criteria) -> Criteria:
+    """The bid's criteria combined with the ones given on the command line (which win)."""
+    return replace(
+        given,
+        components=tuple(dict.fromkeys([*bid.composantes_requises, *given.components])),
+        last=given.last or bid.fenetre_annees,
+        exclude=tuple(dict.fromkeys([*bid.exclure, *given.exclude])),
+        limit=given.limit or bid.nombre_references,
+    )
+
+
+EXAMPLE = """\
+# Appel d'offres auquel le cabinet répond. Utilisation :
+#   dossier list --bid appel.yaml --explain      (classement et raisons)
+#   dossier build --bid appel.yaml               (dossier de candidature)
+# Les options de la ligne de commande s'ajoutent à ce fichier (--type, --limit…).
+
+# Intitulé du marché, tel que sur le règlement de consultation (page de garde).
+titre: AMO pour la mise en place d'une démarche de gestion urbaine de proximité
+# Acheteur, et s'il est public (oui) ou privé (non).
+acheteur: Ville de Bondy
+acheteur_public: oui
+# Date limite de remise des offres (2027-01-15 ou 15/01/2027) : la fenêtre de
+# récence est comptée depuis cette date, pas depuis aujourd'hui.
+date_limite: 2027-01-15
+# Références des N dernières années (3 : arrêté du 22 mars 2019 pour les services).
+# Une mission compte si elle s'est achevée dans la fenêtre, ou est « en cours ».
+fenetre_annees: 3
+# Lots de la consultation (facultatif).
+lots:
+  - "1 : Diagnostic et charte de GUP"
+  - "2 : Animation et suivi"
+# Le besoin, copié du RC ou du CCTP : les références sont classées selon ce texte
+# (accents, pluriels et sigles du métier pris en compte : GUP, NPNRU, AMO, QPV…).
+besoin: |
+  La Ville souhaite être accompagnée pour mettre en place une démarche de gestion
+  urbaine de proximité sur trois quartiers inscrits au NPNRU : diagnostics en
+  marchant avec les habitants, charte GUP avec les bailleurs (abattement TFPB),
+  animation des instances partenariales et suivi des engagements.
+# Composantes exigées (parmi les 12 de la grille) : une référence sans elles est écartée.
+composantes_requises:
+  - Gestion urbaine de proximité
+# Nombre de références à retenir (les plus pertinentes).
+nombre_references: 5
+# Personnes proposées (moyens humains), écrites comme dans personnes/ ;
+# vide : les personnes intervenues sur les références retenues.
+personnes:
+  - Valérie Embize
+# Références gardées même hors fenêtre (elles seront signalées comme anciennes),
+# et références écartées, par leur identifiant (dossier list).
+inclure:
+exclure:
+"""
