@@ -160,9 +160,11 @@ def empty_message(result: Answer) -> str:
         head += f" sur {result.wanted} demandée(s)" if result.wanted else ""
     else:
         head = "aucune référence ne remplit tous les critères de l'appel"
-    lines = [head + " ; les plus proches :"]
-    for v in result.nearest():
-        lines.append(f"  - {v.mission.id} ({v.score:.1f}) : " + " ; ".join(v.reasons))
+    closest = result.nearest()
+    lines = [head + (" ; les plus proches :" if closest else "")]
+    for v in closest:
+        score = f"{v.score:.1f}".replace(".", ",")
+        lines.append(f"  - {v.mission.id} (score {score}) : " + " ; ".join(v.reasons))
     return "\n".join(lines)
 
 
@@ -175,7 +177,7 @@ def compliance(result: Answer, library: Library) -> list[Problem]:
         name, doc = where if where else (m.id, None)
 
         def gap(field: str, message: str) -> None:
-            line = doc.line_of((field,)) if doc else None
+            line = doc.lines.get((field,)) if doc else None
             problems.append(Problem(name, line, field, message, WARNING))
 
         if m.annees is None:

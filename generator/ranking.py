@@ -76,7 +76,7 @@ tous toute toutes plus moins très peu bien aussi autre autres comme si non oui 
 ceux cela ci ça etc notamment via selon auprès après avant depuis pendant
 marché marchés prestation prestations lot lots offre offres candidat candidats titulaire présent présente objet
 consultation cahier charges article règlement rc cctp ccap acheteur pouvoir adjudicateur mission missions mise place
-cadre relative relatif relatives relatifs visant vue
+cadre relative relatif relatives relatifs visant vue mettre faire permettre souhaite souhaitent sein
 """.split())
 
 _stemmer = Stemmer.Stemmer("french")
