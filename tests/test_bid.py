@@ -1,0 +1,189 @@
+"""Answering a tender with a bid file: window from the deadline, explanations, CVs, compliance."""
+
+from __future__ import annotations
+
+from docx import Document
+
+from conftest import docx_text
+from test_ranking import SHIPPED, TEST_MISSIONS
+
+GUP = "2024-convention-gusp-bondy"
+CDV = "2023-evaluation-contrat-ville-sevran"
+IAE = "2019-clauses-insertion-chantiers"
+
+
+def write_missions(project, **extra):
+    for name, text in {**TEST_MISSIONS, **extra}.items():
+        (project / "references" / "missions" / f"{name}.yaml").write_text(text, encoding="utf-8")
+
+
+def write_bid(project, body: str, name: str = "appel.yaml"):
+    (project / name).write_text(body, encoding="utf-8")
+    return name
+
+
+GUP_BID = """\
+titre: AMO pour la mise en place d'une démarche de gestion urbaine de proximité
+acheteur: Ville de Pantin
+acheteur_public: oui
+date_limite: 15/01/2027
+besoin: |
+  Diagnostics en marchant, charte GUP avec les bailleurs (abattement TFPB),
+  animation des instances de gestion dans trois quartiers NPNRU.
+"""
+
+
+def test_bid_new_writes_a_commented_example_that_validates(project, run):
+    result = run("bid", "new", "-o", "appel.yaml")
+    assert result.exit_code == 0, result.output
+    text = (project / "appel.yaml").read_text(encoding="utf-8")
+    assert text.startswith("#") and "date_limite:" in text and "besoin: |" in text
+    listed = run("list", "--bid", "appel.yaml", "--explain", "--date", "2022-06-01")
+    assert listed.exit_code == 0, listed.output
+    assert run("bid", "new", "-o", "appel.yaml").exit_code == 1  # never overwritten silently
+
+
+def test_bad_bid_file_names_file_line_and_field(project, run):
+    write_bid(project, "titre: X\ndate_limit: 2027-01-15\nfenetre_annees: trois\n")
+    result = run("list", "--bid", "appel.yaml")
+    assert result.exit_code == 2
+    assert "appel.yaml:2: champ 'date_limit' : champ inconnu « date_limit » ; vouliez-vous dire « date_limite » ?" in result.output
+    assert "appel.yaml:3: champ 'fenetre_annees' : nombre entier attendu, trouvé « trois »" in result.output
+    write_bid(project, "date_limite: 31/02/2027\n")
+    assert "date non reconnue « 31/02/2027 »" in run("list", "--bid", "appel.yaml").output
+
+
+def test_window_counts_back_from_a_january_deadline_inclusive_with_en_cours_and_near_misses(project, run):
+    write_missions(project)
+    write_bid(project, GUP_BID)
+    result = run("list", "--bid", "appel.yaml", "--explain")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Date de référence : 15 janvier 2027 ; période : références achevées en 2024 ou après" in out
+    kept = out.split("Retenues (2) :")[1].split("Écartées")[0]
+    assert f"1. {GUP} — score" in kept  # ended 2024, the year the window starts
+    assert f"2. {CDV} —" in kept  # « en cours »
+    assert f"{IAE} — score" in out.split("Écartées")[1]
+    assert "trop ancienne : achevée en 2023, la période demandée commence en 2024" in out
+    near = out.split("De peu")[1].split("\n\n")[0]
+    assert IAE in near and SHIPPED["npru"] not in near  # 2021 is not « just outside »
+    # the explanation names the terms and the fields where they were found
+    assert "GUP (gestion urbaine de proximité) : titre, type, composantes" in kept
+    assert "TFPB (abattement de taxe foncière) : contenu" in kept
+
+
+def test_window_moves_with_the_deadline_not_today(project, run):
+    write_missions(project)
+    write_bid(project, GUP_BID.replace("15/01/2027", "10/01/2028"))
+    out = run("list", "--bid", "appel.yaml", "--explain").output
+    assert "commence en 2025" in out and f"1. {CDV}" in out and f"{GUP} — score" in out.split("Écartées")[1]
+
+
+def test_exclusion_reasons_confidential_composante_and_by_hand(project, run):
+    write_missions(project)
+    secret = TEST_MISSIONS[GUP].replace("titre: Élaboration", "confidentiel: oui\ntitre: Élaboration")
+    write_missions(project, **{"2025-secret-gup": secret})
+    write_bid(project, GUP_BID + "composantes_requises: Gestion urbaine de proximité\nexclure: [" + CDV + "]\n")
+    out = run("list", "--bid", "appel.yaml", "--explain").output
+    assert "2025-secret-gup — score" in out and "confidentielle (--confidentiel pour l'inclure)" in out
+    assert f"{CDV} — score" in out and "écartée à la main (exclure)" in out
+    assert "composante requise absente : Gestion urbaine de proximité" in out
+
+
+def test_empty_selection_says_so_with_the_three_nearest(project, run):
+    write_bid(project, GUP_BID)
+    result = run("build", "--bid", "appel.yaml")
+    assert result.exit_code == 1
+    assert "aucune référence ne remplit tous les critères de l'appel ; les plus proches :" in result.output
+    nearest = [line for line in result.output.splitlines() if line.startswith("  - ")]
+    assert len(nearest) == 3
+    assert nearest[0].startswith(f"  - {SHIPPED['etude']} (score")  # the GUP charter, most relevant
+    assert not (project / "outputs" / "dossier-candidature.docx").exists()
+
+
+def test_included_old_reference_is_kept_and_marked_in_table_and_fiche(project, run):
+    write_missions(project)
+    write_bid(project, GUP_BID + f"inclure:\n  - {SHIPPED['concertation']}\n")
+    result = run("build", "--bid", "appel.yaml", "--date", "2026-11-24", "-o", "d.docx")
+    assert result.exit_code == 0, result.output
+    text = docx_text(project / "d.docx")
+    mark = "Référence antérieure à la période demandée (achevée en 2017), retenue à dessein"
+    assert text.count(mark) == 2  # in the table and on the fiche
+    assert "AMO pour la mise en place de la concertation" in text
+    assert "Acheteur : Ville de Pantin (acheteur public)" in text
+    assert "Date limite de remise des offres : 15 janvier 2027" in text
+
+
+def test_group_role_and_amount_basis_as_the_data_says(project, run):
+    write_missions(project)
+    write_bid(project, GUP_BID)
+    assert run("table", "--bid", "appel.yaml", "-o", "t.docx").exit_code == 0
+    text = docx_text(project / "t.docx")
+    assert "Rôle du cabinet : mandataire" in text
+    assert "45\u202f000\u00a0€\u00a0HT (part du cabinet)" in text
+    assert text.count("Rôle du cabinet") == 1  # the other mission's data does not say it
+    assert run("fiches", "--bid", "appel.yaml", "--single", "-o", "f.docx").exit_code == 0
+    fiche = Document(str(project / "f.docx"))
+    rows = [[c.text for c in row.cells] for t in fiche.tables for row in t.rows]
+    assert ["Rôle du cabinet", "mandataire"] in rows
+
+
+def test_compliance_warns_or_refuses_with_strict(project, run):
+    write_missions(project)
+    write_bid(project, GUP_BID.replace("date_limite: 15/01/2027", "date_limite: 15/01/2027\nfenetre_annees:"))
+    result = run("table", "--bid", "appel.yaml", "--strict", "-o", "t.docx")
+    assert result.exit_code == 2
+    assert ("references/missions/2021-mission-appui-relative-equipements-publics-marseillais.yaml:19: avertissement : "
+            "champ 'montant' : montant sans base HT ou TTC") in result.output
+    assert "champ 'nature_client' : destinataire public ou privé non précisé" in result.output
+    assert not (project / "t.docx").exists()
+    warned = run("table", "--bid", "appel.yaml", "-o", "t.docx")
+    assert warned.exit_code == 0 and "--strict pour refuser" in warned.output
+    # the two complete test missions alone pass
+    write_bid(project, GUP_BID)
+    clean = run("table", "--bid", "appel.yaml", "--strict", "-o", "t.docx")
+    assert clean.exit_code == 0 and "manque" not in clean.output
+
+
+def test_pourquoi_note_only_behind_the_flag(project, run):
+    write_missions(project)
+    write_bid(project, GUP_BID)
+    assert run("build", "--bid", "appel.yaml", "-o", "a.docx").exit_code == 0
+    assert "Pourquoi ces références" not in docx_text(project / "a.docx")
+    assert run("build", "--bid", "appel.yaml", "--pourquoi", "-o", "b.docx").exit_code == 0
+    note = docx_text(project / "b.docx").split("Pourquoi ces références")[1]
+    assert "à supprimer avant l'envoi" in note
+    assert "GUP (gestion urbaine de proximité) (titre, type, composantes" in note
+    assert "trop ancienne : achevée en 2023, la période demandée commence en 2024 (de peu)" in note
+
+
+def test_moyens_humains_lists_proposed_people_with_selected_missions_first(project, run):
+    write_missions(project)
+    write_bid(project, GUP_BID + "personnes:\n  - Claudia Romero\n")
+    assert run("build", "--bid", "appel.yaml", "-o", "d.docx").exit_code == 0
+    text = docx_text(project / "d.docx")
+    section = text.split("Moyens humains")[1].split("Tableau des références")[0]
+    assert section.splitlines()[1] == "Claudia Romero"
+    assert "Chloé Etori" not in section  # directeur of the kept GUP mission, but not proposed
+    selected, others = section.split("Autres références")
+    assert "Évaluation à mi-parcours du contrat de ville (Ville de Sevran, 2023–en cours)" in selected
+    assert "AMO pour la mise en place de la concertation" in others and "Etude de définition" in others
+    write_bid(project, GUP_BID + "personnes:\n  - Claudia Romro\n")
+    typo = run("build", "--bid", "appel.yaml", "-o", "d.docx")
+    assert typo.exit_code == 1 and "vouliez-vous dire « Claudia Romero » ?" in typo.output
+
+
+def test_cv_lists_exactly_the_persons_missions(project, run):
+    write_missions(project)
+    result = run("cv", "claudia romero", "--date", "2026-11-24")
+    assert result.exit_code == 0, result.output
+    document = Document(str(project / "outputs" / "cv-claudia-romero.docx"))
+    assert document.paragraphs[0].text == "Claudia Romero"
+    rows = [[c.text for c in row.cells] for row in document.tables[-1].rows][1:]
+    assert [(r[0], r[3]) for r in rows] == [("2023–en cours", "Consultant·e"), ("2017", "Directeur·rice de mission"),
+                                            ("2013", "Référent·e")]
+    titles = {r[2] for r in rows}
+    assert titles == {"Évaluation à mi-parcours du contrat de ville",
+                      "AMO pour la mise en place de la concertation via la création de la Maison du projet ANRU",
+                      "Etude de définition du projet urbain et social du Sud-Ouest de l'agglomération en vue de l'ANRU 2"}
+    assert run("cv", "Personne Inconnue").exit_code == 1
