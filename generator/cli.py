@@ -355,7 +355,7 @@ def _explain(bid, result) -> None:
     for v in result.kept:
         m = v.mission
         click.echo(f"  {v.rank}. {m.id} — score {score(v)} — {format_annees(m.annees) or 'années ?'} — {m.titre}")
-        for match in v.relevance.matches[:8]:
+        for match in v.relevance.matches[:12]:
             click.echo(f"       {match.label} : {', '.join(match.fields)}")
         if result.ranked and not v.relevance.matches:
             click.echo("       aucun terme du besoin")
