@@ -77,6 +77,7 @@ ceux cela ci ça etc notamment via selon auprès après avant depuis pendant
 marché marchés prestation prestations lot lots offre offres candidat candidats titulaire présent présente objet
 consultation cahier charges article règlement rc cctp ccap acheteur pouvoir adjudicateur mission missions mise place
 cadre relative relatif relatives relatifs visant vue mettre faire permettre souhaite souhaitent sein
+ville villes inscrit inscrits inscrite inscrites
 """.split())
 
 _stemmer = Stemmer.Stemmer("french")
