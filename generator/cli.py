@@ -330,6 +330,10 @@ def list_(**kw):
     if kw.get("explain"):
         _explain(kw["bid"], kw["answer"])
         return
+    if "bid" in kw:
+        from .bid import criteria as bid_criteria
+
+        criteria = bid_criteria(kw["bid"], criteria)
     view = Table(title=f"{len(selected)} référence(s) — {criteria.describe()}", show_lines=False)
     for column in ("Identifiant", "Années", "Type", "Maître d'ouvrage", "Titre", "Montant"):
         view.add_column(column, overflow="fold")
@@ -344,7 +348,7 @@ def _explain(bid, result) -> None:
     from .formatting import format_annees, format_long_date
 
     def score(v) -> str:
-        return f"{v.score:.1f}".replace(".", ",")
+        return f" — score {v.score:.1f}".replace(".", ",") if result.ranked else ""
 
     if bid.titre or bid.acheteur:
         click.echo(f"Appel : {bid.titre or '—'}" + (f" — {bid.acheteur}" if bid.acheteur else ""))
@@ -354,7 +358,7 @@ def _explain(bid, result) -> None:
     click.echo(f"\nRetenues ({len(result.kept)}) :")
     for v in result.kept:
         m = v.mission
-        click.echo(f"  {v.rank}. {m.id} — score {score(v)} — {format_annees(m.annees) or 'années ?'} — {m.titre}")
+        click.echo(f"  {v.rank}. {m.id}{score(v)} — {format_annees(m.annees) or 'années ?'} — {m.titre}")
         for match in v.relevance.matches[:12]:
             click.echo(f"       {match.label} : {', '.join(match.fields)}")
         if result.ranked and not v.relevance.matches:
@@ -364,11 +368,11 @@ def _explain(bid, result) -> None:
     if result.beyond_limit:
         click.echo(f"\nNon retenues, au-delà des {result.wanted} demandées ({len(result.beyond_limit)}) :")
         for v in result.beyond_limit:
-            click.echo(f"  - {v.mission.id} — score {score(v)}")
+            click.echo(f"  - {v.mission.id}{score(v)}")
     if result.excluded:
         click.echo(f"\nÉcartées ({len(result.excluded)}) :")
         for v in result.excluded:
-            click.echo(f"  - {v.mission.id} — score {score(v)} — " + " ; ".join(v.reasons))
+            click.echo(f"  - {v.mission.id}{score(v)} — " + " ; ".join(v.reasons))
             if v.relevance.matches:
                 click.echo("       termes : " + ", ".join(m.label for m in v.relevance.matches[:6]))
     if result.near_misses:
