@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
 from .errors import DataError, Problem
 from .library import display_path, translate_errors
@@ -78,6 +78,14 @@ class Bid(Model):
     personnes: TextList = Field(default_factory=list, description="Personnes proposées (moyens humains)")
     inclure: TextList = Field(default_factory=list, description="Références gardées quoi qu'il arrive (même anciennes)")
     exclure: TextList = Field(default_factory=list, description="Références écartées à la main")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _appel_is_titre(cls, value):
+        # « appel: » is what many bid managers call the tender's title.
+        if isinstance(value, dict) and "appel" in value and "titre" not in value:
+            value = {("titre" if k == "appel" else k): v for k, v in value.items()}
+        return value
 
     @property
     def text(self) -> str:

@@ -379,6 +379,13 @@ def _explain(bid, result) -> None:
         click.echo("\nDe peu (achevées juste avant la période ; à retenir avec inclure si l'acheteur l'accepte) :")
         for v in result.near_misses:
             click.echo(f"  - {v.mission.id} ({format_annees(v.mission.annees)})")
+    if result.ranked and result.excluded:
+        # What the library offers for this need, the criteria aside: the right reference
+        # may only be a window or a composante away.
+        click.echo("\nPertinence de toutes les références, critères mis à part :")
+        by_score = sorted(result.verdicts, key=lambda v: (-v.score, v.mission.id))
+        for i, v in enumerate(by_score, 1):
+            click.echo(f"  {i}. {v.mission.id}{score(v)} — {'retenue' if v.kept else 'écartée'}")
     if result.weak:
         click.echo("\n" + empty_message(result))
 

@@ -99,6 +99,16 @@ def test_empty_selection_says_so_with_the_three_nearest(project, run):
     assert len(nearest) == 3
     assert nearest[0].startswith(f"  - {SHIPPED['etude']} (score")  # the GUP charter, most relevant
     assert not (project / "outputs" / "dossier-candidature.docx").exists()
+    explained = run("list", "--bid", "appel.yaml", "--explain")
+    assert explained.exit_code == 0 and "Retenues (0) :" in explained.output
+    overall = explained.output.split("critères mis à part :")[1].splitlines()
+    assert overall[1].startswith(f"  1. {SHIPPED['etude']} — score")
+
+
+def test_appel_is_accepted_for_the_tender_title(project, run):
+    write_missions(project)
+    write_bid(project, GUP_BID.replace("titre:", "appel:"))
+    assert "Appel : AMO pour la mise en place d'une démarche" in run("list", "--bid", "appel.yaml", "--explain").output
 
 
 def test_included_old_reference_is_kept_and_marked_in_table_and_fiche(project, run):
