@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
-from .answer import Answer
 from .formatting import format_annees, format_long_date, format_montant, format_montants, format_names
 from .library import Library
 from .models import Cabinet, Membre, Mission, Personne, Production
 from .selection import sort_missions
 from .vocabulary import COMPOSANTES, fold
+
+if TYPE_CHECKING:  # the ranking (and bm25s) is only loaded when a tender is answered
+    from .answer import Answer
 
 TICKED = "☒"
 UNTICKED = "☐"
