@@ -456,7 +456,12 @@ def cv(person, output, template, templates_dir, date_text, references):
 
 @cli.group()
 def bid():
-    """Fichier d'appel d'offres : l'appel, l'acheteur, la date limite, le besoin, les critères."""
+    """Fichier d'appel d'offres : l'appel, l'acheteur, la date limite, le besoin, les critères.
+
+    \b
+    Exemple :
+      dossier bid new -o appel.yaml
+    """
 
 
 @bid.command(name="new")
