@@ -207,20 +207,27 @@ def build(**kw):
 
 @cli.command()
 @document_options
+@click.option("--format", "fmt", type=click.Choice(["docx", "xlsx", "csv"]), default="docx", show_default=True,
+              help="DOCX (Word), XLSX (tableur : montants en nombres, filtre) ou CSV (Excel en français : « ; », UTF-8).")
 def table(**kw):
-    """Écrit le tableau des références (DOCX).
+    """Écrit le tableau des références (DOCX, XLSX ou CSV).
 
     \b
-    Exemple :
+    Exemples :
       dossier table --type strategie --last 5
+      dossier table --last 3 --format xlsx
     """
     from . import documents
 
     library, selected, criteria, today = _selected(kw)
     options = _build_options(kw, today, criteria)
+    fmt = kw.pop("fmt")
     template = documents.find_template("tableau", kw.pop("templates_dir"), kw.pop("template"))
-    data = documents.table(library, selected, options, template)
-    _write(kw.pop("output") or DEFAULT_OUTPUTS / "tableau-references.docx", data)
+    if fmt == "docx":
+        data = documents.table(library, selected, options, template)
+    else:
+        data = documents.table_spreadsheet(library, selected, options, fmt)
+    _write(kw.pop("output") or DEFAULT_OUTPUTS / f"tableau-references.{fmt}", data)
 
 
 @cli.command()

@@ -13,7 +13,8 @@ from datetime import date
 
 from .formatting import format_annees, format_long_date, format_montant, format_montants, format_names
 from .library import Library
-from .models import Cabinet, Membre, Mission, Personne, Production
+from .models import Cabinet, Mission, Personne, Production
+from .tableau import TableRow, equipe_text, table_rows
 from .vocabulary import COMPOSANTES, fold
 
 TICKED = "☒"
@@ -46,20 +47,6 @@ def paragraphs(text: str | None) -> list[str]:
     return [b.strip() for b in blocks if b.strip()]
 
 
-def _equipe(members: list[Membre]) -> str:
-    return ", ".join(f"{m.nom} ({m.role})" if m.role else m.nom for m in members)
-
-
-def firm_role(mission: Mission, cabinet: Cabinet | None) -> str:
-    """The firm's role on the mission, as the data says it (never guessed)."""
-    if cabinet is None:
-        return ""
-    for member in mission.equipe:
-        if fold(member.nom) in {fold(cabinet.nom), fold(cabinet.sigle or "~")}:
-            return member.role or ""
-    return ""
-
-
 def mission_fields(mission: Mission) -> list[dict]:
     """The label/value rows of a fiche, in the order of the firm's fiches; empty ones left out."""
     rows = [
@@ -69,7 +56,7 @@ def mission_fields(mission: Mission) -> list[dict]:
         ("Directeur de mission", mission.directeur),
         ("Référent", mission.referent),
         ("Années", format_annees(mission.annees)),
-        ("Équipe", _equipe(mission.equipe)),
+        ("Équipe", equipe_text(mission.equipe)),
         ("Programme", mission.programme),
         ("Sites", ", ".join(mission.sites)),
         ("Acteurs", ", ".join(mission.acteurs)),
@@ -80,7 +67,7 @@ def mission_fields(mission: Mission) -> list[dict]:
     return [{"libelle": label, "valeur": value} for label, value in rows if value]
 
 
-def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None) -> dict:
+def reference_context(row: TableRow, mission: Mission) -> dict:
     ticked = set(mission.composantes)
     grille = [{"nom": c, "coche": c in ticked, "case": TICKED if c in ticked else UNTICKED} for c in COMPOSANTES]
     if not mission.composantes:
@@ -88,18 +75,19 @@ def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None) ->
     half = (len(grille) + 1) // 2
     titre_court = mission.titre if len(mission.titre) <= 70 else mission.titre[:67].rsplit(" ", 1)[0] + "…"
     return {
-        "numero": numero,
-        "id": mission.id,
-        "titre": mission.titre,
+        "numero": row.numero,
+        "id": row.id,
+        "titre": row.titre,
         "titre_court": titre_court,
-        "maitre_ouvrage": mission.maitre_ouvrage or "",
-        "nature_client": mission.nature_client or "",
-        "type": mission.type or "",
-        "annees": format_annees(mission.annees),
-        "montant": format_montants(mission.montant),
-        "montants": [format_montant(m) for m in mission.montant],
-        "equipe": _equipe(mission.equipe),
-        "role": firm_role(mission, cabinet),
+        "maitre_ouvrage": row.maitre_ouvrage,
+        "nature_client": row.nature_client,
+        "type": row.type,
+        "annees": row.annees,
+        "montant": row.montant,
+        "montants": [format_montant(m) for m in row.montants],
+        "equipe": row.equipe,
+        "role": row.role,
+        "contact": row.contact,
         "directeur": mission.directeur or "",
         "referent": mission.referent or "",
         "consultants": ", ".join(mission.consultants),
@@ -237,7 +225,7 @@ def document_context(library: Library, selected: list[Mission], options: BuildOp
         },
         "selection": {"nombre": len(selected), "description": options.selection_description},
         "cabinet": cabinet_context(library.cabinet),
-        "references": [reference_context(m, i, library.cabinet) for i, m in enumerate(selected, 1)],
+        "references": [reference_context(row, m) for row, m in zip(table_rows(selected, library.cabinet), selected)],
         "composantes": list(COMPOSANTES),
         "legende_matrice": f"{TICKED} : composante réalisée, selon la fiche de la mission. "
         "Une ligne vide : composantes non renseignées.",

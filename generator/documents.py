@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import default_templates
+from . import default_templates, spreadsheet
 from .context import BuildOptions, cv_context, document_context
 from .errors import DataError, TemplateError
 from .library import Library, load_library
 from .models import Mission, Personne
 from .render import render
+from .tableau import table_rows
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,16 @@ def dossier(library: Library, selected: list[Mission], options: BuildOptions, te
 def table(library: Library, selected: list[Mission], options: BuildOptions, template: Template) -> bytes:
     context = document_context(library, selected, options, "Tableau des références")
     return _render(template, context, library, options)
+
+
+def table_spreadsheet(library: Library, selected: list[Mission], options: BuildOptions, fmt: str) -> bytes:
+    """The same rows as the DOCX table, as XLSX or CSV (`fmt`)."""
+    rows = table_rows(selected, library.cabinet)
+    if fmt == "csv":
+        return spreadsheet.csv_bytes(rows)
+    props = _properties(library, options.titre or "Tableau des références", options)
+    return spreadsheet.xlsx_bytes(rows, title=props["title"], author=props["author"], subject=props["subject"],
+                                  today=options.today)
 
 
 def fiches(library: Library, selected: list[Mission], options: BuildOptions, template: Template,
