@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import re
 import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -59,6 +61,35 @@ def _report(exc: DossierError) -> None:
 def _warn(problems) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)
+
+
+@dataclass
+class Settings:
+    """Options of the whole command line (dossier --quiet …)."""
+
+    quiet: bool = False
+    verbose: bool = False
+
+
+def _settings() -> Settings:
+    context = click.get_current_context(silent=True)
+    obj = context.find_root().obj if context else None
+    return obj if isinstance(obj, Settings) else Settings()
+
+
+@contextmanager
+def _progress(total: int, label: str):
+    """A progress bar on stderr when it is a terminal (never in pipes, logs or --quiet)."""
+    if _settings().quiet or not sys.stderr.isatty():
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)
 
 
 # --- shared options --------------------------------------------------------------------------
@@ -136,7 +167,7 @@ def _selected(kw: dict):
     today = _parse_date(kw.pop("date_text")) or date.today()
     criteria = _criteria(kw)
     library = load_valid_library(kw.pop("references"))
-    _warn(library.warnings if kw.get("verbose") else [])
+    _warn(library.warnings if kw.get("verbose") or _settings().verbose else [])
     return library, select(library.missions, criteria, today), criteria, today
 
 
@@ -150,6 +181,7 @@ def document_options(command):
         click.option("--date-limite", "date_limite", metavar="DATE", help="Date limite de remise des offres."),
         click.option("--titre", help="Titre du document (page de garde et propriétés)."),
         click.option("--verbose", "-v", is_flag=True, help="Afficher aussi les avertissements sur la bibliothèque."),
+        click.option("--pdf", is_flag=True, help="Convertir aussi chaque DOCX en PDF (LibreOffice, sommaire mis à jour)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -163,25 +195,33 @@ def _build_options(kw: dict, today: date, criteria):
     return BuildOptions(today=today, appel=appel, selection_description=criteria.describe(), titre=kw.pop("titre"))
 
 
-def _write(path: Path, data: bytes) -> None:
+def _write(path: Path, data: bytes) -> Path:
     from .output import write_atomic
 
     write_atomic(path, data)
-    click.echo(f"Écrit : {path}")
+    _say(f"Écrit : {path}")
+    return path
 
 
 # --- commands -----------------------------------------------------------------------------
 
 @click.group(cls=DossierGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="dossier", message="%(prog)s %(version)s")
-def cli():
+@click.option("--quiet", "-q", is_flag=True, help="N'afficher que les erreurs.")
+@click.option("--verbose", "-v", is_flag=True, help="Afficher aussi les avertissements sur la bibliothèque.")
+@click.pass_context
+def cli(ctx, quiet, verbose):
     """dossier : vos références de missions (YAML) deviennent les documents Word d'une
     candidature à un marché public.
 
     \b
-    Exemple :
+    Exemples :
       dossier build --type "Stratégie"
+      dossier --quiet table --last 3 --format xlsx
+
+    La couleur est désactivée quand la variable NO_COLOR est définie.
     """
+    ctx.obj = Settings(quiet=quiet, verbose=verbose and not quiet)
 
 
 @cli.command()
@@ -201,8 +241,9 @@ def build(**kw):
     options.annexes = kw.pop("annexes")
     template = documents.find_template("dossier", kw.pop("templates_dir"), kw.pop("template"))
     data = documents.dossier(library, selected, options, template)
-    _write(kw.pop("output") or DEFAULT_OUTPUTS / "dossier-candidature.docx", data)
-    click.echo(f"{len(selected)} référence{'s' if len(selected) > 1 else ''} : " + ", ".join(m.id for m in selected))
+    written = _write(kw.pop("output") or DEFAULT_OUTPUTS / "dossier-candidature.docx", data)
+    _convert_pdf(kw.pop("pdf"), [written])
+    _say(f"{len(selected)} référence{'s' if len(selected) > 1 else ''} : " + ", ".join(m.id for m in selected))
 
 
 @cli.command()
@@ -222,12 +263,15 @@ def table(**kw):
     library, selected, criteria, today = _selected(kw)
     options = _build_options(kw, today, criteria)
     fmt = kw.pop("fmt")
+    if kw["pdf"] and fmt != "docx":
+        raise UsageError("--pdf convertit le tableau Word : il ne s'emploie qu'avec --format docx")
     template = documents.find_template("tableau", kw.pop("templates_dir"), kw.pop("template"))
     if fmt == "docx":
         data = documents.table(library, selected, options, template)
     else:
         data = documents.table_spreadsheet(library, selected, options, fmt)
-    _write(kw.pop("output") or DEFAULT_OUTPUTS / f"tableau-references.{fmt}", data)
+    written = _write(kw.pop("output") or DEFAULT_OUTPUTS / f"tableau-references.{fmt}", data)
+    _convert_pdf(kw.pop("pdf"), [written])
 
 
 @cli.command()
@@ -249,14 +293,17 @@ def fiches(**kw):
     options = _build_options(kw, today, criteria)
     single = kw.pop("single")
     template = documents.find_template("fiches", kw.pop("templates_dir"), kw.pop("template"))
-    produced = documents.fiches(library, selected, options, template, single)
+    with _progress(1 if single else len(selected), "Fiches") as advance:
+        produced = documents.fiches(library, selected, options, template, single, advance)
     output = kw.pop("output")
+    written = []
     for name, data in produced:
         if single:
             target = output or DEFAULT_OUTPUTS / name
         else:
             target = (output or DEFAULT_OUTPUTS / "fiches") / name
-        _write(target, data)
+        written.append(_write(target, data))
+    _convert_pdf(kw.pop("pdf"), written)
 
 
 @cli.command(name="list")
@@ -316,6 +363,25 @@ def show(ident, references):
     view.add_row("Enjeux", "\n\n".join(paragraphs(mission.enjeux)) or "—")
     view.add_row("Contenu", "\n".join(f"• {c}" for c in mission.contenu) or "—")
     Console().print(view)
+
+
+# --- PDF, quiet and verbose output --------------------------------------------------------------
+
+def _say(message: str) -> None:
+    """A progress line on stdout, silenced by --quiet."""
+    if not _settings().quiet:
+        click.echo(message)
+
+
+def _convert_pdf(wanted: bool, documents: list[Path]) -> None:
+    """With --pdf, each written DOCX also as a PDF beside it, with a progress bar on a terminal."""
+    if not wanted:
+        return
+    from .pdf import to_pdf
+
+    with _progress(len(documents), "Conversion PDF") as advance:
+        for written in to_pdf(documents, advance):
+            _say(f"Écrit : {written}")
 
 
 def main() -> None:

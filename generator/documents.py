@@ -5,6 +5,7 @@ This is the library API the CLI sits on: nothing here prints, prompts or exits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,15 +94,18 @@ def table_spreadsheet(library: Library, selected: list[Mission], options: BuildO
 
 
 def fiches(library: Library, selected: list[Mission], options: BuildOptions, template: Template,
-           single: bool) -> list[tuple[str, bytes]]:
-    """(file name, bytes) pairs: one per mission, or one file holding them all."""
+           single: bool, progress: Callable[[], None] = lambda: None) -> list[tuple[str, bytes]]:
+    """(file name, bytes) pairs: one per mission, or one file holding them all; `progress` after each."""
     if single:
         context = document_context(library, selected, options, "Fiches références")
-        return [("fiches-references.docx", _render(template, context, library, options))]
+        data = _render(template, context, library, options)
+        progress()
+        return [("fiches-references.docx", data)]
     out = []
     for mission in selected:
         context = document_context(library, [mission], options, "Fiche référence")
         out.append((f"fiche-{mission.id}.docx", _render(template, context, library, options)))
+        progress()
     return out
 
 
