@@ -5,6 +5,8 @@ Every other module works with python-docx paragraphs, tables and styles.
 
 from __future__ import annotations
 
+import re
+
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
@@ -64,7 +66,12 @@ def fixed_layout(table) -> None:
 
 
 def add_field(paragraph, instruction: str, placeholder: str = "") -> None:
-    """A Word field (PAGE, NUMPAGES, TOC…) whose result Word computes on opening."""
+    """A Word field (PAGE, NUMPAGES, TOC…) showing `placeholder` until Word or LibreOffice updates it.
+
+    Not marked dirty: a dirty field makes Word ask « update the fields that may refer to
+    other files? » on every opening, which alarms the bid team. Page numbers are laid out
+    by Word anyway, and the TOC is filled at render time (`fill_toc`).
+    """
     def run_with(element):
         run = OxmlElement("w:r")
         run.append(element)
@@ -73,7 +80,6 @@ def add_field(paragraph, instruction: str, placeholder: str = "") -> None:
 
     begin = OxmlElement("w:fldChar")
     begin.set(qn("w:fldCharType"), "begin")
-    begin.set(qn("w:dirty"), "true")
     run_with(begin)
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
@@ -91,10 +97,66 @@ def add_field(paragraph, instruction: str, placeholder: str = "") -> None:
     run_with(end)
 
 
-def update_fields_on_open(document) -> None:
-    """Ask Word to refresh the table of contents and page numbers when the file opens."""
-    settings = document.settings.element
-    _child(settings, "w:updateFields").set(qn("w:val"), "true")
+def fill_toc(document) -> int:
+    """Write the document's headings as the cached result of its TOC field, so the sommaire
+    is never an empty placeholder; Word's F9 or LibreOffice's update adds the page numbers.
+
+    Returns the number of entries written (0 when the document has no TOC field).
+    """
+    body = document.element.body
+    instr = next((i for i in body.iter(qn("w:instrText")) if (i.text or "").strip().startswith("TOC")), None)
+    if instr is None:
+        return 0
+    levels = re.search(r'\\o\s+"(\d)-(\d)"', instr.text)
+    low, high = (int(levels.group(1)), int(levels.group(2))) if levels else (1, 3)
+    styles = {}
+    for level in range(low, high + 1):
+        heading, entry = _style_id(document, f"Heading {level}"), _style_id(document, f"TOC {level}")
+        if heading:
+            styles[heading] = entry or ""
+    first = instr.getparent().getparent()
+    entries = []
+    for paragraph in body.iter(qn("w:p")):
+        style = paragraph.find(qn("w:pPr") + "/" + qn("w:pStyle"))
+        text = "".join(t.text or "" for t in paragraph.iter(qn("w:t"))).strip()
+        if style is not None and style.get(qn("w:val")) in styles and text:
+            entries.append((styles[style.get(qn("w:val"))], text))
+    if not entries:
+        return 0
+    runs = list(first.iter(qn("w:r")))
+    separate = next(r for r in runs if _fld_type(r) == "separate")
+    end = next(r for r in runs if _fld_type(r) == "end")
+    for run in runs[runs.index(separate) + 1:]:
+        first.remove(run)
+    paragraphs = [first] + [OxmlElement("w:p") for _ in entries[1:]]
+    for previous, paragraph in zip(paragraphs, paragraphs[1:]):
+        previous.addnext(paragraph)
+    for paragraph, (toc_style, text) in zip(paragraphs, entries):
+        pPr = _child(paragraph, "w:pPr")
+        paragraph.remove(pPr)
+        paragraph.insert(0, pPr)
+        if toc_style:
+            _child(pPr, "w:pStyle").set(qn("w:val"), toc_style)
+        run = OxmlElement("w:r")
+        t = OxmlElement("w:t")
+        t.set(qn("xml:space"), "preserve")
+        t.text = text
+        run.append(t)
+        paragraph.append(run)
+    paragraphs[-1].append(end)
+    return len(entries)
+
+
+def _style_id(document, name: str) -> str | None:
+    try:
+        return document.styles[name].style_id
+    except KeyError:
+        return None
+
+
+def _fld_type(run) -> str | None:
+    char = run.find(qn("w:fldChar"))
+    return None if char is None else char.get(qn("w:fldCharType"))
 
 
 def set_language(document, lang: str = "fr-FR") -> None:

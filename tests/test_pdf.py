@@ -58,3 +58,17 @@ def test_pdf_is_refused_for_spreadsheet_formats(project, run):
     result = run("table", "--format", "xlsx", "--pdf")
     assert result.exit_code == 1
     assert "--format docx" in result.output
+
+
+def test_docx_table_of_contents_lists_the_headings_and_asks_word_nothing(project, run):
+    from docx import Document
+
+    assert run("build", "--type", "Stratégie").exit_code == 0
+    document = Document(str(project / "outputs" / "dossier-candidature.docx"))
+    toc = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("TOC ")]
+    assert ("TOC 1", "Présentation du cabinet") in toc and ("TOC 1", "Fiches références") in toc
+    assert ("TOC 2", "Mission d'appui relative aux équipements publics Marseillais dans le cadre du NPNRU") in toc
+    # no "update the fields?" prompt in Word: no dirty field, no updateFields setting
+    body = document.element.xml
+    assert 'w:dirty="true"' not in body
+    assert "updateFields" not in document.settings.element.xml
