@@ -365,6 +365,107 @@ def show(ident, references):
     Console().print(view)
 
 
+# --- templates ---------------------------------------------------------------------------------
+
+@cli.group()
+def templates():
+    """Modèles Word : lister, vérifier, exporter pour les personnaliser.
+
+    \b
+    Exemples :
+      dossier templates list
+      dossier templates export dossier
+      dossier templates check templates/dossier.docx
+    """
+
+
+@templates.command(name="list")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet.")
+def templates_list(templates_dir):
+    """Affiche les modèles et celui qui sera utilisé (celui du projet ou celui par défaut).
+
+    \b
+    Exemple :
+      dossier templates list
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from .default_templates import TEMPLATE_NAMES
+    from .documents import find_template
+
+    purposes = {"dossier": "dossier build", "tableau": "dossier table", "fiches": "dossier fiches", "cv": "dossier cv"}
+    view = Table(title="Modèles Word")
+    for column in ("Nom", "Commande", "Modèle utilisé"):
+        view.add_column(column)
+    for name in TEMPLATE_NAMES:
+        view.add_row(name, purposes.get(name, ""), find_template(name, templates_dir).display)
+    Console().print(view)
+
+
+@templates.command(name="export")
+@click.argument("name", type=click.Choice(["dossier", "tableau", "fiches", "cv"]))
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Fichier à écrire (par défaut templates/NOM.docx, utilisé ensuite automatiquement).")
+@click.option("--force", is_flag=True, help="Remplacer le fichier s'il existe.")
+def templates_export(name, output, force):
+    """Copie un modèle par défaut pour le modifier dans Word (styles, logo, textes).
+
+    Le modèle exporté dans templates/ remplace celui par défaut pour toutes les
+    commandes. Modifiez les styles (Titre 1, Titre 2, Liste à puces…) pour changer
+    l'aspect de tout le dossier ; gardez les balises {{ … }} et {%p … %} entières.
+
+    \b
+    Exemple :
+      dossier templates export dossier -o modeles/dossier-ville.docx
+    """
+    from .default_templates import template_bytes
+
+    target = output or DEFAULT_TEMPLATES / f"{name}.docx"
+    if target.exists() and not force:
+        raise UsageError(f"{target} existe déjà ; ajoutez --force pour le remplacer")
+    _write(target, template_bytes(name))
+
+
+@templates.command(name="check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--kind", type=click.Choice(["dossier", "tableau", "fiches", "cv"]), help="Type de modèle (par défaut : d'après le nom du fichier, sinon dossier).")
+def templates_check(files, kind):
+    """Vérifie un modèle Word sans rien produire : balises cassées ou coupées,
+    variables inconnues, avec le paragraphe où elles sont. Code 3 s'il y a un problème.
+
+    \b
+    Exemple :
+      dossier templates check templates/dossier.docx
+    """
+    from .errors import TemplateError
+    from .template_check import check_template, variables_for
+
+    problems = []
+    for path in files:
+        if not path.is_file():
+            raise TemplateError(f"{path} : modèle introuvable")
+        found = check_template(path, variables_for(path, kind))
+        problems += found
+        if not found:
+            _say(f"{path} : aucun problème")
+    if problems:
+        count = len(problems)
+        raise TemplateError(f"{count} problème{'s' if count > 1 else ''} dans le{'s' if len(files) > 1 else ''} modèle{'s' if len(files) > 1 else ''}", problems)
+
+
+@templates.command(name="variables")
+def templates_variables():
+    """Liste les variables qu'un modèle peut employer (la même liste que le README).
+
+    \b
+    Exemple :
+      dossier templates variables
+    """
+    from .template_check import variables_markdown
+
+    click.echo(variables_markdown(), nl=False)
+
+
 # --- PDF, quiet and verbose output --------------------------------------------------------------
 
 def _say(message: str) -> None:

@@ -125,9 +125,11 @@ def cabinet_context(cabinet: Cabinet | None) -> dict:
         identite.append({"libelle": "Domaines", "valeur": format_names(cabinet.domaines)})
     if cabinet.qualifications:
         identite.append({"libelle": "Qualifications", "valeur": format_names(cabinet.qualifications)})
+    coordonnees = [cabinet.adresse, cabinet.telephone, cabinet.email, cabinet.site_web]
     return {
         "nom": cabinet.nom,
         "sigle": cabinet.sigle or "",
+        "coordonnees": [str(c) for c in coordonnees if c],
         "identite": identite,
         "presentation": paragraphs(cabinet.presentation),
         "domaines": list(cabinet.domaines),
@@ -233,3 +235,107 @@ def document_context(library: Library, selected: list[Mission], options: BuildOp
         "productions": [production_context(p) for p in productions],
     }
 
+
+
+# --- the documented variables -------------------------------------------------------------
+# What a template may use, path by path: `x[]` is an item of the list `x`. The README's
+# variable list is generated from these (tests check it, and that they match the contexts
+# above exactly), so the documentation cannot drift from the code.
+
+_COMMON_VARIABLES = {
+    "document.titre": "Titre du document (--titre, sinon « Dossier de candidature », « Tableau des références »…)",
+    "document.date": "Date du document, en toutes lettres (« 15 janvier 2027 », --date)",
+    "cabinet.nom": "Raison sociale du cabinet",
+    "cabinet.sigle": "Sigle du cabinet",
+    "cabinet.coordonnees": "Adresse, téléphone, courriel, site : les lignes renseignées, dans cet ordre",
+    "cabinet.identite": "Fiche d'identité : une ligne par rubrique, vide quand elle n'est pas renseignée",
+    "cabinet.identite[].libelle": "Rubrique (« SIRET », « Adresse »…)",
+    "cabinet.identite[].valeur": "Valeur, ou texte vide (« à compléter » dans le modèle par défaut)",
+    "cabinet.presentation": "Présentation du cabinet : liste de paragraphes",
+    "cabinet.domaines": "Domaines d'intervention (liste)",
+    "cabinet.chiffres_affaires": "Chiffres d'affaires, du plus récent au plus ancien",
+    "cabinet.chiffres_affaires[].annee": "Année",
+    "cabinet.chiffres_affaires[].montant": "Montant mis en forme (« 1 250 000 € HT »)",
+}
+
+DOCUMENT_VARIABLES = {
+    **_COMMON_VARIABLES,
+    "appel.titre": "Intitulé de l'appel d'offres (--appel)",
+    "appel.acheteur": "Acheteur public (--acheteur)",
+    "appel.date_limite": "Date limite de remise des offres, en toutes lettres (--date-limite)",
+    "selection.nombre": "Nombre de références retenues",
+    "selection.description": "Critères de sélection, en clair (« type : « Stratégie » »)",
+    "references": "Les références retenues, dans l'ordre de la sélection",
+    "references[].numero": "Numéro d'ordre (1, 2…)",
+    "references[].id": "Identifiant de la mission",
+    "references[].titre": "Intitulé de la mission",
+    "references[].titre_court": "Intitulé abrégé à 70 caractères (matrice)",
+    "references[].maitre_ouvrage": "Maître d'ouvrage (client)",
+    "references[].nature_client": "« public », « privé » ou vide",
+    "references[].type": "Type de mission",
+    "references[].annees": "Années (« 2018–2021 », « 2022–en cours »)",
+    "references[].montant": "Montant(s) avec leur base (« 99 685 € HT ; 12 000 € HT (tranche optionnelle) »)",
+    "references[].montants": "Les mêmes montants, un par élément de liste",
+    "references[].equipe": "Équipe (« Tracés urbains (mandataire), Perspectives Urbaines et Sociales »)",
+    "references[].role": "Rôle du cabinet dans l'équipe (mandataire, cotraitant, sous-traitant) ou vide",
+    "references[].contact": "Contact chez un client public (nom, fonction, téléphone, courriel) ou vide",
+    "references[].directeur": "Directeur de mission",
+    "references[].referent": "Référent",
+    "references[].consultants": "Consultants mobilisés, séparés par des virgules",
+    "references[].champs": "Lignes « libellé : valeur » de la fiche, les vides omises",
+    "references[].champs[].libelle": "Libellé (« Maître d'ouvrage », « Montant de la mission »…)",
+    "references[].champs[].valeur": "Valeur mise en forme",
+    "references[].grille": "Les 12 composantes avec leur case, ou liste vide si la fiche n'en dit rien",
+    "references[].grille[].nom": "Nom de la composante",
+    "references[].grille[].coche": "Vrai si la composante est cochée",
+    "references[].grille[].case": "☒ ou ☐",
+    "references[].grille_lignes": "La grille en deux colonnes : des paires (a, b) d'éléments de grille",
+    "references[].grille_lignes[]": "Une paire (a, b)",
+    "references[].grille_lignes[][].nom": "Nom de la composante",
+    "references[].grille_lignes[][].coche": "Vrai si la composante est cochée",
+    "references[].grille_lignes[][].case": "☒ ou ☐",
+    "references[].matrice": "Une case par composante, dans l'ordre de `composantes` : ☒ ou vide",
+    "references[].enjeux": "Enjeux : liste de paragraphes",
+    "references[].contenu": "Contenu : une puce par élément",
+    "composantes": "Les 12 composantes, dans l'ordre de la grille",
+    "legende_matrice": "Légende de la matrice références × composantes",
+    "personnes": "Les personnes nommées sur les références retenues (moyens humains)",
+    "personnes[].nom": "Prénom Nom",
+    "personnes[].fonction": "Fonction",
+    "personnes[].champs": "Lignes « libellé : valeur » (fonction, formation, expérience, domaines)",
+    "personnes[].champs[].libelle": "Libellé",
+    "personnes[].champs[].valeur": "Valeur",
+    "personnes[].missions": "Ses missions parmi les références retenues, une ligne chacune",
+    "productions": "Travaux produits joints en annexe (avec --annexes ; sinon liste vide)",
+    "productions[].titre": "Titre",
+    "productions[].nature": "Nature du document",
+    "productions[].numero": "Numéro",
+    "productions[].entete": "Lignes de rattachement (liste)",
+    "productions[].sections": "Sections",
+    "productions[].sections[].titre": "Titre de la section",
+    "productions[].sections[].paragraphes": "Paragraphes (liste)",
+    "productions[].sections[].puces": "Puces (liste)",
+}
+
+CV_VARIABLES = {
+    **_COMMON_VARIABLES,
+    "personne.nom": "Prénom Nom",
+    "personne.fonction": "Fonction",
+    "personne.champs": "Lignes « libellé : valeur » (fonction, formation, expérience, domaines)",
+    "personne.champs[].libelle": "Libellé",
+    "personne.champs[].valeur": "Valeur",
+    "personne.presentation": "Présentation : liste de paragraphes",
+    "personne.references": "Ses missions dans la bibliothèque",
+    "personne.references[].annees": "Années",
+    "personne.references[].maitre_ouvrage": "Maître d'ouvrage",
+    "personne.references[].titre": "Intitulé de la mission",
+    "personne.references[].role": "Son rôle (directeur·rice de mission, référent·e, consultant·e)",
+}
+
+# Which variables each default template (and a custom one of that name) can use.
+TEMPLATE_VARIABLES = {
+    "dossier": DOCUMENT_VARIABLES,
+    "tableau": DOCUMENT_VARIABLES,
+    "fiches": DOCUMENT_VARIABLES,
+    "cv": CV_VARIABLES,
+}
