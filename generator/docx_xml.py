@@ -182,6 +182,25 @@ def style_font(style, name: str) -> None:
         fonts.attrib.pop(qn(attr), None)
 
 
+def no_borders(table) -> None:
+    """A table used for layout only: no lines at all."""
+    tblPr = table._tbl.tblPr
+    borders = _child(tblPr, "w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        _child(borders, f"w:{side}").set(qn("w:val"), "nil")
+
+
+def paragraph_rule_above(paragraph, color: str, size: int = 6) -> None:
+    """A thin rule above one paragraph (the candidate block of the cover)."""
+    pPr = paragraph._p.get_or_add_pPr()
+    borders = _child(pPr, "w:pBdr")
+    top = _child(borders, "w:top")
+    top.set(qn("w:val"), "single")
+    top.set(qn("w:sz"), str(size))
+    top.set(qn("w:space"), "6")
+    top.set(qn("w:color"), color)
+
+
 def paragraph_border_bottom(style, color: str, size: int = 8) -> None:
     """A rule under every paragraph of a style (used for headings)."""
     pPr = style.element.get_or_add_pPr()

@@ -72,3 +72,22 @@ def test_docx_table_of_contents_lists_the_headings_and_asks_word_nothing(project
     body = document.element.xml
     assert 'w:dirty="true"' not in body
     assert "updateFields" not in document.settings.element.xml
+
+
+def test_cover_page_names_firm_tender_buyer_and_deadline_without_footer(project, run):
+    from docx import Document
+
+    result = run("build", "--type", "Stratégie", "--date", "2026-11-24", "--appel", "AMO NPNRU des Fauvettes",
+                 "--acheteur", "Ville de Neuilly-sur-Marne", "--date-limite", "15/01/2027")
+    assert result.exit_code == 0, result.output
+    document = Document(str(project / "outputs" / "dossier-candidature.docx"))
+    cover = [p.text for p in document.paragraphs[: [p.style.name for p in document.paragraphs].index("TOC Heading")]]
+    band = document.tables[0].rows[0].cells[0].text
+    assert "Perspectives Urbaines et Sociales" in band
+    for expected in ("Dossier de candidature", "AMO NPNRU des Fauvettes", "Ville de Neuilly-sur-Marne",
+                     "15 janvier 2027", "24 novembre 2026"):
+        assert expected in cover
+    assert document.sections[0].different_first_page_header_footer
+    assert document.core_properties.title == "Dossier de candidature"
+    assert document.core_properties.author == "Perspectives Urbaines et Sociales"
+    assert document.core_properties.subject == "AMO NPNRU des Fauvettes"
