@@ -324,7 +324,7 @@ def list_(**kw):
     library, selected, criteria, today = _selected(kw)
     view = Table(title=f"{len(selected)} référence(s) — {criteria.describe()}", show_lines=False)
     for column in ("Identifiant", "Années", "Type", "Maître d'ouvrage", "Titre", "Montant"):
-        view.add_column(column, overflow="fold")
+        view.add_column(column, overflow="fold", style="cyan" if column == "Identifiant" else None)
     for m in selected:
         view.add_row(m.id, format_annees(m.annees), m.type or "", m.maitre_ouvrage or "", m.titre, format_montants(m.montant))
     Console().print(view)
@@ -464,6 +464,126 @@ def templates_variables():
     from .template_check import variables_markdown
 
     click.echo(variables_markdown(), nl=False)
+
+
+# --- a new library, a new mission, statistics ----------------------------------------------------
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=".")
+@click.option("--cabinet", "firm", default="Mon cabinet", show_default=True, help="Nom du cabinet (modifiable ensuite dans references/cabinet.yaml).")
+def init(directory, firm):
+    """Crée une nouvelle bibliothèque : cabinet, une mission d'exemple, une personne,
+    les modèles Word et un .gitignore qui écarte outputs/.
+
+    \b
+    Exemple :
+      dossier init mon-cabinet --cabinet "Perspectives Urbaines et Sociales"
+      cd mon-cabinet && dossier build
+    """
+    from .scaffold import init_project
+
+    for path in init_project(directory, firm):
+        _say(f"Écrit : {path}")
+    _say("Remplissez references/cabinet.yaml, remplacez la mission d'exemple, puis : dossier check")
+
+
+@cli.command()
+@library_options
+@click.option("--titre", help="Intitulé de la mission (sans --titre, les questions sont posées une à une).")
+@click.option("--client", "maitre_ouvrage", help="Maître d'ouvrage.")
+@click.option("--type", "type_", help="Type de mission.")
+@click.option("--annees", help="Années : 2018 - 2021, 2017 ou 2022 - en cours.")
+@click.option("--montant", help="Montant de la mission en euros (99685 ou « 99 685 »).")
+@click.option("--taxe", type=click.Choice(["HT", "TTC"], case_sensitive=False), help="Base du montant.")
+@click.option("--tranche", type=click.Choice(["ferme", "optionnelle"]), help="Tranche du montant, si la mission en a.")
+@click.option("--directeur", help="Directeur·rice de mission.")
+@click.option("--consultant", "consultants", multiple=True, help="Consultant·e mobilisé·e. Répétable.")
+@click.option("--composante", "composantes", multiple=True, help="Composante (parmi les 12). Répétable.")
+@click.option("--id", "ident", help="Identifiant (par défaut : année et premiers mots du titre).")
+def new(references, titre, maitre_ouvrage, type_, annees, montant, taxe, tranche, directeur, consultants, composantes, ident):
+    """Crée une mission (references/missions/ID.yaml) à partir d'options ou de questions,
+    vérifiée avant d'être écrite.
+
+    \b
+    Exemples :
+      dossier new --titre "AMO concertation NPNRU des Fauvettes" --client "Ville de Bondy" \\
+                  --annees "2024 - en cours" --montant 35000 --taxe HT --composante Concertation
+      dossier new          # les questions sont posées une à une
+    """
+    from .scaffold import mission_id, new_mission_text
+    from .vocabulary import COMPOSANTES
+
+    if titre is None:
+        titre = click.prompt("Intitulé de la mission")
+        maitre_ouvrage = click.prompt("Maître d'ouvrage", default="", show_default=False)
+        type_ = click.prompt("Type de mission", default="", show_default=False)
+        annees = click.prompt("Années (2018 - 2021, 2017, 2022 - en cours)", default="", show_default=False)
+        montant = click.prompt("Montant en euros (vide si inconnu)", default="", show_default=False)
+        if montant:
+            taxe = click.prompt("HT ou TTC (vide si la fiche ne le dit pas)", default="", show_default=False).upper() or None
+        directeur = click.prompt("Directeur·rice de mission", default="", show_default=False)
+        consultants = _split_answer(click.prompt("Consultants mobilisés, séparés par des virgules", default="", show_default=False))
+        click.echo("Composantes : " + ", ".join(COMPOSANTES))
+        composantes = _split_answer(click.prompt("Composantes réalisées, séparées par des virgules", default="", show_default=False))
+    amount = None
+    if montant:
+        amount = [{"valeur": montant, **({"taxe": taxe.upper()} if taxe else {}), **({"tranche": tranche} if tranche else {})}]
+    fields = {
+        "titre": titre, "maitre_ouvrage": maitre_ouvrage, "type": type_, "annees": annees, "directeur": directeur,
+        "consultants": list(consultants), "montant": amount, "composantes": list(composantes),
+    }
+    debut = re.match(r"\s*(\d{4})", annees or "")
+    ident = ident or mission_id(titre, int(debut.group(1)) if debut else None)
+    target = references / "missions" / f"{ident}.yaml"
+    text = new_mission_text(fields, str(target))
+    if target.exists():
+        raise UsageError(f"{target} existe déjà ; choisissez un autre identifiant avec --id")
+    _write(target, text.encode("utf-8"))
+
+
+def _split_answer(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+@cli.command()
+@selection_options
+def stats(**kw):
+    """Compte les références par type, par année, par composante et par personne.
+
+    Une mission de plusieurs années compte pour chacune de ses années ; « en cours »
+    compte jusqu'à l'année de --date.
+
+    \b
+    Exemple :
+      dossier stats --last 5
+    """
+    from collections import Counter
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from .selection import last_year
+    from .vocabulary import COMPOSANTES, fold
+
+    kw["verbose"] = False
+    library, selected, criteria, today = _selected(kw)
+    console = Console()
+    console.print(f"{len(selected)} référence(s) — {criteria.describe()}")
+
+    def show(title: str, header: str, counts, order=None) -> None:
+        view = Table(title=title, title_justify="left")
+        view.add_column(header, style="cyan")
+        view.add_column("Références", justify="right")
+        for key in order if order is not None else sorted(counts, key=lambda k: (-counts[k], fold(str(k)))):
+            view.add_row(str(key), str(counts.get(key, 0)))
+        console.print(view)
+
+    show("Par type de mission", "Type", Counter(m.type or "(type non renseigné)" for m in selected))
+    years = Counter(year for m in selected if m.annees
+                    for year in range(m.annees.debut, (last_year(m, today) or m.annees.debut) + 1))
+    show("Par année (missions en cours cette année-là)", "Année", years, sorted(years, reverse=True))
+    show("Par composante", "Composante", Counter(c for m in selected for c in m.composantes), list(COMPOSANTES))
+    show("Par personne", "Personne", Counter(name for m in selected for name in m.people))
 
 
 # --- PDF, quiet and verbose output --------------------------------------------------------------
