@@ -23,6 +23,21 @@ def _child(parent, tag: str, before: tuple[str, ...] = ()):
     return found
 
 
+# Successors of an element in the schema's order: Word reports a file as damaged when the
+# children of tblPr, tcPr or pPr are out of order, so new children go before these.
+_TBLPR_AFTER_BORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
+_TBLPR_AFTER_LAYOUT = _TBLPR_AFTER_BORDERS[2:]
+_TBLPR_AFTER_CELLMAR = _TBLPR_AFTER_BORDERS[3:]
+_TCPR_AFTER_SHD = ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")
+_TCPR_AFTER_DIRECTION = _TCPR_AFTER_SHD[3:]
+_PPR_AFTER_BORDERS = (
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)
+
+
 def repeat_header_row(row) -> None:
     """The row is repeated at the top of every page the table runs onto."""
     trPr = row._tr.get_or_add_trPr()
@@ -37,7 +52,7 @@ def keep_row_together(row) -> None:
 
 def shade_cell(cell, fill: str) -> None:
     tcPr = cell._tc.get_or_add_tcPr()
-    shd = _child(tcPr, "w:shd")
+    shd = _child(tcPr, "w:shd", _TCPR_AFTER_SHD)
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill)
@@ -46,13 +61,13 @@ def shade_cell(cell, fill: str) -> None:
 def vertical_text(cell) -> None:
     """Text read bottom to top, for narrow column headers."""
     tcPr = cell._tc.get_or_add_tcPr()
-    _child(tcPr, "w:textDirection").set(qn("w:val"), "btLr")
+    _child(tcPr, "w:textDirection", _TCPR_AFTER_DIRECTION).set(qn("w:val"), "btLr")
 
 
 def cell_margins(table, top: int = 40, bottom: int = 40, left: int = 80, right: int = 80) -> None:
     """Inner cell margins of a whole table, in twentieths of a point."""
     tblPr = table._tbl.tblPr
-    mar = _child(tblPr, "w:tblCellMar")
+    mar = _child(tblPr, "w:tblCellMar", _TBLPR_AFTER_CELLMAR)
     for side, value in (("top", top), ("left", left), ("bottom", bottom), ("right", right)):
         el = _child(mar, f"w:{side}")
         el.set(qn("w:w"), str(value))
@@ -62,7 +77,7 @@ def cell_margins(table, top: int = 40, bottom: int = 40, left: int = 80, right: 
 def fixed_layout(table) -> None:
     """Column widths as set, not stretched to the content (stable in Word and LibreOffice)."""
     tblPr = table._tbl.tblPr
-    _child(tblPr, "w:tblLayout").set(qn("w:type"), "fixed")
+    _child(tblPr, "w:tblLayout", _TBLPR_AFTER_LAYOUT).set(qn("w:type"), "fixed")
 
 
 def add_field(paragraph, instruction: str, placeholder: str = "") -> None:
@@ -185,7 +200,7 @@ def style_font(style, name: str) -> None:
 def no_borders(table) -> None:
     """A table used for layout only: no lines at all."""
     tblPr = table._tbl.tblPr
-    borders = _child(tblPr, "w:tblBorders")
+    borders = _child(tblPr, "w:tblBorders", _TBLPR_AFTER_BORDERS)
     for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
         _child(borders, f"w:{side}").set(qn("w:val"), "nil")
 
@@ -193,7 +208,7 @@ def no_borders(table) -> None:
 def paragraph_rule_above(paragraph, color: str, size: int = 6) -> None:
     """A thin rule above one paragraph (the candidate block of the cover)."""
     pPr = paragraph._p.get_or_add_pPr()
-    borders = _child(pPr, "w:pBdr")
+    borders = _child(pPr, "w:pBdr", _PPR_AFTER_BORDERS)
     top = _child(borders, "w:top")
     top.set(qn("w:val"), "single")
     top.set(qn("w:sz"), str(size))
@@ -204,7 +219,7 @@ def paragraph_rule_above(paragraph, color: str, size: int = 6) -> None:
 def paragraph_border_bottom(style, color: str, size: int = 8) -> None:
     """A rule under every paragraph of a style (used for headings)."""
     pPr = style.element.get_or_add_pPr()
-    borders = _child(pPr, "w:pBdr")
+    borders = _child(pPr, "w:pBdr", _PPR_AFTER_BORDERS)
     bottom = _child(borders, "w:bottom")
     bottom.set(qn("w:val"), "single")
     bottom.set(qn("w:sz"), str(size))

@@ -59,35 +59,3 @@ def test_pdf_is_refused_for_spreadsheet_formats(project, run):
     assert result.exit_code == 1
     assert "--format docx" in result.output
 
-
-def test_docx_table_of_contents_lists_the_headings_and_asks_word_nothing(project, run):
-    from docx import Document
-
-    assert run("build", "--type", "Stratégie").exit_code == 0
-    document = Document(str(project / "outputs" / "dossier-candidature.docx"))
-    toc = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("TOC ")]
-    assert ("TOC 1", "Présentation du cabinet") in toc and ("TOC 1", "Fiches références") in toc
-    assert ("TOC 2", "Mission d'appui relative aux équipements publics Marseillais dans le cadre du NPNRU") in toc
-    # no "update the fields?" prompt in Word: no dirty field, no updateFields setting
-    body = document.element.xml
-    assert 'w:dirty="true"' not in body
-    assert "updateFields" not in document.settings.element.xml
-
-
-def test_cover_page_names_firm_tender_buyer_and_deadline_without_footer(project, run):
-    from docx import Document
-
-    result = run("build", "--type", "Stratégie", "--date", "2026-11-24", "--appel", "AMO NPNRU des Fauvettes",
-                 "--acheteur", "Ville de Neuilly-sur-Marne", "--date-limite", "15/01/2027")
-    assert result.exit_code == 0, result.output
-    document = Document(str(project / "outputs" / "dossier-candidature.docx"))
-    cover = [p.text for p in document.paragraphs[: [p.style.name for p in document.paragraphs].index("TOC Heading")]]
-    band = document.tables[0].rows[0].cells[0].text
-    assert "Perspectives Urbaines et Sociales" in band
-    for expected in ("Dossier de candidature", "AMO NPNRU des Fauvettes", "Ville de Neuilly-sur-Marne",
-                     "15 janvier 2027", "24 novembre 2026"):
-        assert expected in cover
-    assert document.sections[0].different_first_page_header_footer
-    assert document.core_properties.title == "Dossier de candidature"
-    assert document.core_properties.author == "Perspectives Urbaines et Sociales"
-    assert document.core_properties.subject == "AMO NPNRU des Fauvettes"
