@@ -201,6 +201,12 @@ def references_table(doc, widths=REFERENCES_WIDTHS) -> None:
     objet = repeated.cells[2]
     note = objet.add_paragraph("{{ r.type }}", style=doc.styles["Petit"])
     note.runs[0].italic = True
+    # The arrêté du 22 mars 2019 asks for the recipient, public or private, and a contact.
+    client = repeated.cells[1]
+    for condition, text in (("r.nature_client", "Client {{ r.nature_client }}"), ("r.contact", "Contact : {{ r.contact }}")):
+        client.add_paragraph(f"{{%p if {condition} %}}")
+        client.add_paragraph(text, style=doc.styles["Petit"])
+        client.add_paragraph("{%p endif %}")
 
 
 def matrix(doc) -> None:

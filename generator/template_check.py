@@ -56,7 +56,11 @@ def read_paragraphs(path: Path) -> list[Paragraph]:
 
     walk(document, "paragraphe")
     for section in document.sections:
-        for part, name in ((section.header, "en-tête, paragraphe"), (section.footer, "pied de page, paragraphe")):
+        for part, name in ((section.header, "en-tête, paragraphe"), (section.footer, "pied de page, paragraphe"),
+                           (section.first_page_header, "en-tête de première page, paragraphe"),
+                           (section.first_page_footer, "pied de première page, paragraphe"),
+                           (section.even_page_header, "en-tête de page paire, paragraphe"),
+                           (section.even_page_footer, "pied de page paire, paragraphe")):
             if not part.is_linked_to_previous:
                 walk(part, name)
     return out

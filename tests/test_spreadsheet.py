@@ -99,3 +99,16 @@ def test_two_runs_give_identical_xlsx_and_docx_bytes(project, run):
     assert (project / "a.xlsx").read_bytes() == (project / "b.xlsx").read_bytes()
     assert (project / "a.docx").read_bytes() == (project / "b.docx").read_bytes()
     assert (project / "a-fiches.docx").read_bytes() == (project / "b-fiches.docx").read_bytes()
+
+
+def test_public_client_and_contact_reach_the_docx_table_and_the_spreadsheet(project, run):
+    (project / "references" / "missions" / "2025-controlable.yaml").write_text(
+        "titre: Mission contrôlable\nmaitre_ouvrage: Ville de Bondy\nnature_client: public\ntype: Stratégie\n"
+        "annees: 2025\ncontact:\n  nom: Jeanne Martin\n  telephone: 01 23 45 67 89\n", encoding="utf-8")
+    assert run("table", "--id", "2025-controlable").exit_code == 0
+    cell = Document(str(project / "outputs" / "tableau-references.docx")).tables[0].rows[1].cells[1]
+    assert [p.text for p in cell.paragraphs] == ["Ville de Bondy", "Client public", "Contact : Jeanne Martin, 01 23 45 67 89"]
+    assert run("table", "--id", "2025-controlable", "--format", "xlsx").exit_code == 0
+    _, sheet = _sheet(project / "outputs" / "tableau-references.xlsx")
+    row = dict(zip([c.value for c in sheet[1]], next(sheet.iter_rows(min_row=2, values_only=True))))
+    assert row["Public / privé"] == "public" and row["Contact"] == "Jeanne Martin, 01 23 45 67 89"
