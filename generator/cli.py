@@ -28,8 +28,25 @@ DEFAULT_OUTPUTS = Path("outputs")
 
 # --- error handling at the edge -------------------------------------------------------------
 
-class DossierGroup(click.Group):
+class FrenchHelp:
+    """The --help option described in French, like the rest of the help."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Afficher cette aide et quitter."
+        return option
+
+
+class DossierCommand(FrenchHelp, click.Command):
+    pass
+
+
+class DossierGroup(FrenchHelp, click.Group):
     """Runs a command and turns every failure into a French message and an exit code."""
+
+    command_class = DossierCommand
+    group_class = type
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
@@ -206,7 +223,8 @@ def _write(path: Path, data: bytes) -> Path:
 # --- commands -----------------------------------------------------------------------------
 
 @click.group(cls=DossierGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, "--version", prog_name="dossier", message="%(prog)s %(version)s")
+@click.version_option(__version__, "--version", prog_name="dossier", message="%(prog)s %(version)s",
+                      help="Afficher la version et quitter.")
 @click.option("--quiet", "-q", is_flag=True, help="N'afficher que les erreurs.")
 @click.option("--verbose", "-v", is_flag=True, help="Afficher aussi les avertissements sur la bibliothèque.")
 @click.pass_context
