@@ -13,8 +13,7 @@ from datetime import date
 
 from .formatting import format_annees, format_long_date, format_montant, format_montants, format_names
 from .library import Library
-from .models import Cabinet, Mission, Personne, Production
-from .tableau import TableRow, equipe_text, table_rows
+from .models import Cabinet, Membre, Mission, Montant, Personne, Production
 from .vocabulary import COMPOSANTES, fold
 
 TICKED = "☒"
@@ -47,6 +46,73 @@ def paragraphs(text: str | None) -> list[str]:
     return [b.strip() for b in blocks if b.strip()]
 
 
+def _equipe(members: list[Membre]) -> str:
+    return ", ".join(f"{m.nom} ({m.role})" if m.role else m.nom for m in members)
+
+
+def firm_role(mission: Mission, cabinet: Cabinet | None) -> str:
+    """The firm's role on the mission, as the data says it (never guessed)."""
+    if cabinet is None:
+        return ""
+    for member in mission.equipe:
+        if fold(member.nom) in {fold(cabinet.nom), fold(cabinet.sigle or "~")}:
+            return member.role or ""
+    return ""
+
+
+def contact_text(mission: Mission) -> str:
+    contact = mission.contact
+    if contact is None:
+        return ""
+    return ", ".join(v for v in (contact.nom, contact.fonction, contact.telephone, contact.email) if v)
+
+
+@dataclass(frozen=True)
+class TableRow:
+    numero: int
+    id: str
+    maitre_ouvrage: str
+    nature_client: str
+    titre: str
+    type: str
+    annees: str
+    debut: int | None
+    fin: int | str | None  # a year (the start year for a one-year mission) or « en cours »
+    montant: str  # every amount with its basis, for documents
+    montants: tuple[Montant, ...]  # the values themselves, for spreadsheets
+    role: str
+    equipe: str
+    contact: str
+
+
+def table_row(mission: Mission, numero: int, cabinet: Cabinet | None) -> TableRow:
+    """One line of the tableau des références: the DOCX table, the XLSX and the CSV all use it."""
+    annees = mission.annees
+    fin = None
+    if annees is not None:
+        fin = "en cours" if annees.en_cours else annees.last
+    return TableRow(
+        numero=numero,
+        id=mission.id or "",
+        maitre_ouvrage=mission.maitre_ouvrage or "",
+        nature_client=mission.nature_client or "",
+        titre=mission.titre,
+        type=mission.type or "",
+        annees=format_annees(annees),
+        debut=annees.debut if annees else None,
+        fin=fin,
+        montant=format_montants(mission.montant),
+        montants=tuple(mission.montant),
+        role=firm_role(mission, cabinet),
+        equipe=_equipe(mission.equipe),
+        contact=contact_text(mission) if mission.nature_client != "privé" else "",
+    )
+
+
+def table_rows(selected: list[Mission], cabinet: Cabinet | None) -> list[TableRow]:
+    return [table_row(m, i, cabinet) for i, m in enumerate(selected, 1)]
+
+
 def mission_fields(mission: Mission) -> list[dict]:
     """The label/value rows of a fiche, in the order of the firm's fiches; empty ones left out."""
     rows = [
@@ -56,7 +122,7 @@ def mission_fields(mission: Mission) -> list[dict]:
         ("Directeur de mission", mission.directeur),
         ("Référent", mission.referent),
         ("Années", format_annees(mission.annees)),
-        ("Équipe", equipe_text(mission.equipe)),
+        ("Équipe", _equipe(mission.equipe)),
         ("Programme", mission.programme),
         ("Sites", ", ".join(mission.sites)),
         ("Acteurs", ", ".join(mission.acteurs)),
@@ -67,7 +133,8 @@ def mission_fields(mission: Mission) -> list[dict]:
     return [{"libelle": label, "valeur": value} for label, value in rows if value]
 
 
-def reference_context(row: TableRow, mission: Mission) -> dict:
+def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None) -> dict:
+    row = table_row(mission, numero, cabinet)
     ticked = set(mission.composantes)
     grille = [{"nom": c, "coche": c in ticked, "case": TICKED if c in ticked else UNTICKED} for c in COMPOSANTES]
     if not mission.composantes:
@@ -227,14 +294,13 @@ def document_context(library: Library, selected: list[Mission], options: BuildOp
         },
         "selection": {"nombre": len(selected), "description": options.selection_description},
         "cabinet": cabinet_context(library.cabinet),
-        "references": [reference_context(row, m) for row, m in zip(table_rows(selected, library.cabinet), selected)],
+        "references": [reference_context(m, i, library.cabinet) for i, m in enumerate(selected, 1)],
         "composantes": list(COMPOSANTES),
         "legende_matrice": f"{TICKED} : composante réalisée, selon la fiche de la mission. "
         "Une ligne vide : composantes non renseignées.",
         "personnes": people_context(library, selected),
         "productions": [production_context(p) for p in productions],
     }
-
 
 
 # --- the documented variables -------------------------------------------------------------

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import default_templates, spreadsheet
-from .context import BuildOptions, cv_context, document_context
+from .context import BuildOptions, cv_context, document_context, table_rows
 from .errors import DataError, TemplateError
 from .library import Library, load_library
 from .models import Mission, Personne
 from .render import render
-from .tableau import table_rows
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from .formatting import format_basis
 from .output import normalize_docx
-from .tableau import TableRow
+from .context import TableRow
 
 EURO_FORMAT = '#,##0 "€";-#,##0 "€"'
 EURO_CENTS_FORMAT = '#,##0.00 "€";-#,##0.00 "€"'
