@@ -231,7 +231,8 @@ def fiche(doc) -> None:
     tag(doc, "{%p if not loop.first %}")
     page_break(doc)
     tag(doc, "{%p endif %}")
-    doc.add_paragraph("Référence {{ r.numero }}{% if r.type %} — {{ r.type }}{% endif %}", style=doc.styles["Petit"])
+    kicker = doc.add_paragraph("Référence {{ r.numero }}{% if r.type %} — {{ r.type }}{% endif %}", style=doc.styles["Petit"])
+    kicker.paragraph_format.keep_with_next = True
     doc.add_paragraph("{{ r.titre }}", style=doc.styles["Heading 2"])
     tag(doc, "{%p if r.maitre_ouvrage %}")
     doc.add_paragraph("{{ r.maitre_ouvrage }}", style=doc.styles["Subtitle"])
