@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import click
-from docx import Document
 
 from conftest import ROOT, docx_text
 from generator.cli import cli
@@ -89,6 +88,8 @@ def test_verbose_shows_library_warnings(project, run):
 def test_no_color_is_respected(project, monkeypatch):
     from click.testing import CliRunner
 
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")  # rich gives no colour at all to a "dumb" terminal
     monkeypatch.setenv("FORCE_COLOR", "1")
     colored = CliRunner().invoke(cli, ["list"])
     monkeypatch.setenv("NO_COLOR", "1")
