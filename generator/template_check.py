@@ -17,10 +17,12 @@ from jinja2 import nodes
 
 from .context import DOCUMENT_VARIABLES, TEMPLATE_VARIABLES
 from .errors import Problem, TemplateError
+from .render import jinja_env
 from .vocabulary import nearest
 
 _DOCXTPL_PREFIX = re.compile(r"(\{%|\{\{)(?:p|tr|tc|r)(?=\s)")
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_ENV = jinja_env()  # the renderer's own environment: the same filters and tests
 _LOOP = object()  # a name whose attributes are not checked (loop, set variables, macros)
 
 
@@ -108,7 +110,7 @@ def check_template(path: Path, variables: dict[str, str]) -> list[Problem]:
         return problems
     source = "\n".join(_DOCXTPL_PREFIX.sub(r"\1", p.text) for p in paragraphs)
     try:
-        tree = jinja2.Environment().parse(source)
+        tree = _ENV.parse(source)
     except jinja2.TemplateSyntaxError as exc:
         return [Problem(shown, None, None, _syntax_message(exc, paragraphs))]
     checker = _Checker(variables)
@@ -244,6 +246,13 @@ class _Checker:
             for child in node.body:
                 self.visit(child, inner)
             return
+        if isinstance(node, (nodes.Filter, nodes.Test)):
+            known = _ENV.filters if isinstance(node, nodes.Filter) else _ENV.tests
+            if node.name not in known:
+                kind = "filtre" if isinstance(node, nodes.Filter) else "test"
+                guess = nearest(node.name, list(known))
+                hint = f" ; vouliez-vous dire « {guess[0]} » ?" if guess else ""
+                self.found.append((node.lineno, f"{kind} Jinja inconnu « {node.name} »{hint}"))
         for child in node.iter_child_nodes():
             self.visit(child, scope)
 

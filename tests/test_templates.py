@@ -32,6 +32,13 @@ def test_check_finds_unknown_variable_with_its_paragraph_and_a_suggestion(projec
     assert "paragraphe 3 « {{ r.maitre_ouvrag }} » : variable inconnue « r.maitre_ouvrag » ; vouliez-vous dire « r.maitre_ouvrage » ?" in result.output
 
 
+def test_check_finds_unknown_filters(project, run):
+    path = _template(project / "mine.docx", ["{{ document.titre|uper }}"])
+    result = run("templates", "check", str(path))
+    assert result.exit_code == 3
+    assert "filtre Jinja inconnu « uper » ; vouliez-vous dire « upper » ?" in result.output
+
+
 def test_check_finds_a_tag_split_across_runs(project, run):
     path = _template(project / "mine.docx", ["Client : {{ r.maitre", "_ouvrage }}"])
     result = run("templates", "check", str(path))
