@@ -10,7 +10,9 @@ from __future__ import annotations
 import functools
 import re
 import sys
-from datetime import date
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,8 +28,25 @@ DEFAULT_OUTPUTS = Path("outputs")
 
 # --- error handling at the edge -------------------------------------------------------------
 
-class DossierGroup(click.Group):
+class FrenchHelp:
+    """The --help option described in French, like the rest of the help."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Afficher cette aide et quitter."
+        return option
+
+
+class DossierCommand(FrenchHelp, click.Command):
+    pass
+
+
+class DossierGroup(FrenchHelp, click.Group):
     """Runs a command and turns every failure into a French message and an exit code."""
+
+    command_class = DossierCommand
+    group_class = type
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
@@ -59,6 +78,35 @@ def _report(exc: DossierError) -> None:
 def _warn(problems) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)
+
+
+@dataclass
+class Settings:
+    """Options of the whole command line (dossier --quiet …)."""
+
+    quiet: bool = False
+    verbose: bool = False
+
+
+def _settings() -> Settings:
+    context = click.get_current_context(silent=True)
+    obj = context.find_root().obj if context else None
+    return obj if isinstance(obj, Settings) else Settings()
+
+
+@contextmanager
+def _progress(total: int, label: str):
+    """A progress bar on stderr when it is a terminal (never in pipes, logs or --quiet)."""
+    if _settings().quiet or not sys.stderr.isatty():
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)
 
 
 # --- shared options --------------------------------------------------------------------------
@@ -139,7 +187,7 @@ def _selected(kw: dict):
     criteria = _criteria(kw)
     bid_file = kw.pop("bid_file")
     library = load_valid_library(kw.pop("references"))
-    _warn(library.warnings if kw.get("verbose") else [])
+    _warn(library.warnings if kw.get("verbose") or _settings().verbose else [])
     if bid_file is None and not kw.get("explain"):
         return library, select(library.missions, criteria, today), criteria, today
     return library, _answered(kw, library, criteria, bid_file, given, today), criteria, today
@@ -179,6 +227,7 @@ def document_options(command):
         click.option("--titre", help="Titre du document (page de garde et propriétés)."),
         click.option("--verbose", "-v", is_flag=True, help="Afficher aussi les avertissements sur la bibliothèque."),
         click.option("--strict", is_flag=True, help="Avec --bid : refuser d'écrire si le tableau des références est incomplet (date, montant et sa base, client public ou privé, période)."),
+        click.option("--pdf", is_flag=True, help="Convertir aussi chaque DOCX en PDF (LibreOffice, sommaire mis à jour)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -214,25 +263,34 @@ def _build_options(kw: dict, today: date, criteria):
     return options
 
 
-def _write(path: Path, data: bytes) -> None:
+def _write(path: Path, data: bytes) -> Path:
     from .output import write_atomic
 
     write_atomic(path, data)
-    click.echo(f"Écrit : {path}")
+    _say(f"Écrit : {path}")
+    return path
 
 
 # --- commands -----------------------------------------------------------------------------
 
 @click.group(cls=DossierGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, "--version", prog_name="dossier", message="%(prog)s %(version)s")
-def cli():
+@click.version_option(__version__, "--version", prog_name="dossier", message="%(prog)s %(version)s",
+                      help="Afficher la version et quitter.")
+@click.option("--quiet", "-q", is_flag=True, help="N'afficher que les erreurs.")
+@click.option("--verbose", "-v", is_flag=True, help="Afficher aussi les avertissements sur la bibliothèque.")
+@click.pass_context
+def cli(ctx, quiet, verbose):
     """dossier : vos références de missions (YAML) deviennent les documents Word d'une
     candidature à un marché public.
 
     \b
-    Exemple :
+    Exemples :
       dossier build --type "Stratégie"
+      dossier --quiet table --last 3 --format xlsx
+
+    La couleur est désactivée quand la variable NO_COLOR est définie.
     """
+    ctx.obj = Settings(quiet=quiet, verbose=verbose and not quiet)
 
 
 @cli.command()
@@ -255,26 +313,37 @@ def build(**kw):
     options.pourquoi = kw.pop("pourquoi")
     template = documents.find_template("dossier", kw.pop("templates_dir"), kw.pop("template"))
     data = documents.dossier(library, selected, options, template)
-    _write(kw.pop("output") or DEFAULT_OUTPUTS / "dossier-candidature.docx", data)
-    click.echo(f"{len(selected)} référence{'s' if len(selected) > 1 else ''} : " + ", ".join(m.id for m in selected))
+    written = _write(kw.pop("output") or DEFAULT_OUTPUTS / "dossier-candidature.docx", data)
+    _convert_pdf(kw.pop("pdf"), [written])
+    _say(f"{len(selected)} référence{'s' if len(selected) > 1 else ''} : " + ", ".join(m.id for m in selected))
 
 
 @cli.command()
 @document_options
+@click.option("--format", "fmt", type=click.Choice(["docx", "xlsx", "csv"]), default="docx", show_default=True,
+              help="DOCX (Word), XLSX (tableur : montants en nombres, filtre) ou CSV (Excel en français : « ; », UTF-8).")
 def table(**kw):
-    """Écrit le tableau des références (DOCX).
+    """Écrit le tableau des références (DOCX, XLSX ou CSV).
 
     \b
-    Exemple :
+    Exemples :
       dossier table --type strategie --last 5
+      dossier table --last 3 --format xlsx
     """
     from . import documents
 
     library, selected, criteria, today = _selected(kw)
     options = _build_options(kw, today, criteria)
+    fmt = kw.pop("fmt")
+    if kw["pdf"] and fmt != "docx":
+        raise UsageError("--pdf convertit le tableau Word : il ne s'emploie qu'avec --format docx")
     template = documents.find_template("tableau", kw.pop("templates_dir"), kw.pop("template"))
-    data = documents.table(library, selected, options, template)
-    _write(kw.pop("output") or DEFAULT_OUTPUTS / "tableau-references.docx", data)
+    if fmt == "docx":
+        data = documents.table(library, selected, options, template)
+    else:
+        data = documents.table_spreadsheet(library, selected, options, fmt)
+    written = _write(kw.pop("output") or DEFAULT_OUTPUTS / f"tableau-references.{fmt}", data)
+    _convert_pdf(kw.pop("pdf"), [written])
 
 
 @cli.command()
@@ -296,14 +365,17 @@ def fiches(**kw):
     options = _build_options(kw, today, criteria)
     single = kw.pop("single")
     template = documents.find_template("fiches", kw.pop("templates_dir"), kw.pop("template"))
-    produced = documents.fiches(library, selected, options, template, single)
+    with _progress(1 if single else len(selected), "Fiches") as advance:
+        produced = documents.fiches(library, selected, options, template, single, advance)
     output = kw.pop("output")
+    written = []
     for name, data in produced:
         if single:
             target = output or DEFAULT_OUTPUTS / name
         else:
             target = (output or DEFAULT_OUTPUTS / "fiches") / name
-        _write(target, data)
+        written.append(_write(target, data))
+    _convert_pdf(kw.pop("pdf"), written)
 
 
 @cli.command(name="list")
@@ -336,7 +408,7 @@ def list_(**kw):
         criteria = bid_criteria(kw["bid"], criteria)
     view = Table(title=f"{len(selected)} référence(s) — {criteria.describe()}", show_lines=False)
     for column in ("Identifiant", "Années", "Type", "Maître d'ouvrage", "Titre", "Montant"):
-        view.add_column(column, overflow="fold")
+        view.add_column(column, overflow="fold", style="cyan" if column == "Identifiant" else None)
     for m in selected:
         view.add_row(m.id, format_annees(m.annees), m.type or "", m.maitre_ouvrage or "", m.titre, format_montants(m.montant))
     Console().print(view)
@@ -431,8 +503,9 @@ def show(ident, references):
 @click.option("--template", type=click.Path(path_type=Path), help="Modèle Word à utiliser à la place du modèle par défaut.")
 @click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet.")
 @click.option("--date", "date_text", metavar="DATE", help="Date du document : 2027-01-15 ou 15/01/2027. Par défaut : aujourd'hui.")
+@click.option("--pdf", is_flag=True, help="Convertir aussi le CV en PDF (LibreOffice).")
 @library_options
-def cv(person, output, template, templates_dir, date_text, references):
+def cv(person, output, template, templates_dir, date_text, pdf, references):
     """Écrit le CV (DOCX) d'une personne du cabinet, avec ses missions de la bibliothèque.
 
     Les missions viennent des champs directeur, referent et consultants des
@@ -451,7 +524,8 @@ def cv(person, output, template, templates_dir, date_text, references):
     found = library.person(person)
     options = BuildOptions(today=_parse_date(date_text) or date.today())
     data = documents.cv(library, found, options, documents.find_template("cv", templates_dir, template))
-    _write(output or DEFAULT_OUTPUTS / f"cv-{found.id}.docx", data)
+    written = _write(output or DEFAULT_OUTPUTS / f"cv-{found.id}.docx", data)
+    _convert_pdf(pdf, [written])
 
 
 @cli.group()
@@ -480,6 +554,246 @@ def bid_new(output, force):
     if output.exists() and not force:
         raise UsageError(f"{output} existe déjà ; --force pour le remplacer")
     _write(output, EXAMPLE.encode("utf-8"))
+
+
+# --- templates ---------------------------------------------------------------------------------
+
+@cli.group()
+def templates():
+    """Modèles Word : lister, vérifier, exporter pour les personnaliser.
+
+    \b
+    Exemples :
+      dossier templates list
+      dossier templates export dossier
+      dossier templates check templates/dossier.docx
+    """
+
+
+@templates.command(name="list")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet.")
+def templates_list(templates_dir):
+    """Affiche les modèles et celui qui sera utilisé (celui du projet ou celui par défaut).
+
+    \b
+    Exemple :
+      dossier templates list
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from .default_templates import TEMPLATE_NAMES
+    from .documents import find_template
+
+    purposes = {"dossier": "dossier build", "tableau": "dossier table", "fiches": "dossier fiches", "cv": "dossier cv"}
+    view = Table(title="Modèles Word")
+    for column in ("Nom", "Commande", "Modèle utilisé"):
+        view.add_column(column)
+    for name in TEMPLATE_NAMES:
+        view.add_row(name, purposes.get(name, ""), find_template(name, templates_dir).display)
+    Console().print(view)
+
+
+@templates.command(name="export")
+@click.argument("name", type=click.Choice(["dossier", "tableau", "fiches", "cv"]))
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Fichier à écrire (par défaut templates/NOM.docx, utilisé ensuite automatiquement).")
+@click.option("--force", is_flag=True, help="Remplacer le fichier s'il existe.")
+def templates_export(name, output, force):
+    """Copie un modèle par défaut pour le modifier dans Word (styles, logo, textes).
+
+    Le modèle exporté dans templates/ remplace celui par défaut pour toutes les
+    commandes. Modifiez les styles (Titre 1, Titre 2, Liste à puces…) pour changer
+    l'aspect de tout le dossier ; gardez les balises {{ … }} et {%p … %} entières.
+
+    \b
+    Exemple :
+      dossier templates export dossier -o modeles/dossier-ville.docx
+    """
+    from .default_templates import template_bytes
+
+    target = output or DEFAULT_TEMPLATES / f"{name}.docx"
+    if target.exists() and not force:
+        raise UsageError(f"{target} existe déjà ; ajoutez --force pour le remplacer")
+    _write(target, template_bytes(name))
+
+
+@templates.command(name="check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--kind", type=click.Choice(["dossier", "tableau", "fiches", "cv"]), help="Type de modèle (par défaut : d'après le nom du fichier, sinon dossier).")
+def templates_check(files, kind):
+    """Vérifie un modèle Word sans rien produire : balises cassées ou coupées,
+    variables inconnues, avec le paragraphe où elles sont. Code 3 s'il y a un problème.
+
+    \b
+    Exemple :
+      dossier templates check templates/dossier.docx
+    """
+    from .errors import TemplateError
+    from .template_check import check_template, variables_for
+
+    problems = []
+    for path in files:
+        if not path.is_file():
+            raise TemplateError(f"{path} : modèle introuvable")
+        found = check_template(path, variables_for(path, kind))
+        problems += found
+        if not found:
+            _say(f"{path} : aucun problème")
+    if problems:
+        count = len(problems)
+        raise TemplateError(f"{count} problème{'s' if count > 1 else ''} dans le{'s' if len(files) > 1 else ''} modèle{'s' if len(files) > 1 else ''}", problems)
+
+
+@templates.command(name="variables")
+def templates_variables():
+    """Liste les variables qu'un modèle peut employer (la même liste que le README).
+
+    \b
+    Exemple :
+      dossier templates variables
+    """
+    from .template_check import variables_markdown
+
+    click.echo(variables_markdown(), nl=False)
+
+
+# --- a new library, a new mission, statistics ----------------------------------------------------
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=".")
+@click.option("--cabinet", "firm", default="Mon cabinet", show_default=True, help="Nom du cabinet (modifiable ensuite dans references/cabinet.yaml).")
+def init(directory, firm):
+    """Crée une nouvelle bibliothèque : cabinet, une mission d'exemple, une personne,
+    les modèles Word et un .gitignore qui écarte outputs/.
+
+    \b
+    Exemple :
+      dossier init mon-cabinet --cabinet "Perspectives Urbaines et Sociales"
+      cd mon-cabinet && dossier build
+    """
+    from .scaffold import init_project
+
+    for path in init_project(directory, firm):
+        _say(f"Écrit : {path}")
+    _say("Remplissez references/cabinet.yaml, remplacez la mission d'exemple, puis : dossier check")
+
+
+@cli.command()
+@library_options
+@click.option("--titre", help="Intitulé de la mission (sans --titre, les questions sont posées une à une).")
+@click.option("--client", "maitre_ouvrage", help="Maître d'ouvrage.")
+@click.option("--type", "type_", help="Type de mission.")
+@click.option("--annees", help="Années : 2018 - 2021, 2017 ou 2022 - en cours.")
+@click.option("--montant", help="Montant de la mission en euros (99685 ou « 99 685 »).")
+@click.option("--taxe", type=click.Choice(["HT", "TTC"], case_sensitive=False), help="Base du montant.")
+@click.option("--tranche", type=click.Choice(["ferme", "optionnelle"]), help="Tranche du montant, si la mission en a.")
+@click.option("--directeur", help="Directeur·rice de mission.")
+@click.option("--consultant", "consultants", multiple=True, help="Consultant·e mobilisé·e. Répétable.")
+@click.option("--composante", "composantes", multiple=True, help="Composante (parmi les 12). Répétable.")
+@click.option("--id", "ident", help="Identifiant (par défaut : année et premiers mots du titre).")
+def new(references, titre, maitre_ouvrage, type_, annees, montant, taxe, tranche, directeur, consultants, composantes, ident):
+    """Crée une mission (references/missions/ID.yaml) à partir d'options ou de questions,
+    vérifiée avant d'être écrite.
+
+    \b
+    Exemples :
+      dossier new --titre "AMO concertation NPNRU des Fauvettes" --client "Ville de Bondy" \\
+                  --annees "2024 - en cours" --montant 35000 --taxe HT --composante Concertation
+      dossier new          # les questions sont posées une à une
+    """
+    from .scaffold import mission_id, new_mission_text
+    from .vocabulary import COMPOSANTES
+
+    if titre is None:
+        titre = click.prompt("Intitulé de la mission")
+        maitre_ouvrage = click.prompt("Maître d'ouvrage", default="", show_default=False)
+        type_ = click.prompt("Type de mission", default="", show_default=False)
+        annees = click.prompt("Années (2018 - 2021, 2017, 2022 - en cours)", default="", show_default=False)
+        montant = click.prompt("Montant en euros (vide si inconnu)", default="", show_default=False)
+        if montant:
+            taxe = click.prompt("HT ou TTC (vide si la fiche ne le dit pas)", default="", show_default=False).upper() or None
+        directeur = click.prompt("Directeur·rice de mission", default="", show_default=False)
+        consultants = _split_answer(click.prompt("Consultants mobilisés, séparés par des virgules", default="", show_default=False))
+        click.echo("Composantes : " + ", ".join(COMPOSANTES))
+        composantes = _split_answer(click.prompt("Composantes réalisées, séparées par des virgules", default="", show_default=False))
+    amount = None
+    if montant:
+        amount = [{"valeur": montant, **({"taxe": taxe.upper()} if taxe else {}), **({"tranche": tranche} if tranche else {})}]
+    fields = {
+        "titre": titre, "maitre_ouvrage": maitre_ouvrage, "type": type_, "annees": annees, "directeur": directeur,
+        "consultants": list(consultants), "montant": amount, "composantes": list(composantes),
+    }
+    debut = re.match(r"\s*(\d{4})", annees or "")
+    ident = ident or mission_id(titre, int(debut.group(1)) if debut else None)
+    target = references / "missions" / f"{ident}.yaml"
+    text = new_mission_text(fields, str(target))
+    if target.exists():
+        raise UsageError(f"{target} existe déjà ; choisissez un autre identifiant avec --id")
+    _write(target, text.encode("utf-8"))
+
+
+def _split_answer(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+@cli.command()
+@selection_options
+def stats(**kw):
+    """Compte les références par type, par année, par composante et par personne.
+
+    Une mission de plusieurs années compte pour chacune de ses années ; « en cours »
+    compte jusqu'à l'année de --date.
+
+    \b
+    Exemple :
+      dossier stats --last 5
+    """
+    from collections import Counter
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from .selection import last_year
+    from .vocabulary import COMPOSANTES, fold
+
+    kw["verbose"] = False
+    library, selected, criteria, today = _selected(kw)
+    console = Console()
+    console.print(f"{len(selected)} référence(s) — {criteria.describe()}")
+
+    def show(title: str, header: str, counts, order=None) -> None:
+        view = Table(title=title, title_justify="left")
+        view.add_column(header, style="cyan")
+        view.add_column("Références", justify="right")
+        for key in order if order is not None else sorted(counts, key=lambda k: (-counts[k], fold(str(k)))):
+            view.add_row(str(key), str(counts.get(key, 0)))
+        console.print(view)
+
+    show("Par type de mission", "Type", Counter(m.type or "(type non renseigné)" for m in selected))
+    years = Counter(year for m in selected if m.annees
+                    for year in range(m.annees.debut, (last_year(m, today) or m.annees.debut) + 1))
+    show("Par année (missions en cours cette année-là)", "Année", years, sorted(years, reverse=True))
+    show("Par composante", "Composante", Counter(c for m in selected for c in m.composantes), list(COMPOSANTES))
+    show("Par personne", "Personne", Counter(name for m in selected for name in m.people))
+
+
+# --- PDF, quiet and verbose output --------------------------------------------------------------
+
+def _say(message: str) -> None:
+    """A progress line on stdout, silenced by --quiet."""
+    if not _settings().quiet:
+        click.echo(message)
+
+
+def _convert_pdf(wanted: bool, documents: list[Path]) -> None:
+    """With --pdf, each written DOCX also as a PDF beside it, with a progress bar on a terminal."""
+    if not wanted:
+        return
+    from .pdf import to_pdf
+
+    with _progress(len(documents), "Conversion PDF") as advance:
+        for written in to_pdf(documents, advance):
+            _say(f"Écrit : {written}")
 
 
 def main() -> None:

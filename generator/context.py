@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from .formatting import format_annees, format_long_date, format_montant, format_montants, format_names
 from .library import Library
-from .models import Cabinet, Membre, Mission, Personne, Production
+from .models import Cabinet, Membre, Mission, Montant, Personne, Production
 from .selection import sort_missions
 from .vocabulary import COMPOSANTES, fold
 
@@ -70,6 +70,59 @@ def firm_role(mission: Mission, cabinet: Cabinet | None) -> str:
     return ""
 
 
+def contact_text(mission: Mission) -> str:
+    contact = mission.contact
+    if contact is None:
+        return ""
+    return ", ".join(v for v in (contact.nom, contact.fonction, contact.telephone, contact.email) if v)
+
+
+@dataclass(frozen=True)
+class TableRow:
+    numero: int
+    id: str
+    maitre_ouvrage: str
+    nature_client: str
+    titre: str
+    type: str
+    annees: str
+    debut: int | None
+    fin: int | str | None  # a year (the start year for a one-year mission) or « en cours »
+    montant: str  # every amount with its basis, for documents
+    montants: tuple[Montant, ...]  # the values themselves, for spreadsheets
+    role: str
+    equipe: str
+    contact: str
+
+
+def table_row(mission: Mission, numero: int, cabinet: Cabinet | None) -> TableRow:
+    """One line of the tableau des références: the DOCX table, the XLSX and the CSV all use it."""
+    annees = mission.annees
+    fin = None
+    if annees is not None:
+        fin = "en cours" if annees.en_cours else annees.last
+    return TableRow(
+        numero=numero,
+        id=mission.id or "",
+        maitre_ouvrage=mission.maitre_ouvrage or "",
+        nature_client=mission.nature_client or "",
+        titre=mission.titre,
+        type=mission.type or "",
+        annees=format_annees(annees),
+        debut=annees.debut if annees else None,
+        fin=fin,
+        montant=format_montants(mission.montant),
+        montants=tuple(mission.montant),
+        role=firm_role(mission, cabinet),
+        equipe=_equipe(mission.equipe),
+        contact=contact_text(mission) if mission.nature_client != "privé" else "",
+    )
+
+
+def table_rows(selected: list[Mission], cabinet: Cabinet | None) -> list[TableRow]:
+    return [table_row(m, i, cabinet) for i, m in enumerate(selected, 1)]
+
+
 def mission_fields(mission: Mission) -> list[dict]:
     """The label/value rows of a fiche, in the order of the firm's fiches; empty ones left out."""
     rows = [
@@ -91,6 +144,7 @@ def mission_fields(mission: Mission) -> list[dict]:
 
 
 def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None, note: str = "") -> dict:
+    row = table_row(mission, numero, cabinet)
     ticked = set(mission.composantes)
     grille = [{"nom": c, "coche": c in ticked, "case": TICKED if c in ticked else UNTICKED} for c in COMPOSANTES]
     if not mission.composantes:
@@ -103,18 +157,19 @@ def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None, no
         champs.insert(after, {"libelle": "Rôle du cabinet", "valeur": role})
     titre_court = mission.titre if len(mission.titre) <= 70 else mission.titre[:67].rsplit(" ", 1)[0] + "…"
     return {
-        "numero": numero,
-        "id": mission.id,
-        "titre": mission.titre,
+        "numero": row.numero,
+        "id": row.id,
+        "titre": row.titre,
         "titre_court": titre_court,
-        "maitre_ouvrage": mission.maitre_ouvrage or "",
-        "nature_client": mission.nature_client or "",
-        "type": mission.type or "",
-        "annees": format_annees(mission.annees),
-        "montant": format_montants(mission.montant),
-        "montants": [format_montant(m) for m in mission.montant],
-        "equipe": _equipe(mission.equipe),
-        "role": role,
+        "maitre_ouvrage": row.maitre_ouvrage,
+        "nature_client": row.nature_client,
+        "type": row.type,
+        "annees": row.annees,
+        "montant": row.montant,
+        "montants": [format_montant(m) for m in row.montants],
+        "equipe": row.equipe,
+        "role": row.role,
+        "contact": row.contact,
         "note": note,
         "directeur": mission.directeur or "",
         "referent": mission.referent or "",
@@ -153,9 +208,11 @@ def cabinet_context(cabinet: Cabinet | None) -> dict:
         identite.append({"libelle": "Domaines", "valeur": format_names(cabinet.domaines)})
     if cabinet.qualifications:
         identite.append({"libelle": "Qualifications", "valeur": format_names(cabinet.qualifications)})
+    coordonnees = [cabinet.adresse, cabinet.telephone, cabinet.email, cabinet.site_web]
     return {
         "nom": cabinet.nom,
         "sigle": cabinet.sigle or "",
+        "coordonnees": [str(c) for c in coordonnees if c],
         "identite": identite,
         "presentation": paragraphs(cabinet.presentation),
         "domaines": list(cabinet.domaines),
@@ -302,3 +359,123 @@ def why_context(answer: Answer) -> dict:
         ],
     }
 
+
+# --- the documented variables -------------------------------------------------------------
+# What a template may use, path by path: `x[]` is an item of the list `x`. The README's
+# variable list is generated from these (tests check it, and that they match the contexts
+# above exactly), so the documentation cannot drift from the code.
+
+_COMMON_VARIABLES = {
+    "document.titre": "Titre du document (--titre, sinon « Dossier de candidature », « Tableau des références »…)",
+    "document.date": "Date du document, en toutes lettres (« 15 janvier 2027 », --date)",
+    "cabinet.nom": "Raison sociale du cabinet",
+    "cabinet.sigle": "Sigle du cabinet",
+    "cabinet.coordonnees": "Adresse, téléphone, courriel, site : les lignes renseignées, dans cet ordre",
+    "cabinet.identite": "Fiche d'identité : une ligne par rubrique, vide quand elle n'est pas renseignée",
+    "cabinet.identite[].libelle": "Rubrique (« SIRET », « Adresse »…)",
+    "cabinet.identite[].valeur": "Valeur, ou texte vide (« à compléter » dans le modèle par défaut)",
+    "cabinet.presentation": "Présentation du cabinet : liste de paragraphes",
+    "cabinet.domaines": "Domaines d'intervention (liste)",
+    "cabinet.chiffres_affaires": "Chiffres d'affaires, du plus récent au plus ancien",
+    "cabinet.chiffres_affaires[].annee": "Année",
+    "cabinet.chiffres_affaires[].montant": "Montant mis en forme (« 1 250 000 € HT »)",
+}
+
+DOCUMENT_VARIABLES = {
+    **_COMMON_VARIABLES,
+    "appel.titre": "Intitulé de l'appel d'offres (--appel)",
+    "appel.acheteur": "Acheteur public (--acheteur)",
+    "appel.date_limite": "Date limite de remise des offres, en toutes lettres (--date-limite)",
+    "appel.nature": "« acheteur public », « acheteur privé » ou vide (fichier d'appel, --bid)",
+    "appel.lots": "Lots de la consultation (liste ; fichier d'appel)",
+    "selection.nombre": "Nombre de références retenues",
+    "selection.description": "Critères de sélection, en clair (« type : « Stratégie » »)",
+    "references": "Les références retenues, dans l'ordre de la sélection",
+    "references[].numero": "Numéro d'ordre (1, 2…)",
+    "references[].id": "Identifiant de la mission",
+    "references[].titre": "Intitulé de la mission",
+    "references[].titre_court": "Intitulé abrégé à 70 caractères (matrice)",
+    "references[].maitre_ouvrage": "Maître d'ouvrage (client)",
+    "references[].nature_client": "« public », « privé » ou vide",
+    "references[].type": "Type de mission",
+    "references[].annees": "Années (« 2018–2021 », « 2022–en cours »)",
+    "references[].montant": "Montant(s) avec leur base (« 99 685 € HT ; 12 000 € HT (tranche optionnelle) »)",
+    "references[].montants": "Les mêmes montants, un par élément de liste",
+    "references[].equipe": "Équipe (« Tracés urbains (mandataire), Perspectives Urbaines et Sociales »)",
+    "references[].role": "Rôle du cabinet dans l'équipe (mandataire, cotraitant, sous-traitant) ou vide",
+    "references[].contact": "Contact chez un client public (nom, fonction, téléphone, courriel) ou vide",
+    "references[].note": "Mention d'une référence antérieure à la période, retenue à dessein (--bid), ou vide",
+    "references[].directeur": "Directeur de mission",
+    "references[].referent": "Référent",
+    "references[].consultants": "Consultants mobilisés, séparés par des virgules",
+    "references[].champs": "Lignes « libellé : valeur » de la fiche, les vides omises",
+    "references[].champs[].libelle": "Libellé (« Maître d'ouvrage », « Montant de la mission »…)",
+    "references[].champs[].valeur": "Valeur mise en forme",
+    "references[].grille": "Les 12 composantes avec leur case, ou liste vide si la fiche n'en dit rien",
+    "references[].grille[].nom": "Nom de la composante",
+    "references[].grille[].coche": "Vrai si la composante est cochée",
+    "references[].grille[].case": "☒ ou ☐",
+    "references[].grille_lignes": "La grille en deux colonnes : des paires (a, b) d'éléments de grille",
+    "references[].grille_lignes[]": "Une paire (a, b)",
+    "references[].grille_lignes[][].nom": "Nom de la composante",
+    "references[].grille_lignes[][].coche": "Vrai si la composante est cochée",
+    "references[].grille_lignes[][].case": "☒ ou ☐",
+    "references[].matrice": "Une case par composante, dans l'ordre de `composantes` : ☒ ou vide",
+    "references[].enjeux": "Enjeux : liste de paragraphes",
+    "references[].contenu": "Contenu : une puce par élément",
+    "composantes": "Les 12 composantes, dans l'ordre de la grille",
+    "legende_matrice": "Légende de la matrice références × composantes",
+    "personnes": "Les personnes nommées sur les références retenues (moyens humains)",
+    "personnes[].nom": "Prénom Nom",
+    "personnes[].fonction": "Fonction",
+    "personnes[].champs": "Lignes « libellé : valeur » (fonction, formation, expérience, domaines)",
+    "personnes[].champs[].libelle": "Libellé",
+    "personnes[].champs[].valeur": "Valeur",
+    "personnes[].missions": "Ses missions parmi les références retenues, une ligne chacune",
+    "personnes[].autres_missions": "Ses autres missions de la bibliothèque, une ligne chacune",
+    "productions": "Travaux produits joints en annexe (avec --annexes ; sinon liste vide)",
+    "productions[].titre": "Titre",
+    "productions[].nature": "Nature du document",
+    "productions[].numero": "Numéro",
+    "productions[].entete": "Lignes de rattachement (liste)",
+    "productions[].sections": "Sections",
+    "productions[].sections[].titre": "Titre de la section",
+    "productions[].sections[].paragraphes": "Paragraphes (liste)",
+    "productions[].sections[].puces": "Puces (liste)",
+    "pourquoi": "Note « Pourquoi ces références » pour l'équipe (build --pourquoi), sinon vide",
+    "pourquoi.periode": "Période de récence appliquée, en clair",
+    "pourquoi.ordre": "Ordre des références (pertinence ou tri demandé)",
+    "pourquoi.retenues": "Références retenues, dans l'ordre",
+    "pourquoi.retenues[].rang": "Rang",
+    "pourquoi.retenues[].titre": "Intitulé",
+    "pourquoi.retenues[].score": "Score de pertinence (« 12,4 »)",
+    "pourquoi.retenues[].termes": "Termes du besoin trouvés, avec les champs où ils sont",
+    "pourquoi.retenues[].note": "« retenue à la main… » ou vide",
+    "pourquoi.ecartees": "Références écartées, avec la raison",
+    "pourquoi.ecartees[].titre": "Intitulé",
+    "pourquoi.ecartees[].raison": "Raison(s) de l'exclusion",
+    "pourquoi.ecartees[].de_peu": "Vrai si la référence est écartée de peu (juste hors période)",
+}
+
+CV_VARIABLES = {
+    **_COMMON_VARIABLES,
+    "personne.nom": "Prénom Nom",
+    "personne.fonction": "Fonction",
+    "personne.champs": "Lignes « libellé : valeur » (fonction, formation, expérience, domaines)",
+    "personne.champs[].libelle": "Libellé",
+    "personne.champs[].valeur": "Valeur",
+    "personne.presentation": "Présentation : liste de paragraphes",
+    "personne.references": "Ses missions dans la bibliothèque",
+    "personne.references[].annees": "Années",
+    "personne.references[].maitre_ouvrage": "Maître d'ouvrage",
+    "personne.references[].titre": "Intitulé de la mission",
+    "personne.references[].role": "Son rôle (directeur·rice de mission, référent·e, consultant·e)",
+}
+
+# Which variables each default template (and a custom one of that name) can use.
+TEMPLATE_VARIABLES = {
+    "dossier": DOCUMENT_VARIABLES,
+    "tableau": DOCUMENT_VARIABLES,
+    "fiches": DOCUMENT_VARIABLES,
+    "cv": CV_VARIABLES,
+}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.shared import Cm, Pt, RGBColor
 
@@ -62,6 +62,7 @@ def _styles(doc) -> None:
     normal.font.size = Pt(10)
     normal.paragraph_format.space_after = Pt(4)
     normal.paragraph_format.line_spacing = 1.1
+    normal.paragraph_format.widow_control = True
     for name, size, color, before, after in (
         ("Title", 26, NAVY, 0, 12),
         ("Subtitle", 14, BLUE, 0, 6),
@@ -107,6 +108,18 @@ def _styles(doc) -> None:
     cell.base_style = normal
     cell.font.size = Pt(9)
     cell.paragraph_format.space_after = Pt(1)
+    for name, size, bold, color in (
+        ("Page de garde — cabinet", 22, True, "FFFFFF"),
+        ("Page de garde — sigle", 11, False, "DCE4F2"),
+        ("Page de garde — valeur", 13, True, NAVY),
+    ):
+        cover_style = styles.add_style(name, 1)
+        cover_style.base_style = normal
+        cover_style.font.size = Pt(size)
+        cover_style.font.bold = bold
+        cover_style.font.color.rgb = RGBColor.from_string(color)
+        cover_style.paragraph_format.space_after = Pt(2)
+    styles["Page de garde — cabinet"].paragraph_format.space_before = Pt(14)
     box = styles.add_style("Case", 1)
     box.base_style = cell
     box.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -196,6 +209,12 @@ def references_table(doc, widths=REFERENCES_WIDTHS) -> None:
     equipe.add_paragraph("{%p if r.role %}")
     equipe.add_paragraph("Rôle du cabinet : {{ r.role }}", style=doc.styles["Petit"]).runs[0].bold = True
     equipe.add_paragraph("{%p endif %}")
+    # The arrêté du 22 mars 2019 asks for the recipient, public or private, and a contact.
+    client = repeated.cells[1]
+    for condition, text in (("r.nature_client", "Client {{ r.nature_client }}"), ("r.contact", "Contact : {{ r.contact }}")):
+        client.add_paragraph(f"{{%p if {condition} %}}")
+        client.add_paragraph(text, style=doc.styles["Petit"])
+        client.add_paragraph("{%p endif %}")
 
 
 def matrix(doc) -> None:
@@ -205,6 +224,8 @@ def matrix(doc) -> None:
     header.height = Cm(4.2)
     for cell in header.cells[1:]:
         docx_xml.vertical_text(cell)
+    for cell in header.cells:
+        cell.vertical_alignment = WD_ALIGN_VERTICAL.BOTTOM
     cells = ["{{ r.numero }}. {{ r.titre_court }}"] + [f"{{{{ r.matrice[{i}] }}}}" for i in range(len(COMPOSANTES))]
     repeated = loop_rows(doc, t, "for r in references", cells, widths)
     for cell in repeated.cells[1:]:
@@ -218,7 +239,8 @@ def fiche(doc) -> None:
     tag(doc, "{%p if not loop.first %}")
     page_break(doc)
     tag(doc, "{%p endif %}")
-    doc.add_paragraph("Référence {{ r.numero }}{% if r.type %} — {{ r.type }}{% endif %}", style=doc.styles["Petit"])
+    kicker = doc.add_paragraph("Référence {{ r.numero }}{% if r.type %} — {{ r.type }}{% endif %}", style=doc.styles["Petit"])
+    kicker.paragraph_format.keep_with_next = True
     doc.add_paragraph("{{ r.titre }}", style=doc.styles["Heading 2"])
     tag(doc, "{%p if r.maitre_ouvrage %}")
     doc.add_paragraph("{{ r.maitre_ouvrage }}", style=doc.styles["Subtitle"])
@@ -262,6 +284,54 @@ def fiche(doc) -> None:
     tag(doc, "{%p endfor %}")
 
 
+def cover(doc) -> None:
+    """A bid cover: the firm in a band at the top, the tender in the middle, the candidate
+    at the bottom; no footer on it (the page count still includes it)."""
+    doc.sections[0].different_first_page_header_footer = True
+    band = table(doc, [17.0])
+    band_row = band.add_row()
+    band_row.height = Cm(2.6)
+    cell = band_row.cells[0]
+    docx_xml.shade_cell(cell, NAVY)
+    docx_xml.no_borders(band)
+    firm = cell.paragraphs[0]
+    firm.style = doc.styles["Page de garde — cabinet"]
+    firm.add_run("{{ cabinet.nom }}")
+    tag_line = cell.add_paragraph("{% if cabinet.sigle %}{{ cabinet.sigle }}{% endif %}", style=doc.styles["Page de garde — sigle"])
+    tag_line.paragraph_format.space_after = Pt(6)
+
+    title = doc.add_paragraph("{{ document.titre }}", style=doc.styles["Title"])
+    title.paragraph_format.space_before = Pt(150)
+    tag(doc, "{%p if appel.titre %}")
+    doc.add_paragraph("{{ appel.titre }}", style=doc.styles["Subtitle"])
+    tag(doc, "{%p endif %}")
+    for label, value, text in (
+        ("Acheteur", "appel.acheteur", "{{ appel.acheteur }}{% if appel.nature %} ({{ appel.nature }}){% endif %}"),
+        ("Date limite de remise des offres", "appel.date_limite", "{{ appel.date_limite }}"),
+    ):
+        tag(doc, f"{{%p if {value} %}}")
+        doc.add_paragraph(label, style=doc.styles["Libellé"]).paragraph_format.space_before = Pt(14)
+        doc.add_paragraph(text, style=doc.styles["Page de garde — valeur"])
+        tag(doc, "{%p endif %}")
+    tag(doc, "{%p if appel.lots %}")
+    doc.add_paragraph("Lots", style=doc.styles["Libellé"]).paragraph_format.space_before = Pt(14)
+    tag(doc, "{%p for lot in appel.lots %}")
+    doc.add_paragraph("Lot {{ lot }}", style=doc.styles["Page de garde — valeur"])
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+
+    candidate = doc.add_paragraph("Candidat", style=doc.styles["Libellé"])
+    candidate.paragraph_format.space_before = Pt(130)
+    docx_xml.paragraph_rule_above(candidate, NAVY)
+    doc.add_paragraph("{{ cabinet.nom }}", style=doc.styles["Page de garde — valeur"])
+    tag(doc, "{%p for ligne in cabinet.coordonnees %}")
+    doc.add_paragraph("{{ ligne }}", style=doc.styles["Petit"])
+    tag(doc, "{%p endfor %}")
+    dated = doc.add_paragraph("{{ document.date }}")
+    dated.paragraph_format.space_before = Pt(8)
+    doc.add_paragraph("Références présentées : {{ selection.nombre }} ({{ selection.description }})", style=doc.styles["Petit"])
+
+
 def missing_or(doc, cell, value: str) -> None:
     """In a cell: the value, or « à compléter » in red when the library lacks it."""
     first = cell.paragraphs[0]
@@ -277,26 +347,7 @@ def missing_or(doc, cell, value: str) -> None:
 
 def dossier_template():
     doc = new_document("Dossier de candidature")
-    for _ in range(4):
-        doc.add_paragraph()
-    doc.add_paragraph("{{ document.titre }}", style=doc.styles["Title"])
-    tag(doc, "{%p if appel.titre %}")
-    doc.add_paragraph("{{ appel.titre }}", style=doc.styles["Subtitle"])
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p if appel.acheteur %}")
-    doc.add_paragraph("Acheteur : {{ appel.acheteur }}{% if appel.nature %} ({{ appel.nature }}){% endif %}")
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p for lot in appel.lots %}")
-    doc.add_paragraph("Lot {{ lot }}")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p if appel.date_limite %}")
-    doc.add_paragraph("Date limite de remise des offres : {{ appel.date_limite }}")
-    tag(doc, "{%p endif %}")
-    doc.add_paragraph()
-    candidate = doc.add_paragraph(style=doc.styles["Subtitle"])
-    candidate.add_run("{{ cabinet.nom }}").bold = True
-    doc.add_paragraph("{{ document.date }}")
-    doc.add_paragraph("Références retenues : {{ selection.nombre }} ({{ selection.description }})", style=doc.styles["Petit"])
+    cover(doc)
 
     heading = doc.add_paragraph("Sommaire", style=doc.styles["TOC Heading"])
     heading.paragraph_format.page_break_before = True

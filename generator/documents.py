@@ -5,11 +5,12 @@ This is the library API the CLI sits on: nothing here prints, prompts or exits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import default_templates
-from .context import BuildOptions, cv_context, document_context
+from . import default_templates, spreadsheet
+from .context import BuildOptions, cv_context, document_context, table_rows
 from .errors import DataError, TemplateError
 from .library import Library, load_library
 from .models import Mission, Personne
@@ -81,16 +82,29 @@ def table(library: Library, selected: list[Mission], options: BuildOptions, temp
     return _render(template, context, library, options)
 
 
+def table_spreadsheet(library: Library, selected: list[Mission], options: BuildOptions, fmt: str) -> bytes:
+    """The same rows as the DOCX table, as XLSX or CSV (`fmt`)."""
+    rows = table_rows(selected, library.cabinet)
+    if fmt == "csv":
+        return spreadsheet.csv_bytes(rows)
+    props = _properties(library, options.titre or "Tableau des références", options)
+    return spreadsheet.xlsx_bytes(rows, title=props["title"], author=props["author"], subject=props["subject"],
+                                  today=options.today)
+
+
 def fiches(library: Library, selected: list[Mission], options: BuildOptions, template: Template,
-           single: bool) -> list[tuple[str, bytes]]:
-    """(file name, bytes) pairs: one per mission, or one file holding them all."""
+           single: bool, progress: Callable[[], None] = lambda: None) -> list[tuple[str, bytes]]:
+    """(file name, bytes) pairs: one per mission, or one file holding them all; `progress` after each."""
     if single:
         context = document_context(library, selected, options, "Fiches références")
-        return [("fiches-references.docx", _render(template, context, library, options))]
+        data = _render(template, context, library, options)
+        progress()
+        return [("fiches-references.docx", data)]
     out = []
     for mission in selected:
         context = document_context(library, [mission], options, "Fiche référence")
         out.append((f"fiche-{mission.id}.docx", _render(template, context, library, options)))
+        progress()
     return out
 
 

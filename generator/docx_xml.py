@@ -5,6 +5,8 @@ Every other module works with python-docx paragraphs, tables and styles.
 
 from __future__ import annotations
 
+import re
+
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
@@ -21,6 +23,21 @@ def _child(parent, tag: str, before: tuple[str, ...] = ()):
     return found
 
 
+# Successors of an element in the schema's order: Word reports a file as damaged when the
+# children of tblPr, tcPr or pPr are out of order, so new children go before these.
+_TBLPR_AFTER_BORDERS = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
+_TBLPR_AFTER_LAYOUT = _TBLPR_AFTER_BORDERS[2:]
+_TBLPR_AFTER_CELLMAR = _TBLPR_AFTER_BORDERS[3:]
+_TCPR_AFTER_SHD = ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")
+_TCPR_AFTER_DIRECTION = _TCPR_AFTER_SHD[3:]
+_PPR_AFTER_BORDERS = (
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)
+
+
 def repeat_header_row(row) -> None:
     """The row is repeated at the top of every page the table runs onto."""
     trPr = row._tr.get_or_add_trPr()
@@ -35,7 +52,7 @@ def keep_row_together(row) -> None:
 
 def shade_cell(cell, fill: str) -> None:
     tcPr = cell._tc.get_or_add_tcPr()
-    shd = _child(tcPr, "w:shd")
+    shd = _child(tcPr, "w:shd", _TCPR_AFTER_SHD)
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill)
@@ -44,13 +61,13 @@ def shade_cell(cell, fill: str) -> None:
 def vertical_text(cell) -> None:
     """Text read bottom to top, for narrow column headers."""
     tcPr = cell._tc.get_or_add_tcPr()
-    _child(tcPr, "w:textDirection").set(qn("w:val"), "btLr")
+    _child(tcPr, "w:textDirection", _TCPR_AFTER_DIRECTION).set(qn("w:val"), "btLr")
 
 
 def cell_margins(table, top: int = 40, bottom: int = 40, left: int = 80, right: int = 80) -> None:
     """Inner cell margins of a whole table, in twentieths of a point."""
     tblPr = table._tbl.tblPr
-    mar = _child(tblPr, "w:tblCellMar")
+    mar = _child(tblPr, "w:tblCellMar", _TBLPR_AFTER_CELLMAR)
     for side, value in (("top", top), ("left", left), ("bottom", bottom), ("right", right)):
         el = _child(mar, f"w:{side}")
         el.set(qn("w:w"), str(value))
@@ -60,11 +77,16 @@ def cell_margins(table, top: int = 40, bottom: int = 40, left: int = 80, right: 
 def fixed_layout(table) -> None:
     """Column widths as set, not stretched to the content (stable in Word and LibreOffice)."""
     tblPr = table._tbl.tblPr
-    _child(tblPr, "w:tblLayout").set(qn("w:type"), "fixed")
+    _child(tblPr, "w:tblLayout", _TBLPR_AFTER_LAYOUT).set(qn("w:type"), "fixed")
 
 
 def add_field(paragraph, instruction: str, placeholder: str = "") -> None:
-    """A Word field (PAGE, NUMPAGES, TOC…) whose result Word computes on opening."""
+    """A Word field (PAGE, NUMPAGES, TOC…) showing `placeholder` until Word or LibreOffice updates it.
+
+    Not marked dirty: a dirty field makes Word ask « update the fields that may refer to
+    other files? » on every opening, which alarms the bid team. Page numbers are laid out
+    by Word anyway, and the TOC is filled at render time (`fill_toc`).
+    """
     def run_with(element):
         run = OxmlElement("w:r")
         run.append(element)
@@ -73,7 +95,6 @@ def add_field(paragraph, instruction: str, placeholder: str = "") -> None:
 
     begin = OxmlElement("w:fldChar")
     begin.set(qn("w:fldCharType"), "begin")
-    begin.set(qn("w:dirty"), "true")
     run_with(begin)
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
@@ -91,10 +112,66 @@ def add_field(paragraph, instruction: str, placeholder: str = "") -> None:
     run_with(end)
 
 
-def update_fields_on_open(document) -> None:
-    """Ask Word to refresh the table of contents and page numbers when the file opens."""
-    settings = document.settings.element
-    _child(settings, "w:updateFields").set(qn("w:val"), "true")
+def fill_toc(document) -> int:
+    """Write the document's headings as the cached result of its TOC field, so the sommaire
+    is never an empty placeholder; Word's F9 or LibreOffice's update adds the page numbers.
+
+    Returns the number of entries written (0 when the document has no TOC field).
+    """
+    body = document.element.body
+    instr = next((i for i in body.iter(qn("w:instrText")) if (i.text or "").strip().startswith("TOC")), None)
+    if instr is None:
+        return 0
+    levels = re.search(r'\\o\s+"(\d)-(\d)"', instr.text)
+    low, high = (int(levels.group(1)), int(levels.group(2))) if levels else (1, 3)
+    styles = {}
+    for level in range(low, high + 1):
+        heading, entry = _style_id(document, f"Heading {level}"), _style_id(document, f"TOC {level}")
+        if heading:
+            styles[heading] = entry or ""
+    first = instr.getparent().getparent()
+    entries = []
+    for paragraph in body.iter(qn("w:p")):
+        style = paragraph.find(qn("w:pPr") + "/" + qn("w:pStyle"))
+        text = "".join(t.text or "" for t in paragraph.iter(qn("w:t"))).strip()
+        if style is not None and style.get(qn("w:val")) in styles and text:
+            entries.append((styles[style.get(qn("w:val"))], text))
+    if not entries:
+        return 0
+    runs = list(first.iter(qn("w:r")))
+    separate = next(r for r in runs if _fld_type(r) == "separate")
+    end = next(r for r in runs if _fld_type(r) == "end")
+    for run in runs[runs.index(separate) + 1:]:
+        first.remove(run)
+    paragraphs = [first] + [OxmlElement("w:p") for _ in entries[1:]]
+    for previous, paragraph in zip(paragraphs, paragraphs[1:]):
+        previous.addnext(paragraph)
+    for paragraph, (toc_style, text) in zip(paragraphs, entries):
+        pPr = _child(paragraph, "w:pPr")
+        paragraph.remove(pPr)
+        paragraph.insert(0, pPr)
+        if toc_style:
+            _child(pPr, "w:pStyle").set(qn("w:val"), toc_style)
+        run = OxmlElement("w:r")
+        t = OxmlElement("w:t")
+        t.set(qn("xml:space"), "preserve")
+        t.text = text
+        run.append(t)
+        paragraph.append(run)
+    paragraphs[-1].append(end)
+    return len(entries)
+
+
+def _style_id(document, name: str) -> str | None:
+    try:
+        return document.styles[name].style_id
+    except KeyError:
+        return None
+
+
+def _fld_type(run) -> str | None:
+    char = run.find(qn("w:fldChar"))
+    return None if char is None else char.get(qn("w:fldCharType"))
 
 
 def set_language(document, lang: str = "fr-FR") -> None:
@@ -120,10 +197,29 @@ def style_font(style, name: str) -> None:
         fonts.attrib.pop(qn(attr), None)
 
 
+def no_borders(table) -> None:
+    """A table used for layout only: no lines at all."""
+    tblPr = table._tbl.tblPr
+    borders = _child(tblPr, "w:tblBorders", _TBLPR_AFTER_BORDERS)
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        _child(borders, f"w:{side}").set(qn("w:val"), "nil")
+
+
+def paragraph_rule_above(paragraph, color: str, size: int = 6) -> None:
+    """A thin rule above one paragraph (the candidate block of the cover)."""
+    pPr = paragraph._p.get_or_add_pPr()
+    borders = _child(pPr, "w:pBdr", _PPR_AFTER_BORDERS)
+    top = _child(borders, "w:top")
+    top.set(qn("w:val"), "single")
+    top.set(qn("w:sz"), str(size))
+    top.set(qn("w:space"), "6")
+    top.set(qn("w:color"), color)
+
+
 def paragraph_border_bottom(style, color: str, size: int = 8) -> None:
     """A rule under every paragraph of a style (used for headings)."""
     pPr = style.element.get_or_add_pPr()
-    borders = _child(pPr, "w:pBdr")
+    borders = _child(pPr, "w:pBdr", _PPR_AFTER_BORDERS)
     bottom = _child(borders, "w:bottom")
     bottom.set(qn("w:val"), "single")
     bottom.set(qn("w:sz"), str(size))

@@ -32,18 +32,27 @@ def format_euros(value: Decimal | int) -> str:
     return f"{format_number(value)}{NBSP}€"
 
 
-def format_montant(montant: Montant) -> str:
-    """'99 685 € HT', '29 340 € (tranche ferme)', '43 850 €' — the basis as known, never assumed."""
-    text = format_euros(montant.valeur)
-    if montant.taxe:
-        text += f"{NBSP}{montant.taxe}"
+def _notes(montant: Montant) -> list[str]:
     notes = [
         _TRANCHES.get(montant.tranche or ""),
         _PERIMETRES.get(montant.perimetre or ""),
         "maximum de l'accord-cadre" if montant.maximum else None,
         montant.libelle,
     ]
-    notes = [n for n in notes if n]
+    return [n for n in notes if n]
+
+
+def format_basis(montant: Montant) -> str:
+    """What an amount is, for a column of its own: 'HT, tranche ferme'; '' when unknown."""
+    return ", ".join(([montant.taxe] if montant.taxe else []) + _notes(montant))
+
+
+def format_montant(montant: Montant) -> str:
+    """'99 685 € HT', '29 340 € (tranche ferme)', '43 850 €' — the basis as known, never assumed."""
+    text = format_euros(montant.valeur)
+    if montant.taxe:
+        text += f"{NBSP}{montant.taxe}"
+    notes = _notes(montant)
     return f"{text} ({', '.join(notes)})" if notes else text
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 from docxtpl import DocxTemplate
 
+from . import docx_xml
 from .errors import TemplateError
 from .output import normalize_docx
 
@@ -42,6 +43,7 @@ def render(source: Path | bytes, name: str, context: dict, *, today: date, prope
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{name} : erreur dans le modèle ({exc})") from None
     document = template.docx
+    docx_xml.fill_toc(document)
     props = document.core_properties
     stamp = datetime.combine(today, time(), tzinfo=timezone.utc)
     props.created = props.modified = stamp

@@ -120,8 +120,8 @@ def test_included_old_reference_is_kept_and_marked_in_table_and_fiche(project, r
     mark = "Référence antérieure à la période demandée (achevée en 2017), retenue à dessein"
     assert text.count(mark) == 2  # in the table and on the fiche
     assert "AMO pour la mise en place de la concertation" in text
-    assert "Acheteur : Ville de Pantin (acheteur public)" in text
-    assert "Date limite de remise des offres : 15 janvier 2027" in text
+    assert "Ville de Pantin (acheteur public)" in text.split("\n")
+    assert "15 janvier 2027" in text.split("\n")
 
 
 def test_group_role_and_amount_basis_as_the_data_says(project, run):
@@ -161,7 +161,7 @@ def test_pourquoi_note_only_behind_the_flag(project, run):
     assert run("build", "--bid", "appel.yaml", "-o", "a.docx").exit_code == 0
     assert "Pourquoi ces références" not in docx_text(project / "a.docx")
     assert run("build", "--bid", "appel.yaml", "--pourquoi", "-o", "b.docx").exit_code == 0
-    note = docx_text(project / "b.docx").split("Pourquoi ces références")[1]
+    note = docx_text(project / "b.docx").split("Pourquoi ces références")[-1]  # [1] is the sommaire
     assert "à supprimer avant l'envoi" in note
     assert "GUP (gestion urbaine de proximité) (titre, type, composantes" in note
     assert "trop ancienne : achevée en 2023, la période demandée commence en 2024 (de peu)" in note
@@ -172,7 +172,7 @@ def test_moyens_humains_lists_proposed_people_with_selected_missions_first(proje
     write_bid(project, GUP_BID + "personnes:\n  - Claudia Romero\n")
     assert run("build", "--bid", "appel.yaml", "-o", "d.docx").exit_code == 0
     text = docx_text(project / "d.docx")
-    section = text.split("Moyens humains")[1].split("Tableau des références")[0]
+    section = text.split("Moyens humains")[-1].split("Tableau des références")[0]  # after the sommaire
     assert section.splitlines()[1] == "Claudia Romero"
     assert "Chloé Etori" not in section  # directeur of the kept GUP mission, but not proposed
     selected, others = section.split("Autres références")

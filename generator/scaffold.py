@@ -1,0 +1,151 @@
+"""New things in a library: a whole project (`dossier init`) and one mission (`dossier new`).
+
+Every file written here is read back through the same validation as the library, so a
+new file is never one that `dossier check` would refuse.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from . import default_templates
+from .errors import DataError, Problem, UsageError
+from .library import translate_errors
+from .models import Mission
+from .output import write_atomic
+from .vocabulary import fold
+from .yamlio import dump_yaml, parse_yaml
+
+MISSION_HEADER = "# yaml-language-server: $schema=../../schema/mission.schema.json\n"
+_STOP_WORDS = {"a", "au", "aux", "d", "dans", "de", "des", "du", "en", "et", "l", "la", "le", "les", "pour", "par",
+               "sur", "un", "une", "cadre", "vue"}
+
+CABINET_EXAMPLE = """\
+# yaml-language-server: $schema=../schema/cabinet.schema.json
+# Le cabinet qui répond aux appels d'offres. Les champs vides sont signalés
+# « à compléter » dans le dossier de candidature : remplissez-les.
+nom: {nom}
+sigle:
+forme_juridique:
+siret:
+adresse:
+telephone:
+email:
+site_web:
+representant:
+date_creation:
+effectif:
+presentation: |
+  Premier paragraphe de présentation du cabinet.
+
+  Deuxième paragraphe (les paragraphes sont séparés par une ligne vide).
+domaines:
+qualifications:
+chiffres_affaires:
+"""
+
+MISSION_EXAMPLE = """\
+# yaml-language-server: $schema=../../schema/mission.schema.json
+# Une référence par fichier. Exemple à remplacer par vos missions (dossier new, dossier import).
+titre: AMO pour la concertation du projet de renouvellement urbain du quartier du Centre
+maitre_ouvrage: Ville d'Exemple
+nature_client: public
+contact:
+  nom: Jeanne Martin
+  fonction: Directrice du renouvellement urbain
+type: Concertation et participation
+annees: 2024 - en cours
+directeur: Camille Durand
+equipe:
+  - nom: {nom}
+    role: mandataire
+consultants:
+  - Camille Durand
+montant:
+  - valeur: 35000
+    taxe: HT
+    tranche: ferme
+composantes:
+  - Concertation
+  - Animation partenariale
+enjeux: |
+  Pourquoi le maître d'ouvrage a lancé la mission, en un ou deux paragraphes.
+contenu:
+  - Une puce par élément du contenu de la mission.
+confidentiel: non
+"""
+
+PERSON_EXAMPLE = """\
+# yaml-language-server: $schema=../../schema/personne.schema.json
+# Les missions de cette personne ne se saisissent pas ici : elles sont déduites des
+# champs directeur, referent et consultants des fichiers de missions/.
+nom: Camille Durand
+fonction: Directrice de mission
+formation:
+annees_experience:
+domaines:
+presentation:
+"""
+
+
+def init_project(root: Path, firm: str) -> list[Path]:
+    """A new project in `root`: library with one example of each file, default templates, .gitignore."""
+    references = root / "references"
+    if references.exists():
+        raise UsageError(f"{references} existe déjà : « dossier init » ne remplace pas une bibliothèque")
+    quoted = dump_yaml({"nom": firm}).split(":", 1)[1].strip()
+    files = {
+        references / "cabinet.yaml": CABINET_EXAMPLE.format(nom=quoted),
+        references / "missions" / "2024-amo-concertation-projet-renouvellement-urbain-quartier.yaml":
+            MISSION_EXAMPLE.format(nom=quoted),
+        references / "personnes" / "camille-durand.yaml": PERSON_EXAMPLE,
+        references / "productions" / ".gitkeep": "",
+        root / ".gitignore": "outputs/\n~$*\n",
+    }
+    written = [write_atomic(path, text.encode("utf-8")) for path, text in files.items()]
+    written += [write_atomic(root / "templates" / f"{name}.docx", default_templates.template_bytes(name))
+                for name in default_templates.TEMPLATE_NAMES]
+    return written
+
+
+def mission_id(titre: str, debut: int | None) -> str:
+    """`{start year}-{first six significant words of the title}`, as the shipped files are named."""
+    words = [w for w in fold(titre).split() if w not in _STOP_WORDS][:6]
+    return "-".join([str(debut)] * (debut is not None) + words) or "mission"
+
+
+def mission_text(fields: dict) -> str:
+    """The YAML of a new mission: the given fields in the schema's order, empty ones left out."""
+    order = list(Mission.model_fields)
+    data = {key: fields[key] for key in sorted(fields, key=order.index) if fields[key] not in (None, "", [])}
+    return MISSION_HEADER + dump_yaml(data)
+
+
+def validate_mission(text: str, name: str) -> Mission:
+    """The mission the text describes, or DataError with every problem, located by line."""
+    doc = parse_yaml(text, name)
+    problems: list[Problem] = [p for p in doc.problems if p.is_error]
+    if not problems:
+        try:
+            return Mission.model_validate(doc.data)
+        except ValidationError as exc:
+            problems = translate_errors(exc, doc, name, Mission)
+    raise DataError(f"{name} : mission invalide, rien n'a été écrit", problems)
+
+
+def new_mission_text(fields: dict, name: str) -> str:
+    """Validated YAML for a new mission, with values written the canonical way
+    (« concertation » → « Concertation », « 35 000 » → 35000)."""
+    mission = validate_mission(mission_text(fields), name)
+    fields = dict(fields, composantes=list(mission.composantes))
+    if fields.get("montant"):
+        fields["montant"] = [dict(raw, valeur=_plain_number(m.valeur)) for raw, m in zip(fields["montant"], mission.montant)]
+    text = mission_text(fields)
+    validate_mission(text, name)
+    return text
+
+
+def _plain_number(value):
+    return int(value) if value == value.to_integral_value() else float(value)

@@ -1,0 +1,133 @@
+"""The tableau des références as a spreadsheet: XLSX (openpyxl) and CSV for French Excel.
+
+Amounts are numbers a buyer's spreadsheet can filter and sort, each next to its basis
+(HT/TTC, tranche…); a reference with several amounts gets several amount columns,
+so no figure is ever added to another.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
+
+from .formatting import format_basis
+from .output import normalize_docx
+from .context import TableRow
+
+EURO_FORMAT = '#,##0 "€";-#,##0 "€"'
+EURO_CENTS_FORMAT = '#,##0.00 "€";-#,##0.00 "€"'
+HEADER_FILL = "1F3864"
+
+# (header, width in characters, value of a row)
+_BEFORE_AMOUNTS = (
+    ("N°", 5, lambda r: r.numero),
+    ("Maître d'ouvrage", 28, lambda r: r.maitre_ouvrage),
+    ("Public / privé", 10, lambda r: r.nature_client),
+    ("Objet de la mission", 60, lambda r: r.titre),
+    ("Type de mission", 26, lambda r: r.type),
+    ("Début", 8, lambda r: r.debut),
+    ("Fin", 9, lambda r: r.fin),
+)
+_AFTER_AMOUNTS = (
+    ("Rôle du cabinet", 14, lambda r: r.role),
+    ("Équipe", 40, lambda r: r.equipe),
+    ("Contact", 36, lambda r: r.contact),
+    ("Identifiant", 30, lambda r: r.id),
+)
+
+
+def _amount_columns(rows: list[TableRow]):
+    count = max((len(r.montants) for r in rows), default=0) or 1
+    columns = []
+    for i in range(count):
+        suffix = f" {i + 1}" if count > 1 else ""
+        columns.append((f"Montant{suffix} (€)", 13, lambda r, i=i: r.montants[i].valeur if i < len(r.montants) else None))
+        columns.append((f"Base du montant{suffix}", 22, lambda r, i=i: format_basis(r.montants[i]) if i < len(r.montants) else ""))
+    return columns
+
+
+def columns(rows: list[TableRow]):
+    return [*_BEFORE_AMOUNTS, *_amount_columns(rows), *_AFTER_AMOUNTS]
+
+
+def _is_amount(header: str) -> bool:
+    return header.startswith("Montant")
+
+
+def xlsx_bytes(rows: list[TableRow], *, title: str, author: str, subject: str, today: date) -> bytes:
+    """A workbook with a styled, frozen, filterable header; the same rows give the same bytes."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Références"
+    cols = columns(rows)
+    sheet.append([header for header, _, _ in cols])
+    for row in rows:
+        sheet.append([_cell_value(value(row)) for _, _, value in cols])
+
+    thin = Side(style="thin", color="BFBFBF")
+    for index, (header, width, _) in enumerate(cols, 1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = width
+        head = sheet.cell(row=1, column=index)
+        head.font = Font(bold=True, color="FFFFFF")
+        head.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        head.alignment = Alignment(wrap_text=True, vertical="center")
+        head.border = Border(bottom=thin)
+        for cell in sheet[letter][1:]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if _is_amount(header) and cell.value is not None:
+                cell.number_format = EURO_FORMAT if isinstance(cell.value, int) else EURO_CENTS_FORMAT
+    sheet.row_dimensions[1].height = 30
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(len(rows) + 1, 2)}"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+    stamp = datetime.combine(today, time())
+    props = book.properties
+    props.title, props.creator, props.subject = title, author, subject
+    props.lastModifiedBy = ""
+    props.created = props.modified = stamp
+    buffer = io.BytesIO()
+    # ExcelWriter rather than Workbook.save: save() stamps the current time as "modified".
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).save()
+    return normalize_docx(buffer.getvalue())
+
+
+def _cell_value(value):
+    # Whole euros stay integers so the cell shows no spurious decimals.
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+def csv_bytes(rows: list[TableRow]) -> bytes:
+    """UTF-8 with a BOM and « ; » separators, decimal commas: what Excel in French opens as is."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    cols = columns(rows)
+    writer.writerow([header for header, _, _ in cols])
+    for row in rows:
+        writer.writerow([_csv_value(value(row)) for _, _, value in cols])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _csv_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return str(_cell_value(value)).replace(".", ",")
+    return str(value)

@@ -1,0 +1,116 @@
+"""The command line as a whole: a new project, a new mission, statistics, quiet output, the README."""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+from conftest import ROOT, docx_text
+from generator.cli import cli
+
+
+def test_init_makes_a_library_that_builds_at_once(tmp_path, monkeypatch, run):
+    monkeypatch.chdir(tmp_path)
+    result = run("init", "nouveau", "--cabinet", "Lieux & <Territoires>")
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "nouveau"
+    assert (root / ".gitignore").read_text().startswith("outputs/")
+    for name in ("dossier", "tableau", "fiches", "cv"):
+        assert (root / "templates" / f"{name}.docx").is_file()
+    assert (root / "references" / "productions").is_dir()
+    monkeypatch.chdir(root)
+    assert run("build", "--date", "2026-11-24").exit_code == 0
+    text = docx_text(root / "outputs" / "dossier-candidature.docx")
+    assert "Lieux & <Territoires>" in text
+    assert "AMO pour la concertation du projet de renouvellement urbain du quartier du Centre" in text
+    assert run("init", ".").exit_code == 1  # never over an existing library
+
+
+def test_new_from_flags_writes_a_canonical_valid_mission(project, run):
+    result = run("new", "--titre", "AMO concertation NPNRU des Fauvettes", "--client", "Ville de Bondy",
+                 "--annees", "2024 - en cours", "--montant", "35 000", "--taxe", "ht",
+                 "--composante", "concertation", "--composante", "Coordination inter chantiers")
+    assert result.exit_code == 0, result.output
+    path = project / "references" / "missions" / "2024-amo-concertation-npnru-fauvettes.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "valeur: 35000\n" in text and "taxe: HT" in text
+    assert "  - Concertation\n  - Coordination inter-chantiers\n" in text
+    shown = run("show", "2024-amo-concertation-npnru-fauvettes")
+    assert "Ville de Bondy" in shown.output
+    again = run("new", "--titre", "AMO concertation NPNRU des Fauvettes", "--annees", "2024 - en cours")
+    assert again.exit_code == 1 and "existe déjà" in again.output
+
+
+def test_new_asks_questions_and_refuses_invalid_answers_without_writing(project, run):
+    from click.testing import CliRunner
+
+    answers = "Étude urbaine du Centre\nVille de Test\nÉtude\n2021 - 2019\n\n\n\nPlanif\n"
+    result = CliRunner().invoke(cli, ["new"], input=answers)
+    assert result.exit_code == 2
+    assert "champ 'annees' : années inversées : fin 2019 avant début 2021" in result.output
+    assert "composante inconnue « Planif » ; vouliez-vous dire « Planification » ?" in result.output
+    assert not list((project / "references" / "missions").glob("2021-etude-urbaine*"))
+    answers = "Étude urbaine du Centre\nVille de Test\nÉtude\n2019 - 2021\n12000\nHT\nClaudia Romero\nChloé Etori\nPlanification\n"
+    result = CliRunner().invoke(cli, ["new"], input=answers)
+    assert result.exit_code == 0, result.output
+    assert (project / "references" / "missions" / "2019-etude-urbaine-centre.yaml").is_file()
+
+
+def test_stats_counts_per_type_year_composante_and_person(project, run):
+    result = run("stats", "--date", "2026-11-24")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "4 référence(s)" in out
+    assert re.search(r"Stratégie et montage de projets\s*│\s*2", out)
+    assert re.search(r"2019\s*│\s*1", out)  # only Est Ensemble (2018–2021) ran in 2019
+    assert re.search(r"Concertation\s*│\s*\d", out)
+    assert re.search(r"Valérie Embize\s*│\s*2", out)
+
+
+def test_quiet_prints_nothing_on_success_and_errors_still_show(project, run):
+    result = run("--quiet", "build", "--type", "Stratégie")
+    assert result.exit_code == 0 and result.output == ""
+    assert (project / "outputs" / "dossier-candidature.docx").is_file()
+    result = run("--quiet", "build", "--type", "Nulle part")
+    assert result.exit_code == 1 and "aucun type ne contient" in result.output
+
+
+def test_verbose_shows_library_warnings(project, run):
+    (project / "references" / "missions" / "2024-variante.yaml").write_text(
+        "titre: Variante\ntype: Stratégie\nannees: 2024\ncomposantes:\n  - Coordination inter chantiers\n", encoding="utf-8")
+    plain = run("build", "--type", "Stratégie")
+    verbose = run("--verbose", "build", "--type", "Stratégie")
+    assert "avertissement" not in plain.output
+    assert "2024-variante.yaml:5: avertissement : champ 'composantes[1]'" in verbose.output
+
+
+def test_no_color_is_respected(project, monkeypatch):
+    from click.testing import CliRunner
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")  # rich gives no colour at all to a "dumb" terminal
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    colored = CliRunner().invoke(cli, ["list"])
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = CliRunner().invoke(cli, ["list"])
+    color = re.compile(r"\x1b\[(?:\d+;)*3[0-7](?:;\d+)*m")
+    assert color.search(colored.output)
+    assert not color.search(plain.output)
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    out = []
+    for name, command in sorted(group.commands.items()):
+        full = f"{prefix} {name}".strip()
+        out.append((full, command))
+        if isinstance(command, click.Group):
+            out += _commands(command, full)
+    return out
+
+
+def test_every_command_has_french_help_with_an_example_and_a_readme_example():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, command in _commands(cli):
+        assert "Exemple" in (command.help or ""), f"« dossier {name} --help » sans exemple"
+        assert re.search(rf"^(\$ )?dossier {re.escape(name)}\b", readme, re.M), f"README : pas d'exemple de « dossier {name} »"

@@ -1,0 +1,128 @@
+"""Custom templates: export a default, check a broken one, and the documented variables."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from docx import Document
+
+from conftest import ROOT, docx_text
+from generator.answer import answer
+from generator.selection import Criteria
+from generator.context import CV_VARIABLES, DOCUMENT_VARIABLES, BuildOptions, cv_context, document_context
+from generator.library import load_library
+from generator.template_check import variables_markdown
+
+
+def _template(path, *paragraphs):
+    """A .docx whose paragraphs are given as lists of runs: [["{{ a", ".b }}"]] splits a tag in two runs."""
+    document = Document()
+    for runs in paragraphs:
+        paragraph = document.add_paragraph()
+        for i, text in enumerate(runs):
+            paragraph.add_run(text).bold = i % 2 == 1
+    document.save(str(path))
+    return path
+
+
+def test_check_finds_unknown_variable_with_its_paragraph_and_a_suggestion(project, run):
+    path = _template(project / "mine.docx", ["{{ document.titre }}"], ["{%p for r in references %}"],
+                     ["{{ r.maitre_ouvrag }}"], ["{%p endfor %}"])
+    result = run("templates", "check", str(path))
+    assert result.exit_code == 3
+    assert "paragraphe 3 « {{ r.maitre_ouvrag }} » : variable inconnue « r.maitre_ouvrag » ; vouliez-vous dire « r.maitre_ouvrage » ?" in result.output
+
+
+def test_check_finds_unknown_filters(project, run):
+    path = _template(project / "mine.docx", ["{{ document.titre|uper }}"])
+    result = run("templates", "check", str(path))
+    assert result.exit_code == 3
+    assert "filtre Jinja inconnu « uper » ; vouliez-vous dire « upper » ?" in result.output
+
+
+def test_check_finds_a_tag_split_across_runs(project, run):
+    path = _template(project / "mine.docx", ["Client : {{ r.maitre", "_ouvrage }}"])
+    result = run("templates", "check", str(path))
+    assert result.exit_code == 3
+    assert "paragraphe 1 « Client : {{ r.maitre_ouvrage }} » : balise « {{ r.maitre_ouvrage }} » coupée" in result.output
+
+
+def test_check_finds_unbalanced_tags_and_unclosed_blocks(project, run):
+    bad_tag = _template(project / "a.docx", ["Titre"], ["{{ document.titre }"])
+    result = run("templates", "check", str(bad_tag))
+    assert result.exit_code == 3
+    assert "paragraphe 2 « {{ document.titre } » : balise « {{ … }} » non refermée" in result.output
+    unclosed = _template(project / "b.docx", ["{%p for r in references %}"], ["{{ r.titre }}"])
+    result = run("templates", "check", str(unclosed))
+    assert result.exit_code == 3
+    assert "paragraphe 1 « {%p for r in references %} » : bloc « for » jamais refermé" in result.output
+
+
+def test_default_templates_check_clean(project, run):
+    files = [str(ROOT / "templates" / f"{n}.docx") for n in ("dossier", "tableau", "fiches", "cv")]
+    result = run("templates", "check", *files)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("aucun problème") == 4
+
+
+def test_exported_template_is_used_by_build_and_can_be_restyled(project, run):
+    (project / "templates" / "dossier.docx").unlink()
+    assert run("templates", "export", "dossier").exit_code == 0
+    assert run("templates", "export", "dossier").exit_code == 1  # never overwritten silently
+    path = project / "templates" / "dossier.docx"
+    template = Document(str(path))
+    template.styles["Heading 1"].font.size = template.styles["Heading 1"].font.size * 1.5
+    template.add_paragraph("Annexe ajoutée par le cabinet : {{ cabinet.nom }}")
+    template.save(str(path))
+    assert run("templates", "check", str(path)).exit_code == 0
+    assert run("build", "--type", "Stratégie").exit_code == 0
+    text = docx_text(project / "outputs" / "dossier-candidature.docx")
+    assert "Annexe ajoutée par le cabinet : Perspectives Urbaines et Sociales" in text
+    listed = run("templates", "list")
+    assert "templates/dossier.docx" in listed.output
+
+
+def _paths(value, path="", out=None) -> set[str]:
+    out = set() if out is None else out
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _paths(item, f"{path}.{key}" if path else key, out)
+    elif isinstance(value, (list, tuple)):
+        out.add(path)
+        for item in value:
+            if isinstance(item, (dict, list, tuple)):
+                _paths(item, path + "[]", out)
+    else:
+        out.add(path)
+    return out
+
+
+def _full_library(project):
+    (project / "references" / "cabinet.yaml").write_text(
+        "nom: Perspectives Urbaines et Sociales\nsigle: PUS\nadresse: 1 rue de Paris, 75001 Paris\n"
+        "chiffres_affaires:\n  - annee: 2025\n    montant: 500000\n", encoding="utf-8")
+    (project / "references" / "personnes" / "valerie-embize.yaml").write_text(
+        "nom: Valérie Embize\nfonction: Directrice\n", encoding="utf-8")
+    return load_library(project / "references")
+
+
+def test_documented_variables_are_exactly_what_the_context_provides(project):
+    library = _full_library(project)
+    options = BuildOptions(today=date(2026, 11, 24), annexes=True)
+    context = document_context(library, library.missions, options, "Dossier de candidature")
+    assert _paths(context) == {v for v in DOCUMENT_VARIABLES if not v.startswith("pourquoi.")}
+    # with a tender answered and --pourquoi, the note's variables are there too
+    tender = answer(library.missions, Criteria(since=2018), date(2026, 11, 24), "concertation habitants")
+    with_note = BuildOptions(today=date(2026, 11, 24), annexes=True, answer=tender, pourquoi=True)
+    context = document_context(library, tender.selected, with_note, "Dossier de candidature")
+    assert _paths(context) == set(DOCUMENT_VARIABLES) - {"pourquoi"}  # a mapping now, seen by its keys
+    person = library.person("Valérie Embize")
+    assert _paths(cv_context(library, person, options)) == set(CV_VARIABLES)
+
+
+def test_readme_lists_the_variables_as_the_code_generates_them():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = re.search(r"<!-- variables:start -->\n(.*?)<!-- variables:end -->", readme, re.S)
+    assert section, "README.md lacks the generated variables section"
+    assert section.group(1) == variables_markdown(), "regenerate it: dossier templates variables"

@@ -1,0 +1,55 @@
+"""What the bid team sees in Word: cover, table of contents, page breaks, tables, valid XML order."""
+
+from __future__ import annotations
+
+from docx import Document
+from docx.oxml.ns import qn
+
+
+def test_docx_table_of_contents_lists_the_headings_and_asks_word_nothing(project, run):
+    assert run("build", "--type", "Stratégie").exit_code == 0
+    document = Document(str(project / "outputs" / "dossier-candidature.docx"))
+    toc = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("TOC ")]
+    assert ("TOC 1", "Présentation du cabinet") in toc and ("TOC 1", "Fiches références") in toc
+    assert ("TOC 2", "Mission d'appui relative aux équipements publics Marseillais dans le cadre du NPNRU") in toc
+    # no "update the fields?" prompt in Word: no dirty field, no updateFields setting
+    body = document.element.xml
+    assert 'w:dirty="true"' not in body
+    assert "updateFields" not in document.settings.element.xml
+
+
+def test_cover_page_names_firm_tender_buyer_and_deadline_without_footer(project, run):
+    result = run("build", "--type", "Stratégie", "--date", "2026-11-24", "--appel", "AMO NPNRU des Fauvettes",
+                 "--acheteur", "Ville de Neuilly-sur-Marne", "--date-limite", "15/01/2027")
+    assert result.exit_code == 0, result.output
+    document = Document(str(project / "outputs" / "dossier-candidature.docx"))
+    cover = [p.text for p in document.paragraphs[: [p.style.name for p in document.paragraphs].index("TOC Heading")]]
+    band = document.tables[0].rows[0].cells[0].text
+    assert "Perspectives Urbaines et Sociales" in band
+    for expected in ("Dossier de candidature", "AMO NPNRU des Fauvettes", "Ville de Neuilly-sur-Marne",
+                     "15 janvier 2027", "24 novembre 2026"):
+        assert expected in cover
+    assert document.sections[0].different_first_page_header_footer
+    assert document.core_properties.title == "Dossier de candidature"
+    assert document.core_properties.author == "Perspectives Urbaines et Sociales"
+    assert document.core_properties.subject == "AMO NPNRU des Fauvettes"
+
+
+def test_each_fiche_starts_on_a_new_page_and_table_rows_never_split(project, run):
+    assert run("fiches", "--single", "--date", "2026-11-24").exit_code == 0
+    document = Document(str(project / "outputs" / "fiches-references.docx"))
+    breaks = document.element.body.xpath(".//w:br[@w:type='page']")
+    assert len(breaks) == 4 - 1
+    for table in document.tables:
+        for row in table.rows:
+            assert row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
+
+
+def test_table_properties_are_in_schema_order(project, run):
+    """Word calls a file damaged when tblPr children are out of order; LibreOffice does not care."""
+    assert run("build", "--type", "Stratégie").exit_code == 0
+    document = Document(str(project / "outputs" / "dossier-candidature.docx"))
+    order = ["tblStyle", "tblW", "jc", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook"]
+    for tblPr in document.element.body.iter(qn("w:tblPr")):
+        names = [child.tag.split("}")[1] for child in tblPr]
+        assert names == sorted(names, key=order.index), names
