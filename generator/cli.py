@@ -311,6 +311,61 @@ def show(ident, references):
     Console().print(view)
 
 
+@cli.command(name="import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--into", "references", type=click.Path(path_type=Path), default=DEFAULT_REFERENCES, show_default=True,
+              help="Bibliothèque où écrire (missions/ ou productions/ selon la fiche).")
+@click.option("--dry-run", is_flag=True, help="Lire et rendre compte sans rien écrire.")
+@click.option("--overwrite", is_flag=True, help="Remplacer un fichier déjà présent pour la même fiche.")
+def import_(files, references, dry_run, overwrite):
+    """Importe des fiches références existantes (.txt, .docx) dans la bibliothèque YAML.
+
+    Chaque fiche devient un fichier missions/ANNÉE-MOTS-DU-TITRE.yaml (ou productions/
+    pour un travail produit). Le rapport dit, fichier par fichier, l'encodage lu, les
+    champs trouvés et vides, et tout ce qui est incertain. Un fichier existant n'est
+    jamais remplacé sans --overwrite ; une fiche déjà importée est reconnue.
+
+    \b
+    Exemple :
+      dossier import anciennes-fiches/*.txt anciennes-fiches/*.docx --dry-run
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from .errors import DataError, Problem
+    from .importer import import_files
+    from .library import display_path
+    from .output import write_atomic
+
+    results = import_files(list(files), references, overwrite=overwrite)
+    for result in results:
+        if result.write and not dry_run:
+            write_atomic(result.target, result.yaml_text().encode("utf-8"))
+    title = f"Import de {len(results)} fichier(s) dans {references}" + (" — essai, rien n'est écrit" if dry_run else "")
+    view = Table(title=title, show_lines=True)
+    for column in ("Fichier", "Lu comme", "Résultat", "Champs trouvés", "Champs vides", "Avertissements"):
+        view.add_column(column, overflow="fold")
+    for result in results:
+        if result.error:
+            view.add_row(display_path(result.source), result.read_as or "—", f"[red]non importé[/red] : {result.error}", "", "", "")
+            continue
+        status = result.status + (" (fiche incomplète)" if result.incomplete else "")
+        if dry_run and result.write:
+            status = f"serait {status}"
+        where = display_path(result.target) if result.target else ""
+        view.add_row(display_path(result.source), result.read_as, f"{status}\n{where}".strip(),
+                     ", ".join(result.found), ", ".join(result.empty) or "—",
+                     "\n".join(f"• {w}" for w in result.warnings) or "—")
+    Console().print(view)
+    failed = [r for r in results if r.error]
+    if failed:
+        raise DataError(
+            f"{len(failed)} fichier{'s' if len(failed) > 1 else ''} sur {len(results)} non importé"
+            f"{'s' if len(failed) > 1 else ''} ; les autres l'ont été",
+            [Problem(display_path(r.source), None, None, r.error) for r in failed],
+        )
+
+
 def main() -> None:
     cli.main(prog_name="dossier")
 
