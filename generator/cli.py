@@ -341,22 +341,27 @@ def import_(files, references, dry_run, overwrite):
     for result in results:
         if result.write and not dry_run:
             write_atomic(result.target, result.yaml_text().encode("utf-8"))
-    title = f"Import de {len(results)} fichier(s) dans {references}" + (" — essai, rien n'est écrit" if dry_run else "")
-    view = Table(title=title, show_lines=True)
-    for column in ("Fichier", "Lu comme", "Résultat", "Champs trouvés", "Champs vides", "Avertissements"):
-        view.add_column(column, overflow="fold")
+    console = Console()
+    if dry_run:
+        console.print("Essai (--dry-run) : rien n'est écrit.")
     for result in results:
+        view = Table(title=display_path(result.source), title_justify="left", show_header=False, show_lines=False)
+        view.add_column("", style="bold", no_wrap=True)
+        view.add_column("", overflow="fold")
+        view.add_row("Lu comme", result.read_as or "—")
         if result.error:
-            view.add_row(display_path(result.source), result.read_as or "—", f"[red]non importé[/red] : {result.error}", "", "", "")
-            continue
-        status = result.status + (" (fiche incomplète)" if result.incomplete else "")
-        if dry_run and result.write:
-            status = f"serait {status}"
-        where = display_path(result.target) if result.target else ""
-        view.add_row(display_path(result.source), result.read_as, f"{status}\n{where}".strip(),
-                     ", ".join(result.found), ", ".join(result.empty) or "—",
-                     "\n".join(f"• {w}" for w in result.warnings) or "—")
-    Console().print(view)
+            view.add_row("Résultat", f"[red]non importé[/red] : {result.error}")
+        else:
+            status = result.status + (" (fiche incomplète)" if result.incomplete else "")
+            view.add_row("Résultat", f"serait {status}" if dry_run and result.write else status)
+            view.add_row("Fichier", display_path(result.target) if result.target else "—")
+            view.add_row("Champs trouvés", ", ".join(result.found))
+            view.add_row("Champs vides", ", ".join(result.empty) or "—")
+            if result.absent:
+                view.add_row("Champs absents", ", ".join(result.absent))
+            for warning in result.warnings:
+                view.add_row("[yellow]À vérifier[/yellow]", warning)
+        console.print(view)
     failed = [r for r in results if r.error]
     if failed:
         raise DataError(

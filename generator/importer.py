@@ -109,7 +109,8 @@ class Imported:
     record: dict | None = None
     read_as: str = ""  # "texte utf-8", "Word (.docx)"…
     found: list[str] = field(default_factory=list)
-    empty: list[str] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)  # labelled in the fiche, with no value
+    absent: list[str] = field(default_factory=list)  # essential fields the fiche does not have
     warnings: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # text not imported, kept as comments
     error: str | None = None
@@ -413,6 +414,7 @@ def _field_value(f: _Field, firm_names: list[str], warnings: list[str], kept: li
     if f.key == "annees":
         return _annees(joined, warnings, kept)
     if f.key in AMOUNT_FIELDS:
+        joined = " ; ".join(clean(l.text) for l in texts)
         default_tax = "HT" if re.search(r"\bht\b", fold(f.label)) else ("TTC" if "ttc" in fold(f.label) else None)
         return _montants(joined, f.label, default_tax, firm_names, warnings, kept)
     if f.key in LIST_FIELDS:
@@ -483,9 +485,9 @@ def split_list(text: str, protected: list[str] = (), on_et: bool = False, label:
     parts.append(current)
     items = []
     for part in parts:
-        pieces = re.split(r"\s+(?:et|&)\s+", part) if on_et and depth <= 0 else [part]
+        pieces = [p for p in re.split(r"\s+et\s+", part) if p.strip()] if on_et else [part]
         if len(pieces) > 1 and warnings is not None:
-            shown = " ; ".join(_drop_final_dot([_restore(p, slots).strip()])[0] for p in pieces)
+            shown = " ; ".join(_restore(p, slots).strip().rstrip(".") for p in pieces)
             warnings.append(f"{label} : « {_restore(part, slots).strip()} » compris comme {len(pieces)} noms : {shown}")
         items += [_restore(p, slots).strip() for p in pieces]
     return [i for i in items if i]
@@ -568,7 +570,8 @@ def _annees(text: str, warnings: list[str], kept: list[str]):
 _AMOUNT = re.compile(
     r"(?<![\d,.])(\d{1,3}(?:[ .]\d{3})+|\d+)(?:,(\d+))?\s*(k\s*€|K\s*€|M\s*€|€|euros?\b|EUR\b|keuros?\b)?"
 )
-_SEPARATORS = re.compile(r"\+|;|,|/|\bet\b|\n")
+# Between two amounts: a separator, or else the label of the next one (« … HT TO : 5 000 € »).
+_SEPARATORS = re.compile(r"\+|;|,|/|\bet\b|\n|(?=\b(?:TF|TO|TC|[Tt]ranche)\b[^€\d]*:)")
 
 
 def parse_montants(text: str, default_tax: str | None = None, firm_names: list[str] = ()) -> list[dict]:
@@ -840,7 +843,7 @@ def import_file(path: Path, firm_names: list[str]) -> Imported:
     result.found = [k for k, v in record.items() if v not in (None, [], "")]
     result.empty = [k for k, v in record.items() if v in (None, [], "")]
     if result.kind == MISSIONS:
-        result.empty += [k for k in ESSENTIAL if k not in record]
+        result.absent = [k for k in ESSENTIAL if k not in record]
         missing = result.empty_essentials
         # Incomplete: nothing but the title and the client could be read.
         result.incomplete = not set(result.found) - {"titre", "maitre_ouvrage"}
