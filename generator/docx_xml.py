@@ -142,7 +142,10 @@ _SYMBOL_BOXES = {
     ("wingdings", "F0A8"): EMPTY_BOX, ("wingdings", "F06F"): EMPTY_BOX,
     ("wingdings 2", "F052"): TICKED_BOX, ("wingdings 2", "F054"): TICKED_BOX, ("wingdings 2", "F0A3"): EMPTY_BOX,
 }
-_SKIPPED = {qn("w:pPr"), qn("w:rPr"), qn("w:del"), qn("w:moveFrom"), qn("w:instrText"), qn("w:sdtPr"), qn("w:delText")}
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_SKIPPED = {qn("w:pPr"), qn("w:rPr"), qn("w:del"), qn("w:moveFrom"), qn("w:instrText"), qn("w:sdtPr"), qn("w:delText"),
+            # drawings: their text boxes are read as blocks of their own (see `_text_boxes`)
+            qn("w:drawing"), qn("w:pict"), qn("w:object"), f"{MC}AlternateContent"}
 
 
 def read_blocks(document) -> list:
@@ -177,12 +180,26 @@ def _blocks(parent, list_styles: set[str]) -> list:
     for child in parent.iterchildren():
         if child.tag == qn("w:p"):
             out.append(("p", _text(child), _is_bullet(child, list_styles)))
+            for box in _text_boxes(child):
+                out.extend(_blocks(box, list_styles))
         elif child.tag == qn("w:tbl"):
             out.append(("table", _rows(child, list_styles)))
         elif child.tag in (qn("w:sdt"), qn("w:customXml")):
             content = child.find(qn("w:sdtContent"))
             out.extend(_blocks(content if content is not None else child, list_styles))
     return out
+
+
+def _text_boxes(p) -> list:
+    """The text boxes anchored in a paragraph (once each: not their VML fallback copy)."""
+    def between(box):
+        for ancestor in box.iterancestors():
+            if ancestor is p:
+                return
+            yield ancestor.tag
+
+    return [box for box in p.iter(qn("w:txbxContent"))
+            if not {f"{MC}Fallback", qn("w:txbxContent")} & set(between(box))]
 
 
 def _rows(tbl, list_styles: set[str]) -> list[list[list]]:

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .formatting import format_euros
-from .models import parse_years
+from .formatting import format_annees, format_euros
+from .models import Annees, parse_years
 from .vocabulary import COMPOSANTES, canonical_composante, fold, nearest
 from .yamlio import dump_yaml, parse_yaml, read_yaml
 
@@ -47,7 +47,7 @@ _LABELS = {
     "maitre_ouvrage": ("Maître d'ouvrage", "Maîtrise d'ouvrage", "Maître de l'ouvrage", "Client",
                        "Commanditaire", "Donneur d'ordre"),
     "type": ("Type de mission", "Type", "Type de prestation", "Nature de la mission"),
-    "annees": ("Année", "Date", "Période", "Année de réalisation", "Date de réalisation", "Durée de la mission"),
+    "annees": ("Année", "Date", "Période", "Année de réalisation", "Date de réalisation"),
     "cout_projet": ("Coût du projet", "Coût de l'opération", "Coût des travaux", "Montant des travaux",
                     "Montant du projet"),
     "directeur": ("Directeur de mission", "Directrice de mission", "Direction de mission",
@@ -59,7 +59,8 @@ _LABELS = {
     "consultants": ("Consultants mobilisés", "Consultants", "Intervenants", "Consultants intervenants"),
     "sites": ("Site", "Lieu", "Territoire", "Quartier", "Localisation"),
     "montant": ("Montant de la mission", "Montant", "Montant des honoraires", "Honoraires", "Montant HT",
-                "Montant TTC", "Montant de la prestation", "Budget de la mission"),
+                "Montant TTC", "Montant de la prestation", "Budget de la mission", "Coût de la mission",
+                "Coût de l'étude", "Coût de la prestation"),
     "composantes": ("Composantes de la mission", "Composantes", "Composantes de la prestation"),
     "enjeux": ("Enjeux de la mission", "Enjeux", "Contexte et enjeux", "Contexte", "Contexte de la mission"),
     "contenu": ("Contenu de la mission", "Contenu", "Description de la mission", "Prestations",
@@ -71,9 +72,23 @@ AMOUNT_FIELDS = {"montant", "cout_projet"}
 
 
 def _label_key(text: str) -> str:
-    """Folded, each word singular: « Années » and « Année », « Consultants mobilisés » match."""
-    words = fold(text).split()
+    """Folded, each word singular, no leading article: « Les années » and « Année » match."""
+    words = fold(re.sub(r"\([^)]*\)", " ", text)).split()
+    if words and words[0] in ("le", "la", "les", "l"):
+        words = words[1:]
     return " ".join(w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in words)
+
+
+def _known_label(label: str, prefix: bool) -> str | None:
+    """The field a label names; with `prefix`, « Acteurs associés au projet » names `acteurs`."""
+    key = _label_key(label)
+    if key in _LABEL_FIELDS:
+        return _LABEL_FIELDS[key]
+    if prefix:
+        for known in sorted(_LABEL_FIELDS, key=len, reverse=True):
+            if key.startswith(known + " ") and len(known) > 4:
+                return _LABEL_FIELDS[known]
+    return None
 
 
 _LABEL_FIELDS = {_label_key(label): key for key, labels in _LABELS.items() for label in labels}
@@ -291,7 +306,7 @@ def read_lines(path: Path) -> tuple[list[Line], str, list[str]]:
 
 # --- lines → a mission ------------------------------------------------------------------------
 
-def label_of(line: Line) -> tuple[str | None, str | None, str] | None:
+def label_of(line: Line, prefix: bool = True) -> tuple[str | None, str | None, str] | None:
     """(field, label as written, inline value) when the line starts with a label, else None.
 
     The field is None for a label we do not know (only reported where a label is expected).
@@ -302,12 +317,13 @@ def label_of(line: Line) -> tuple[str | None, str | None, str] | None:
     if not text:
         return None
     whole = text.rstrip(" :").strip()
-    if _label_key(whole) in _LABEL_FIELDS:
-        return _LABEL_FIELDS[_label_key(whole)], whole, ""
+    key = _known_label(whole, prefix=prefix and (text.endswith(":") or line.label_row))
+    if key:
+        return key, whole, ""
     match = _LABEL_LINE.match(line.text.strip())
     if match:
         label = clean(match.group("label"))
-        key = _LABEL_FIELDS.get(_label_key(label))
+        key = _known_label(label, prefix=prefix and len(label.split()) <= 6)
         if key:
             return key, label, match.group("value")
         if line.label_row or (len(label.split()) <= 4 and label[:1].isupper() and ":" in line.text):
@@ -324,16 +340,27 @@ class _Field:
     lines: list[Line] = field(default_factory=list)
 
 
-def split_fiche(lines: list[Line]) -> tuple[list[str], list[_Field], list[str]]:
-    """(header lines, labelled fields in order, stray lines): the fiche's structure."""
+def split_fiche(lines: list[Line]) -> tuple[list[str], list[_Field]]:
+    """(header lines, labelled fields in order): the fiche's structure."""
     header: list[str] = []
     fields: list[_Field] = []
     current: _Field | None = None
+    grid: _Field | None = None
     for line in lines:
-        found = label_of(line)
+        tick = _TICK.match(line.text)
+        if tick and canonical_composante(_strip_bullet(line.text[tick.end():])) and (
+                current is None or current.key != "composantes"):
+            # A ticked grid away from its label (a text box, a side table) is still the grid.
+            grid = grid or next((f for f in fields if f.key == "composantes"), None)
+            if grid is None:
+                grid = _Field("composantes", "Composantes")
+                fields.append(grid)
+            grid.lines.append(line)
+            continue
+        in_prose = current is not None and current.key in ("enjeux", "contenu")
+        found = label_of(line, prefix=not in_prose)
         if found:
             key, label, value = found
-            in_prose = current is not None and current.key in ("enjeux", "contenu")
             if key is None and (in_prose or current is None) and not line.label_row:
                 found = None  # "Objectif : …" inside the prose, or a subtitle: plain text
             else:
@@ -347,12 +374,12 @@ def split_fiche(lines: list[Line]) -> tuple[list[str], list[_Field], list[str]]:
                 header.append(clean(line.text))
         else:
             current.lines.append(line)
-    return header, fields, []
+    return header, fields
 
 
 def read_mission(lines: list[Line], firm_names: list[str]) -> tuple[dict, list[str], list[str]]:
     """(record, warnings, text kept aside) — or Unreadable when it is no fiche."""
-    header, fields, _ = split_fiche(lines)
+    header, fields = split_fiche(lines)
     known = [f for f in fields if f.key]
     if not known:
         raise Unreadable("ce n'est pas une fiche référence : aucun des libellés attendus "
@@ -360,6 +387,7 @@ def read_mission(lines: list[Line], firm_names: list[str]) -> tuple[dict, list[s
     values: dict = {}
     warnings: list[str] = []
     kept: list[str] = []
+    fields = _merge_prose(fields)
     for f in fields:
         if f.key is None:
             text = " ".join(clean(l.text) for l in f.lines if clean(l.text))
@@ -376,9 +404,33 @@ def read_mission(lines: list[Line], firm_names: list[str]) -> tuple[dict, list[s
     return record, warnings, kept
 
 
+def _merge_prose(fields: list[_Field]) -> list[_Field]:
+    """« Contexte » then « Enjeux », or contenu in two parts: one field, subheadings kept as text."""
+    merged: list[_Field] = []
+    for f in fields:
+        first = next((m for m in merged if f.key in ("enjeux", "contenu") and m.key == f.key), None)
+        if first is None:
+            merged.append(f)
+        else:
+            first.lines += ([Line(f.label)] if f.key == "enjeux" else []) + f.lines
+    return merged
+
+
 def _header_fields(header: list[str], values: dict, warnings: list[str], kept: list[str]) -> None:
     """Title and client at the top of the fiche; a labelled field wins over the header line."""
-    lines = list(header)
+    lines = []
+    for line in header:
+        if _BANNER.match(fold(line)):
+            warnings.append(f"en-tête « {line} » ignoré")
+        else:
+            lines.append(line)
+    labelled = values.get("maitre_ouvrage")
+    at = next((i for i, line in enumerate(lines) if labelled and fold(line) == fold(labelled)), None)
+    if not values.get("titre") and at and at > 1:
+        # A title over several lines, then the client (as its field names it).
+        lines[:at] = [" ".join(lines[:at])]
+    elif not values.get("titre") and len(lines) > 2 and _starts_lower(lines[1]):
+        lines[:2] = [f"{lines[0]} {lines[1]}"]
     if not values.get("titre"):
         if not lines:
             raise Unreadable("ce n'est pas une fiche référence : pas de titre en tête de fiche")
@@ -387,7 +439,6 @@ def _header_fields(header: list[str], values: dict, warnings: list[str], kept: l
         lines.pop(0)
     if lines:
         top = lines.pop(0)
-        labelled = values.get("maitre_ouvrage")
         if labelled and fold(top) != fold(labelled):
             warnings.append(f"maître d'ouvrage : le libellé « {labelled} » est retenu ; l'en-tête dit « {top} »")
         elif not labelled:
@@ -397,6 +448,9 @@ def _header_fields(header: list[str], values: dict, warnings: list[str], kept: l
     for extra in lines:
         warnings.append(f"ligne d'en-tête non reconnue « {extra} » : gardée en commentaire")
         kept.append(extra)
+
+
+_BANNER = re.compile(r"^(fiche )?(reference|mission)s?( n \d+| \d+)?$|^fiche (reference|mission)s?\b")
 
 
 def _field_value(f: _Field, firm_names: list[str], warnings: list[str], kept: list[str]):
@@ -548,7 +602,7 @@ def parse_annees(text: str) -> tuple[dict | None, str | None]:
         result["fin"] = max(years)
     elif ongoing:
         result["en_cours"] = True
-    warning = None
+    warning = f"années « {text} » lues comme {format_annees(Annees(**result))}"
     if len(years) > 2:
         warning = f"années « {text} » lues comme {min(years)} – {max(years)}"
     elif len(years) == 2 and years[0] > years[1]:
@@ -647,12 +701,25 @@ def _montants(text: str, label: str, default_tax, firm_names, warnings: list[str
     return amounts
 
 
+def _tab_pieces(text: str) -> list[str]:
+    pieces, pending = [], ""
+    for part in re.split(r"\t+", text):
+        if not _strip_bullet(_TICK.sub("", part)) and part.strip():
+            pending += part.strip() + " "  # a box or bullet alone: it goes with the next name
+        elif part.strip():
+            pieces.append(pending + part.strip())
+            pending = ""
+    return pieces or [text]
+
+
 def _composantes(lines: list[Line], warnings: list[str], kept: list[str]):
     """The ticked composantes when the fiche has boxes; the listed ones otherwise."""
     entries: list[tuple[str, bool | None]] = []
     for line in lines:
         text = line.text.strip()
         pieces = re.split(r"(?=☒|☑|☐|□|\[[ xX]\])", text) if len(re.findall(r"☒|☑|☐|□|\[[ xX]\]", text)) > 1 else [text]
+        # « ■<TAB>A<TAB>■<TAB>B »: several boxes on one exported line
+        pieces = [p for piece in pieces for p in _tab_pieces(piece)]
         for piece in pieces:
             tick = _TICK.match(piece)
             state = None if tick is None else tick.group(1) in _TICKED
@@ -849,8 +916,7 @@ def import_file(path: Path, firm_names: list[str]) -> Imported:
         result.incomplete = not set(result.found) - {"titre", "maitre_ouvrage"}
         if result.incomplete:
             result.warnings.append(f"fiche incomplète, rien d'inventé : à compléter : {', '.join(missing)}")
-        elif missing:
-            result.warnings.append(f"champs vides ou absents dans la fiche : {', '.join(missing)}")
+
     return result
 
 
