@@ -159,6 +159,14 @@ def read_blocks(document) -> list:
     return _blocks(document.element.body, list_styles)
 
 
+def footer_blocks(document) -> list:
+    """The first page footer's paragraphs, as `read_blocks` gives them (work samples name their
+    kind there: « Contrat de ville / Fiche orientation opérationnelle »)."""
+    if not document.sections or document.sections[0].footer.is_linked_to_previous:
+        return []
+    return _blocks(document.sections[0].footer._element, _list_styles(document))
+
+
 def _list_styles(document) -> set[str]:
     """Ids of paragraph styles that number or bullet their paragraphs (Liste à puces…)."""
     by_id = {s.style_id: s for s in document.styles if s.type == 1}

@@ -157,6 +157,7 @@ class Line:
     cell: bool = False  # first paragraph of a table cell (a leading tab in text exports)
     label_row: bool = False  # the left cell of a label | value table row
     value: bool = False  # a paragraph of a value cell: never read as a label
+    footer: bool = False  # the page footer of a Word file
 
 
 class Unreadable(Exception):
@@ -206,14 +207,17 @@ def text_lines(text: str) -> list[Line]:
 def docx_lines(path: Path) -> list[Line]:
     import docx
 
-    from .docx_xml import read_blocks
+    from .docx_xml import footer_blocks, read_blocks
 
     try:
         document = docx.Document(str(path))
-        blocks = read_blocks(document)
+        blocks, footer = read_blocks(document), footer_blocks(document)
     except Exception:  # python-docx raises many kinds on a damaged package
         raise Unreadable("fichier Word endommagé ou illisible : ouvrez-le dans Word et réenregistrez-le") from None
-    return _block_lines(blocks)
+    footer_lines = [line for line in _block_lines(footer) if clean(line.text)]
+    for line in footer_lines:
+        line.footer = True
+    return _block_lines(blocks) + footer_lines
 
 
 def _block_lines(blocks) -> list[Line]:
@@ -347,6 +351,8 @@ def split_fiche(lines: list[Line]) -> tuple[list[str], list[_Field]]:
     current: _Field | None = None
     grid: _Field | None = None
     for line in lines:
+        if line.footer:
+            continue
         tick = _TICK.match(line.text)
         if tick and canonical_composante(_strip_bullet(line.text[tick.end():])) and (
                 current is None or current.key != "composantes"):
@@ -772,7 +778,8 @@ def read_production(lines: list[Line]) -> tuple[dict, list[str]]:
     numero = _FICHE_NUMBER.match(clean(lines[filled[0]].text)).group(1)
     body = lines[filled[0] + 1:]
     # The page footer (« Contrat de ville / Fiche orientation… ») closes the export after blank lines.
-    footer: list[str] = []
+    footer = [clean(l.text) for l in body if l.footer]
+    body = [l for l in body if not l.footer]
     end = len(body)
     while end and not clean(body[end - 1].text):
         end -= 1
@@ -782,7 +789,7 @@ def read_production(lines: list[Line]) -> tuple[dict, list[str]]:
     blanks = start
     while blanks and not clean(body[blanks - 1].text):
         blanks -= 1
-    if start - blanks >= 2 and end - start <= 3:
+    if not footer and start - blanks >= 2 and end - start <= 3:
         footer = [clean(l.text) for l in body[start:end]]
         body = body[:blanks]
     cells: list[list[Line]] = [[]]
