@@ -17,7 +17,7 @@ from docx.oxml import parse_xml
 from conftest import ROOT, SEEDS, docx_text
 from generator.importer import parse_annees, parse_montants
 from generator.library import load_library
-from generator.models import Mission, Production
+from generator.models import Mission
 from generator.yamlio import read_yaml
 
 NBSP = "\u00a0"
@@ -510,3 +510,120 @@ def test_bad_files_each_get_one_french_line_and_the_others_are_imported(library,
 def test_import_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "### `dossier import`" in readme
+
+
+# --- the same fiches saved from Word give the same records ------------------------------------------
+
+_BULLET_LINE = re.compile(r"^(?:- |■\t)(.*)$")
+_FIELD_LINE = re.compile(r"^([A-Za-zÀ-ÿ' ]+?)\s*:\s*(.*)$")
+
+
+def seed_as_word(seed: Path, target: Path, table: bool) -> None:
+    """The seed as its author typed it in Word: one paragraph per line, real bullets, and with
+    `table` the labelled fields in a two-column label | value table."""
+    document = Document()
+    rows = None
+    for line in seed.read_text(encoding="utf-8").split("\n"):
+        bullet, field_ = _BULLET_LINE.match(line), _FIELD_LINE.match(line)
+        if table and field_ and not bullet:
+            rows = rows or document.add_table(rows=0, cols=2)
+            cells = rows.add_row().cells
+            cells[0].text, cells[1].text = field_.group(1), field_.group(2)
+        elif bullet and rows is not None and rows.rows[-1].cells[0].text.startswith("Composantes"):
+            rows.rows[-1].cells[1].add_paragraph(bullet.group(1), style="List Bullet")
+        elif bullet:
+            document.add_paragraph(bullet.group(1), style="List Bullet")
+        else:
+            if line.strip():
+                rows = None
+            document.add_paragraph(line)
+    document.save(str(target))
+
+
+@pytest.mark.parametrize("number", [0, 1, 2, 3])
+@pytest.mark.parametrize("table", [False, True], ids=["paragraphes", "tableau"])
+def test_seed_saved_from_word_imports_to_the_same_mission(library, run, tmp_path, number, table):
+    source = tmp_path / f"fiche-{number}.docx"
+    seed_as_word(SEED[number], source, table)
+    assert run("import", str(source), "--into", "references").exit_code == 0
+    shipped = {p.stem: read_yaml(p).data for p in (ROOT / "references" / "missions").glob("*.yaml")}
+    ((ident, data),) = imported(library).items()
+    assert data == shipped[ident]
+
+
+def test_cp1252_crlf_export_of_a_seed_imports_to_the_same_mission(library, run, tmp_path):
+    source = tmp_path / "fiche.txt"
+    source.write_bytes(SEED[1].read_text(encoding="utf-8").replace("▶ ", "").replace("\n", "\r\n").encode("cp1252"))
+    result = run("import", str(source), "--into", "references")
+    assert "texte cp1252" in result.output
+    shipped = read_yaml(ROOT / "references" / "missions" / "2017-amo-mise-place-concertation-via-creation.yaml").data
+    assert only(library) == shipped
+
+
+def test_word_work_sample_in_a_table_with_its_kind_in_the_footer(library, run, tmp_path):
+    document = Document()
+    document.add_paragraph("FICHE 3.2")
+    document.add_paragraph("FAVORISER L’INSERTION DES JEUNES")
+    table = document.add_table(rows=0, cols=2)
+    first = table.add_row().cells
+    first[0].text = "Pilier 3"
+    first[0].add_paragraph("Axe 2")
+    first[1].text = f"Enjeu{NBSP}:{NBSP}Rapprocher les jeunes de l’emploi"
+    contexte = table.add_row().cells
+    contexte[0].text = "Contexte"
+    contexte[1].paragraphs[0].text = "Un chômage des jeunes élevé"
+    contexte[1].paragraphs[0].style = "List Bullet"
+    contexte[1].add_paragraph("Des acteurs nombreux", style="List Bullet")
+    calendrier = table.add_row().cells
+    calendrier[0].text = "Calendrier"
+    calendrier[1].text = "2016-2020"
+    footer = document.sections[0].footer
+    footer.paragraphs[0].text = "Contrat de ville"
+    footer.add_paragraph("Fiche orientation opérationnelle")
+    source = tmp_path / "fiche-3-2.docx"
+    document.save(str(source))
+    assert run("import", str(source), "--into", "references").exit_code == 0
+    data = only(library, "productions")
+    assert data["titre"] == "FAVORISER L’INSERTION DES JEUNES" and data["numero"] == "3.2"
+    assert data["nature"] == "Contrat de ville – Fiche orientation opérationnelle"
+    assert data["entete"] == ["Pilier 3", "Axe 2"]
+    assert data["sections"] == [
+        {"titre": "Enjeu", "paragraphes": ["Rapprocher les jeunes de l’emploi"]},
+        {"titre": "Contexte", "puces": ["Un chômage des jeunes élevé", "Des acteurs nombreux"]},
+        {"titre": "Calendrier", "paragraphes": ["2016-2020"]},
+    ]
+    assert list(imported(library, "productions")) == ["fiche-3-2-favoriser-insertion-jeunes"]
+    assert not load_library(library).errors
+
+
+def test_legacy_form_check_boxes_in_a_text_box(library, run, tmp_path):
+    """Old fiches tick their composantes with FORMCHECKBOX fields, inside a floating text box."""
+    document = Document()
+    document.add_paragraph("Diagnostic du quartier du Luth")
+    document.add_paragraph("Ville de Gennevilliers")
+    document.add_paragraph("Type de mission: Diagnostic")
+    anchor = document.add_paragraph("Composantes de la mission:")
+
+    def box(ticked: bool, name: str) -> str:
+        checked = "<w:checked/>" if ticked else ""
+        return (f'<w:p><w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:checkBox><w:sizeAuto/>'
+                f'<w:default w:val="0"/>{checked}</w:checkBox></w:ffData></w:fldChar></w:r>'
+                f'<w:r><w:instrText> FORMCHECKBOX </w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>'
+                f'<w:r><w:t xml:space="preserve"> {name}</w:t></w:r></w:p>')
+
+    anchor._p.append(parse_xml(
+        '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+        'xmlns:v="urn:schemas-microsoft-com:vml"><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>'
+        '<wps:txbx><w:txbxContent>'
+        + box(True, "Conseil stratégique") + box(False, "Planification") + box(True, "Cohésion sociale")
+        + '</w:txbxContent></wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape><v:textbox>'
+        '<w:txbxContent><w:p><w:r><w:t>Copie VML</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape>'
+        '</w:pict></mc:Fallback></mc:AlternateContent></w:r>'))
+    source = tmp_path / "luth.docx"
+    document.save(str(source))
+    assert run("import", str(source), "--into", "references").exit_code == 0
+    data = only(library)
+    assert data["composantes"] == ["Conseil stratégique", "Cohésion sociale"]
+    assert "Copie VML" not in str(data)
