@@ -251,23 +251,29 @@ def _row_lines(row) -> list[Line]:
                 lines.append(Line(f"{pending} {text}".strip(), cell=True))
                 pending = ""
         return lines
-    first = row[0] if row else []
-    first_paragraphs = [b for b in first if b[0] == "p" and clean(b[1])]
-    if (len(filled) >= 2 and filled[0] == 0 and len(first_paragraphs) == 1 and len(texts[0]) <= 60
+    if len(row) >= 4 and len(row) % 2 == 0 and all(_known_label(t, prefix=False) for t in texts[::2] if t):
+        # « Type de mission | X | Année | 2018 »: two label | value pairs side by side
+        return [line for i in range(0, len(row), 2) if texts[i] for line in _label_row_lines(row[i:i + 2])]
+    first_paragraphs = [b for b in row[0] if b[0] == "p" and clean(b[1])] if row else []
+    if (len(row) >= 2 and filled and filled[0] == 0 and len(first_paragraphs) == 1 and len(texts[0]) <= 60
             and not first_paragraphs[0][2]):
-        lines = [Line(texts[0], cell=True, label_row=True)]
-        for cell in row[1:]:
-            cell_lines = _block_lines(cell)
-            for i, line in enumerate(cell_lines):
-                line.value = True
-                line.cell = i == 0
-            lines.extend(cell_lines)
-        return lines
+        return _label_row_lines(row)
     lines = []
     for cell in row:
         cell_lines = _block_lines(cell)
         if cell_lines:
             cell_lines[0].cell = True
+        lines.extend(cell_lines)
+    return lines
+
+
+def _label_row_lines(row) -> list[Line]:
+    lines = [Line(_cell_text(row[0]), cell=True, label_row=True)]
+    for cell in row[1:]:
+        cell_lines = _block_lines(cell)
+        for i, line in enumerate(cell_lines):
+            line.value = True
+            line.cell = i == 0
         lines.extend(cell_lines)
     return lines
 
@@ -405,7 +411,7 @@ def read_mission(lines: list[Line], firm_names: list[str]) -> tuple[dict, list[s
             kept.append(f"{f.label} : " + " ".join(clean(l.text) for l in f.lines if clean(l.text)))
             continue
         values[f.key] = _field_value(f, firm_names, warnings, kept)
-    _header_fields(header, values, warnings, kept)
+    _header_fields(header, values, firm_names, warnings, kept)
     record = {key: values[key] for key in MISSION_KEYS if key in values}
     return record, warnings, kept
 
@@ -422,11 +428,12 @@ def _merge_prose(fields: list[_Field]) -> list[_Field]:
     return merged
 
 
-def _header_fields(header: list[str], values: dict, warnings: list[str], kept: list[str]) -> None:
+def _header_fields(header: list[str], values: dict, firm_names: list[str], warnings: list[str],
+                   kept: list[str]) -> None:
     """Title and client at the top of the fiche; a labelled field wins over the header line."""
     lines = []
     for line in header:
-        if _BANNER.match(fold(line)):
+        if _BANNER.match(fold(line)) or fold(line) in {fold(n) for n in firm_names}:
             warnings.append(f"en-tête « {line} » ignoré")
         else:
             lines.append(line)
