@@ -638,7 +638,11 @@ _AMOUNT = re.compile(
     r"(?<![\d,.])(\d{1,3}(?:[ .]\d{3})+|\d+)(?:,(\d+))?\s*(k\s*€|K\s*€|M\s*€|€|euros?\b|EUR\b|keuros?\b)?"
 )
 # Between two amounts: a separator, or else the label of the next one (« … HT TO : 5 000 € »).
-_SEPARATORS = re.compile(r"\+|;|,|/|\bet\b|\n|(?=\b(?:TF|TO|TC|[Tt]ranche)\b[^€\d]*:)")
+_SEPARATORS = re.compile(r"\+|;|,|/|\(|\bet\b|\n|(?=\bdont\b)|(?=\b(?:TF|TO|TC|[Tt]ranche)\b[^€\d]*:)")
+_TAXES = ((r"\bH\.?\s?T\b\.?|hors[- ]tax\w*", "HT"), (r"\bT\.?T\.?C\b\.?|toutes taxes comprises", "TTC"))
+_TRANCHES = ((r"\bT\.?F\b\.?|tranche ferme|\bferme\b", "ferme"),
+             (r"\bT\.?[OC]\b\.?|tranche (?:optionnelle|conditionnelle)|\b(?:optionnelle|conditionnelle)\b", "optionnelle"))
+_FILLER = re.compile(r"\b(?:soit|dont|montant|de la mission|euros?|EUR)\b|€")
 
 
 def parse_montants(text: str, default_tax: str | None = None, firm_names: list[str] = ()) -> list[dict]:
@@ -652,11 +656,14 @@ def parse_montants(text: str, default_tax: str | None = None, firm_names: list[s
         start = matches[i - 1].end() if i else 0
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         before, after = text[start: match.start()], text[match.end(): end]
+        # A gap between two amounts is shared at its last separator: « HT (TF) + » | « TO : ».
         if i:
-            before = _SEPARATORS.split(before)[-1] if _SEPARATORS.search(before) else ""
+            cuts = list(_SEPARATORS.finditer(before))
+            before = before[cuts[-1].end():] if cuts else ""
         if i + 1 < len(matches):
-            after = _SEPARATORS.split(after)[0]
-        amounts.append(_amount(match, before + " " + after, default_tax, firm_names))
+            cuts = list(_SEPARATORS.finditer(after))
+            after = after[: cuts[-1].start()] if cuts else after
+        amounts.append(_amount(match, f"{before} {after}", default_tax, firm_names))
     return amounts
 
 
@@ -665,37 +672,33 @@ def _amount(match, context: str, default_tax: str | None, firm_names: list[str])
     value = Decimal(digits + ("." + match.group(2) if match.group(2) else ""))
     unit = (match.group(3) or "").replace(" ", "").lower()
     value *= {"k€": 1000, "keuro": 1000, "keuros": 1000, "m€": 1_000_000}.get(unit, 1)
-    words = fold(context)
     amount: dict = {"valeur": int(value) if value == value.to_integral_value() else float(value)}
-    rest = f" {words} "
-    tax = None
-    for pattern, name in ((r"\bh t\b|\bht\b|hors tax\w*", "HT"), (r"\bttc\b|toutes taxes comprises", "TTC")):
-        if re.search(pattern, words):
-            tax = name
-            rest = re.sub(pattern, " ", rest)
-    tax = tax or default_tax
+    rest = context
+
+    def take(pattern: str) -> bool:
+        nonlocal rest
+        found = re.search(pattern, rest, re.IGNORECASE)
+        if found:
+            rest = re.sub(pattern, " ", rest, flags=re.IGNORECASE)
+        return bool(found)
+
+    tax = next((name for pattern, name in _TAXES if take(pattern)), None) or default_tax
     if tax:
         amount["taxe"] = tax
-    for pattern, name in ((r"\btf\b|tranche ferme|\bferme\b", "ferme"),
-                          (r"\bto\b|\btc\b|tranche optionnelle|tranche conditionnelle|optionnelle|conditionnelle",
-                           "optionnelle")):
-        if re.search(pattern, words):
-            amount["tranche"] = name
-            rest = re.sub(pattern, " ", rest)
-            break
-    firm = "|".join(re.escape(fold(n)) for n in firm_names if n)
-    if re.search(r"groupement|total", words):
+    tranche = next((name for pattern, name in _TRANCHES if take(pattern)), None)
+    if tranche:
+        amount["tranche"] = tranche
+    firm = "|".join(re.escape(n) for n in firm_names if n) or "cabinet"
+    if take(r"(?:montant\s+)?(?:total\s+)?(?:du\s+)?groupement|\btotal\b"):
         amount["perimetre"] = "groupement"
-        rest = re.sub(r"(montant )?(du |total )?(groupement|total)", " ", rest)
-    elif re.search(r"part du cabinet|quote part" + (rf"|part (de )?({firm})" if firm else ""), words):
+    elif take(rf"quote[- ]part(?:\s+(?:de|du)\s+(?:{firm}|cabinet))?|\bpart\s+(?:du\s+cabinet|(?:de\s+|d['’]\s*)?(?:{firm}))"
+              rf"|\b(?:pour|dont)\s+(?:le\s+cabinet|{firm})\b"):
         amount["perimetre"] = "cabinet"
-        rest = re.sub(r"(quote )?part (du cabinet|de )?" + (f"({firm})?" if firm else ""), " ", rest)
-    if re.search(r"\bmax\w*|accord cadre", words):
+    if take(r"\bmax(?:imum)?\b\.?|accord[- ]cadre"):
         amount["maximum"] = True
-        rest = re.sub(r"\bmax\w*|accord cadre", " ", rest)
-    rest = re.sub(r"\b(soit|dont|montant|de la mission|euros?|eur|tranche|€)\b", " ", rest)
-    if re.search(r"[a-z]{2,}", rest):
-        amount["libelle"] = clean(rest)
+    rest = _FILLER.sub(" ", rest)
+    if re.search(r"[^\W\d_]{2,}", rest):
+        amount["libelle"] = clean(rest).strip(" ():;,-+.")
     return amount
 
 

@@ -347,9 +347,14 @@ def test_years_en_cours_alone_stays_empty_with_a_warning():
     ("Tranche ferme : 12 500 €, tranche optionnelle : 3 000 €",
      [{"valeur": 12500, "tranche": "ferme"}, {"valeur": 3000, "tranche": "optionnelle"}]),
     ("45 k€ HT", [{"valeur": 45000, "taxe": "HT"}]),
+    ("99 685 € HT (part PUS : 45 000 € HT)",
+     [{"valeur": 99685, "taxe": "HT"}, {"valeur": 45000, "taxe": "HT", "perimetre": "cabinet"}]),
+    ("montant total du groupement : 120 000 € HT", [{"valeur": 120000, "taxe": "HT", "perimetre": "groupement"}]),
+    ("accord-cadre, maximum 200 000 € HT", [{"valeur": 200000, "taxe": "HT", "maximum": True}]),
+    ("12 000 € H.T. (tranche 2)", [{"valeur": 12000, "taxe": "HT", "libelle": "tranche 2"}]),
 ])
 def test_amounts(text, expected):
-    assert parse_montants(text) == expected
+    assert parse_montants(text, firm_names=["Perspectives Urbaines et Sociales", "PUS"]) == expected
 
 
 def test_all_empty_fiche_imports_title_and_client_and_is_marked_incomplete(library, run, tmp_path):
