@@ -923,6 +923,7 @@ def import_file(path: Path, firm_names: list[str]) -> Imported:
         result.error = str(exc)
         return result
     result.warnings += warnings
+    _keep_valid(result)
     record = result.record
     result.found = [k for k, v in record.items() if v not in (None, [], "")]
     result.empty = [k for k, v in record.items() if v in (None, [], "")]
@@ -935,6 +936,30 @@ def import_file(path: Path, firm_names: list[str]) -> Imported:
             result.warnings.append(f"fiche incomplète, rien d'inventé : à compléter : {', '.join(missing)}")
 
     return result
+
+
+def _keep_valid(result: Imported) -> None:
+    """A value the library would refuse is set aside (comment + warning), so `build` still works."""
+    from pydantic import ValidationError
+
+    from .library import translate_errors
+    from .models import Mission, Production
+
+    model = Mission if result.kind == MISSIONS else Production
+    for _ in range(len(result.record)):
+        doc = parse_yaml(dump_yaml(result.record), str(result.source))
+        try:
+            model.model_validate(doc.data)
+            return
+        except ValidationError as exc:
+            problems = translate_errors(exc, doc, str(result.source), model)
+        for problem in problems:
+            key = (problem.field or "").split(".")[0].split("[")[0]
+            if key in result.record and key != "titre" and result.record[key] is not None:
+                shown = dump_yaml({key: result.record[key]}).strip().replace("\n", " ")
+                result.warnings.append(f"champ « {key} » refusé ({problem.message}) : gardé en commentaire")
+                result.kept.append(shown)
+                result.record[key] = None
 
 
 def firm_names(references: Path) -> list[str]:
