@@ -67,6 +67,9 @@ _LABELS = {
                 "Missions réalisées", "Contenu de la prestation", "Prestations réalisées"),
     "source": ("Source",),
 }
+# Team members listed under their role: « Mandataire : Tracés urbains ».
+_ROLE_LABELS = {"Mandataire": "mandataire", "Cotraitant": "cotraitant", "Co-traitant": "cotraitant",
+                "Sous-traitant": "sous-traitant", "Cotraitance": "cotraitant", "Sous-traitance": "sous-traitant"}
 LIST_FIELDS = {"sites", "acteurs", "consultants", "equipe"}
 AMOUNT_FIELDS = {"montant", "cout_projet"}
 
@@ -92,6 +95,8 @@ def _known_label(label: str, prefix: bool) -> str | None:
 
 
 _LABEL_FIELDS = {_label_key(label): key for key, labels in _LABELS.items() for label in labels}
+_ROLE_OF_LABEL = {_label_key(label): role for label, role in _ROLE_LABELS.items()}
+_LABEL_FIELDS.update({key: "equipe" for key in _ROLE_OF_LABEL})
 
 NBSP = "\u00a0"
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
@@ -406,6 +411,9 @@ def read_mission(lines: list[Line], firm_names: list[str]) -> tuple[dict, list[s
             warnings.append(f"libellé inconnu « {f.label} » : non importé, gardé en commentaire dans le fichier")
             kept.append(f"{f.label} : {text}".rstrip(" :"))
             continue
+        if f.key == "equipe" and values.get("equipe"):
+            values["equipe"] += _field_value(f, firm_names, warnings, kept) or []
+            continue
         if f.key in values and values[f.key] not in (None, [], ""):
             warnings.append(f"« {f.label} » apparaît deux fois : la seconde valeur est gardée en commentaire")
             kept.append(f"{f.label} : " + " ".join(clean(l.text) for l in f.lines if clean(l.text)))
@@ -475,6 +483,11 @@ def _field_value(f: _Field, firm_names: list[str], warnings: list[str], kept: li
         return _items(texts) or None
     if f.key == "composantes":
         return _composantes(texts, warnings, kept)
+    texts, stray = _value_paragraph(f.lines)
+    if stray:
+        text = " ".join(clean(l.text) for l in stray)
+        warnings.append(f"texte isolé après « {f.label} », non rattaché : « {text} » : gardé en commentaire")
+        kept.append(text)
     joined = " ".join(clean(l.text) for l in texts)
     if not joined:
         return None
@@ -491,9 +504,24 @@ def _field_value(f: _Field, firm_names: list[str], warnings: list[str], kept: li
                                 on_et=f.key in ("equipe", "consultants"), label=f.label, warnings=warnings)
         items = _drop_final_dot(items)
         if f.key == "equipe":
-            return [_member(item) for item in items] or None
+            role = _ROLE_OF_LABEL.get(_label_key(f.label))
+            return [{**_member(item), **({"role": role} if role else {})} for item in items] or None
         return items or None
     return joined
+
+
+def _value_paragraph(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    """(value, stray text): a short field's value ends at the first blank line, bullets and
+    table cells excepted; what follows is not silently glued to it."""
+    value: list[Line] = []
+    for i, line in enumerate(lines):
+        if not clean(line.text):
+            continue
+        after_gap = value and not clean(lines[i - 1].text)
+        if after_gap and not (line.value or line.bullet or _BULLET.match(line.text)):
+            return value, [l for l in lines[i:] if clean(l.text)]
+        value.append(line)
+    return value, []
 
 
 def _strip_bullet(text: str) -> str:

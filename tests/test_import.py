@@ -632,3 +632,22 @@ def test_legacy_form_check_boxes_in_a_text_box(library, run, tmp_path):
     data = only(library)
     assert data["composantes"] == ["Conseil stratégique", "Cohésion sociale"]
     assert "Copie VML" not in str(data)
+
+
+def test_team_listed_by_role_and_stray_text_kept_aside(library, run, tmp_path):
+    source = tmp_path / "roles.txt"
+    source.write_text(
+        "Etude de peuplement du quartier du Plateau\n\nVille de Creil\n\n"
+        "Type de mission : Etude\n\nMandataire : Tracés urbains\n\n"
+        "Co-traitants : Perspectives Urbaines et Sociales, SPIRE\n\nAnnées : 2015\n\n"
+        "Source : CCTP\n\nPUS - 12 rue de Paris - 75011 Paris\n", encoding="utf-8")
+    result = run("import", str(source), "--into", "references")
+    assert result.exit_code == 0, result.output
+    data = only(library)
+    assert data["equipe"] == [{"nom": "Tracés urbains", "role": "mandataire"},
+                              {"nom": "Perspectives Urbaines et Sociales", "role": "cotraitant"},
+                              {"nom": "SPIRE", "role": "cotraitant"}]
+    assert data["source"] == "CCTP"
+    assert "texte isolé après « Source »" in result.output
+    raw = next((library / "missions").glob("*.yaml")).read_text(encoding="utf-8")
+    assert "# Non importé (à vérifier) : PUS - 12 rue de Paris - 75011 Paris" in raw
