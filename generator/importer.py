@@ -160,7 +160,7 @@ class Line:
     text: str
     bullet: bool = False  # a real Word bullet or numbered paragraph
     cell: bool = False  # first paragraph of a table cell (a leading tab in text exports)
-    label_row: bool = False  # the left cell of a label | value table row
+    label_row: bool = False  # the left cell of a label | value table row (with a value)
     value: bool = False  # a paragraph of a value cell: never read as a label
     footer: bool = False  # the page footer of a Word file
 
@@ -273,7 +273,9 @@ def _row_lines(row) -> list[Line]:
 
 
 def _label_row_lines(row) -> list[Line]:
-    lines = [Line(_cell_text(row[0]), cell=True, label_row=True)]
+    # Without a value, the left cell may as well be a title beside a logo: read as a plain line,
+    # where a known label is still recognised.
+    lines = [Line(_cell_text(row[0]), cell=True, label_row=any(_cell_text(c) for c in row[1:]))]
     for cell in row[1:]:
         cell_lines = _block_lines(cell)
         for i, line in enumerate(cell_lines):
