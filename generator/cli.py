@@ -364,9 +364,10 @@ def import_(files, references, dry_run, overwrite):
         console.print(view)
     failed = [r for r in results if r.error]
     if failed:
+        plural = "s" if len(failed) > 1 else ""
+        rest = " ; les autres ont été lus" if len(failed) < len(results) else ""
         raise DataError(
-            f"{len(failed)} fichier{'s' if len(failed) > 1 else ''} sur {len(results)} non importé"
-            f"{'s' if len(failed) > 1 else ''} ; les autres l'ont été",
+            f"{len(failed)} fichier{plural} sur {len(results)} non importé{plural}{rest}",
             [Problem(display_path(r.source), None, None, r.error) for r in failed],
         )
 

@@ -291,6 +291,10 @@ def read_lines(path: Path) -> tuple[list[Line], str, list[str]]:
         raw = path.read_bytes()
     except IsADirectoryError:
         raise Unreadable("c'est un dossier, pas un fichier") from None
+    except FileNotFoundError:
+        raise Unreadable("fichier introuvable") from None
+    except PermissionError:
+        raise Unreadable("lecture refusée (droits insuffisants ou fichier verrouillé)") from None
     except OSError as exc:
         raise Unreadable(f"lecture impossible ({exc.strerror})") from None
     suffix = path.suffix.lower()
