@@ -403,6 +403,13 @@ def write_word_fiche(path: Path) -> None:
         ("Années", "2020 – en cours"),
         ("Equipe", "Perspectives Urbaines et Sociales (mandataire), Ville Ouverte (cotraitant)"),
         ("Montant", "TF : 62 000 € HT\nTO : 18 500 € HT"),
+        ("Coût du projet", "120 M€ HT"),
+        ("Directeur de mission", "Valérie Embize"),
+        ("Référent", "Claudia Romero"),
+        ("Programme", "Démolition de 300 logements, 450 reconstitutions"),
+        ("Sites", "Bas-Clichy, Chêne Pointu"),
+        ("Acteurs", "ANRU, EPFIF, Ville de Clichy-sous-Bois, etc."),
+        ("Source", "Acte d'engagement"),
     ]
     for label, value in rows:
         cells = table.add_row().cells
@@ -450,6 +457,12 @@ def test_word_fiche_with_table_check_boxes_and_bullets(library, run, tmp_path):
     assert data["montant"] == [{"valeur": "62000", "taxe": "HT", "tranche": "ferme"},
                                {"valeur": "18500", "taxe": "HT", "tranche": "optionnelle"}]
     assert data["composantes"] == ["Conseil stratégique", "Coordination inter-chantiers"]
+    assert data["cout_projet"] == [{"valeur": "120000000", "taxe": "HT"}]
+    assert data["directeur"] == "Valérie Embize" and data["referent"] == "Claudia Romero"
+    assert data["programme"] == "Démolition de 300 logements, 450 reconstitutions"
+    assert data["sites"] == ["Bas-Clichy", "Chêne Pointu"]
+    assert data["acteurs"] == ["ANRU", "EPFIF", "Ville de Clichy-sous-Bois", "etc."]
+    assert data["source"] == "Acte d'engagement"
     assert data["enjeux"] == ("Le quartier du Bas-Clichy fait l'objet d'une ORCOD-IN.\n\n"
                               "La ville engage un projet de renouvellement d'ensemble.\n")
     assert data["contenu"][:2] == ["Pilotage stratégique du projet", "Montage financier de la convention ANRU"]
@@ -470,7 +483,7 @@ def test_round_trip_import_then_build_contains_every_field(library, run, tmp_pat
     text = docx_text(library.parent / "outputs" / "out.docx")
     for mission in load_library(library).missions:
         for value in (mission.titre, mission.maitre_ouvrage, mission.type, mission.directeur, mission.referent,
-                      mission.source, *mission.consultants, *mission.acteurs, *mission.sites, *mission.contenu,
+                      mission.source, mission.programme, *mission.consultants, *mission.acteurs, *mission.sites, *mission.contenu,
                       *(m.nom for m in mission.equipe), *mission.enjeux.split("\n\n")):
             if value:
                 assert value.strip() in text, value
@@ -479,6 +492,7 @@ def test_round_trip_import_then_build_contains_every_field(library, run, tmp_pat
     assert "2020\u2013en cours" in text
     assert f"62{NNBSP}000{NBSP}€{NBSP}HT (tranche ferme)" in text
     assert f"18{NNBSP}500{NBSP}€{NBSP}HT (tranche optionnelle)" in text
+    assert f"120{NNBSP}000{NNBSP}000{NBSP}€{NBSP}HT" in text
     assert "Tracés urbains (mandataire)" in text
 
 
