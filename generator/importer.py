@@ -781,7 +781,9 @@ def _composantes(lines: list[Line], warnings: list[str], kept: list[str]):
     if not entries:
         return None
     has_boxes = any(state is not None for _, state in entries)
-    chosen = [term for term, state in entries if state or not has_boxes]
+    # Empty boxes beside plain bullets (« ■ A », « □ B »): the bullets are the ticked ones.
+    plain_is_ticked = not any(state for _, state in entries)
+    chosen = [term for term, state in entries if state or (state is None and plain_is_ticked)]
     result: list[str] = []
     for term in chosen:
         canonical = canonical_composante(term)
@@ -815,8 +817,10 @@ def is_production(lines: list[Line]) -> bool:
     return bool(filled) and bool(_FICHE_NUMBER.match(clean(filled[0])))
 
 
-def read_production(lines: list[Line]) -> tuple[dict, list[str]]:
-    """A work sample laid out as a table: a heading cell, then its content cell, row after row."""
+def read_production(lines: list[Line]) -> tuple[dict, list[str], list[str]]:
+    """A work sample laid out as a table: a heading cell, then its content cell, row after row.
+
+    Returns (record, warnings, text kept aside)."""
     warnings: list[str] = []
     filled = [i for i, l in enumerate(lines) if clean(l.text)]
     numero = _FICHE_NUMBER.match(clean(lines[filled[0]].text)).group(1)
@@ -841,7 +845,7 @@ def read_production(lines: list[Line]) -> tuple[dict, list[str]]:
         if line.cell and cells[-1]:
             cells.append([])
         cells[-1].append(line)
-    pre = [clean(l.text) for l in cells.pop(0) if clean(l.text)] if not cells[0][0].cell else []
+    pre = [clean(l.text) for l in cells.pop(0) if clean(l.text)] if cells[0] and not cells[0][0].cell else []
     titre = pre.pop(0) if pre else ""
     entete: list[str] = []
     sections: list[dict] = []
@@ -896,8 +900,8 @@ def read_production(lines: list[Line]) -> tuple[dict, list[str]]:
         "source": None,
     }
     if pre:
-        warnings.append("lignes d'en-tête non reconnues : " + " ; ".join(pre))
-    return record, warnings
+        warnings.append("lignes d'en-tête non reconnues : " + " ; ".join(pre) + " : gardées en commentaire")
+    return record, warnings, pre
 
 
 def _fill(section: dict, lines: list[Line]) -> None:
@@ -947,7 +951,7 @@ def import_file(path: Path, firm_names: list[str]) -> Imported:
         lines, result.read_as, result.warnings = read_lines(path)
         if is_production(lines):
             result.kind = PRODUCTIONS
-            result.record, warnings = read_production(lines)
+            result.record, warnings, result.kept = read_production(lines)
             result.ident = production_id(result.record)
         else:
             result.kind = MISSIONS

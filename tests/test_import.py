@@ -665,3 +665,20 @@ def test_team_listed_by_role_and_stray_text_kept_aside(library, run, tmp_path):
     assert "texte isolé après « Source »" in result.output
     raw = next((library / "missions").glob("*.yaml")).read_text(encoding="utf-8")
     assert "# Non importé (à vérifier) : PUS - 12 rue de Paris - 75011 Paris" in raw
+
+
+def test_2013_grid_with_filled_and_empty_squares_keeps_the_filled_ones(library, run, tmp_path):
+    source = tmp_path / "grille.txt"
+    source.write_text(
+        "Etude de gestion urbaine du quartier Kennedy\n\nVille d'Hénin-Beaumont\n\n"
+        "Type de mission : Etude\n\nAnnées : 2012 - 2013\n\nComposantes de la mission :\n\n"
+        "■\tConseil stratégique\n□\tEtudes urbaines\n■\tGestion urbaine de proximité\n□\tConcertation\n"
+        "■\tGouvernance locale\n", encoding="utf-8")
+    result = run("import", str(source), "--into", "references")
+    assert result.exit_code == 0, result.output
+    data = only(library)
+    assert data["composantes"] == ["Conseil stratégique", "Gestion urbaine de proximité"]
+    # a term outside the grid is neither dropped silently nor guessed
+    assert "composante non reconnue « Gouvernance locale »" in result.output
+    raw = next((library / "missions").glob("*.yaml")).read_text(encoding="utf-8")
+    assert "# Non importé (à vérifier) : Composante : Gouvernance locale" in raw
