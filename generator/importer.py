@@ -163,6 +163,7 @@ class Line:
     label_row: bool = False  # the left cell of a label | value table row (with a value)
     value: bool = False  # a paragraph of a value cell: never read as a label
     footer: bool = False  # the page footer of a Word file
+    wrapped: bool = False  # after a manual line break: the same paragraph goes on
 
 
 class Unreadable(Exception):
@@ -204,8 +205,10 @@ def decode_text(raw: bytes) -> tuple[str, str, list[str]]:
 
 def text_lines(text: str) -> list[Line]:
     lines = []
-    for raw in re.split(r"[\n\x0b\x0c\u2028\u2029]", text):
-        lines.append(Line(raw, cell=raw.startswith("\t")))
+    for paragraph in re.split(r"[\n\x0c\u2029]", text):
+        # Word writes a manual line break as a vertical tab (or U+2028) in its text exports.
+        for i, raw in enumerate(re.split(r"[\x0b\u2028]", paragraph)):
+            lines.append(Line(raw, cell=raw.startswith("\t") and not i, wrapped=i > 0))
     return lines
 
 
@@ -230,7 +233,7 @@ def _block_lines(blocks) -> list[Line]:
     for block in blocks:
         if block[0] == "p":
             _, text, bullet = block
-            lines.extend(Line(part, bullet=bullet) for part in text.split("\n"))
+            lines.extend(Line(part, bullet=bullet, wrapped=i > 0) for i, part in enumerate(text.split("\n")))
         else:
             for row in block[1]:
                 lines.extend(_row_lines(row))
@@ -361,9 +364,9 @@ class _Field:
     lines: list[Line] = field(default_factory=list)
 
 
-def split_fiche(lines: list[Line]) -> tuple[list[str], list[_Field]]:
-    """(header lines, labelled fields in order): the fiche's structure."""
-    header: list[str] = []
+def split_fiche(lines: list[Line]) -> tuple[list[list[str]], list[_Field]]:
+    """(header paragraphs, each its lines; labelled fields in order): the fiche's structure."""
+    header: list[list[str]] = []
     fields: list[_Field] = []
     current: _Field | None = None
     grid: _Field | None = None
@@ -393,8 +396,10 @@ def split_fiche(lines: list[Line]) -> tuple[list[str], list[_Field]]:
                     current.lines.append(Line(value))
                 continue
         if current is None:
-            if clean(line.text):
-                header.append(clean(line.text))
+            if clean(line.text) and line.wrapped and header:
+                header[-1].append(clean(line.text))
+            elif clean(line.text):
+                header.append([clean(line.text)])
         else:
             current.lines.append(line)
     return header, fields
@@ -442,11 +447,14 @@ def _merge_prose(fields: list[_Field]) -> list[_Field]:
     return merged
 
 
-def _header_fields(header: list[str], values: dict, firm_names: list[str], warnings: list[str],
+def _header_fields(header: list[list[str]], values: dict, firm_names: list[str], warnings: list[str],
                    kept: list[str]) -> None:
     """Title and client at the top of the fiche; a labelled field wins over the header line."""
+    # A manual line break inside the title when the client has its own paragraph; « title ↵
+    # client » in one paragraph otherwise.
+    joined = [" ".join(p) for p in header] if len(header) > 1 else [line for p in header for line in p]
     lines = []
-    for line in header:
+    for line in joined:
         if _BANNER.match(fold(line)) or fold(line) in {fold(n) for n in firm_names}:
             warnings.append(f"en-tête « {line} » ignoré")
         else:

@@ -682,3 +682,20 @@ def test_2013_grid_with_filled_and_empty_squares_keeps_the_filled_ones(library, 
     assert "composante non reconnue « Gouvernance locale »" in result.output
     raw = next((library / "missions").glob("*.yaml")).read_text(encoding="utf-8")
     assert "# Non importé (à vérifier) : Composante : Gouvernance locale" in raw
+
+
+@pytest.mark.parametrize("client_apart", [True, False], ids=["titre-sur-deux-lignes", "titre-puis-client"])
+def test_manual_line_break_in_the_heading_of_a_word_fiche(library, run, tmp_path, client_apart):
+    document = Document()
+    heading = document.add_paragraph("Etude urbaine du quartier")
+    heading.add_run().add_break()
+    heading.add_run("des Tilleuls" if client_apart else "Ville de Bondy")
+    if client_apart:
+        document.add_paragraph("Ville de Bondy")
+    document.add_paragraph("Type de mission : Etude")
+    source = tmp_path / "tilleuls.docx"
+    document.save(str(source))
+    assert run("import", str(source), "--into", "references").exit_code == 0
+    data = only(library)
+    assert data["titre"] == ("Etude urbaine du quartier des Tilleuls" if client_apart else "Etude urbaine du quartier")
+    assert data["maitre_ouvrage"] == "Ville de Bondy"
