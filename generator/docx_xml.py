@@ -243,6 +243,11 @@ def _text(element) -> str:
             continue
         if tag == qn("w:t"):
             parts.append(child.text or "")
+        elif tag == qn("w:r") and _symbol_font(child):
+            # « þ » typed in Wingdings shows a ticked box: read the glyph, not the letter.
+            font = _symbol_font(child)
+            text = "".join(t.text or "" for t in child.iter(qn("w:t")))
+            parts.append("".join(_SYMBOL_BOXES.get((font, f"F0{ord(c) & 0xFF:02X}"), "") for c in text))
         elif tag in (qn("w:tab"), qn("w:ptab")):
             parts.append("\t")
         elif tag in (qn("w:br"), qn("w:cr")):
@@ -265,6 +270,12 @@ def _text(element) -> str:
         else:
             parts.append(_text(child))
     return "".join(parts)
+
+
+def _symbol_font(run) -> str:
+    fonts = run.find(f"{qn('w:rPr')}/{qn('w:rFonts')}")
+    name = "" if fonts is None else (fonts.get(qn("w:ascii")) or fonts.get(qn("w:hAnsi")) or "").lower()
+    return name if name.startswith("wingdings") else ""
 
 
 def _form_checkbox(fld_char) -> str:

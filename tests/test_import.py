@@ -699,3 +699,18 @@ def test_manual_line_break_in_the_heading_of_a_word_fiche(library, run, tmp_path
     data = only(library)
     assert data["titre"] == ("Etude urbaine du quartier des Tilleuls" if client_apart else "Etude urbaine du quartier")
     assert data["maitre_ouvrage"] == "Ville de Bondy"
+
+
+def test_boxes_typed_in_wingdings_are_read_as_boxes(library, run, tmp_path):
+    document = Document()
+    document.add_paragraph("Etude de programmation des équipements")
+    document.add_paragraph("Ville de Sevran")
+    document.add_paragraph("Composantes de la mission :")
+    for glyph, name in (("þ", "Conseil stratégique"), ("¨", "Planification"), ("x", "Concertation")):
+        paragraph = document.add_paragraph()
+        paragraph.add_run(glyph).font.name = "Wingdings"
+        paragraph.add_run(f" {name}")
+    source = tmp_path / "sevran.docx"
+    document.save(str(source))
+    assert run("import", str(source), "--into", "references").exit_code == 0
+    assert only(library)["composantes"] == ["Conseil stratégique", "Concertation"]
