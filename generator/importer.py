@@ -304,7 +304,9 @@ def read_lines(path: Path) -> tuple[list[Line], str, list[str]]:
     if not raw.strip():
         raise Unreadable("fichier vide")
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        if suffix == ".docx":
+        # A password-protected .docx is an OLE container holding the encrypted package.
+        if "EncryptedPackage".encode("utf-16-le") in raw or (suffix == ".docx" and b"WordDocument" not in raw
+                                                              and "WordDocument".encode("utf-16-le") not in raw):
             raise Unreadable("document Word protégé par mot de passe (chiffré) : enregistrez-le sans mot de passe")
         raise Unreadable("ancien format Word (.doc) : ouvrez-le dans Word et enregistrez-le au format .docx")
     if raw.startswith(b"%PDF"):

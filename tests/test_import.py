@@ -502,8 +502,9 @@ def test_bad_files_each_get_one_french_line_and_the_others_are_imported(library,
     bad = {
         "vide.txt": b"",
         "image.txt": bytes(range(256)) * 4,
-        "ancien.doc": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200,
-        "protege.docx": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200,
+        # OLE containers: an old Word document, and the encrypted package of a protected .docx
+        "ancien.doc": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200 + "WordDocument".encode("utf-16-le"),
+        "protege.docx": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200 + "EncryptedPackage".encode("utf-16-le"),
         "abime.docx": b"PK\x03\x04" + b"\x00" * 50,
         "lettre.txt": "Madame, Monsieur,\n\nVeuillez trouver ci-joint notre offre.\n".encode(),
     }
