@@ -337,7 +337,7 @@ def import_(files, references, dry_run, overwrite):
     from .library import display_path
     from .output import write_atomic
 
-    results = import_files(list(files), references, overwrite=overwrite)
+    results = import_files(list(files), references, overwrite=overwrite, firm_library=DEFAULT_REFERENCES)
     for result in results:
         if result.write and not dry_run:
             write_atomic(result.target, result.yaml_text().encode("utf-8"))

@@ -587,7 +587,10 @@ def split_list(text: str, protected: list[str] = (), on_et: bool = False, label:
         text = pattern.sub(lambda m, t=token: slots.setdefault(t, m.group()) and t, text)
     parts, depth, current = [], 0, ""
     for char in text:
-        depth += char in "([" and 1 or (-1 if char in ")]" else 0)
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
         if char in ",;" and depth <= 0:
             parts.append(current)
             current = ""
@@ -596,12 +599,27 @@ def split_list(text: str, protected: list[str] = (), on_et: bool = False, label:
     parts.append(current)
     items = []
     for part in parts:
-        pieces = [p for p in re.split(r"\s+et\s+", part) if p.strip()] if on_et else [part]
+        pieces = _split_et(part, label, warnings, slots) if on_et else [part]
         if len(pieces) > 1 and warnings is not None:
             shown = " ; ".join(_restore(p, slots).strip().rstrip(".") for p in pieces)
             warnings.append(f"{label} : « {_restore(part, slots).strip()} » compris comme {len(pieces)} noms : {shown}")
         items += [_restore(p, slots).strip() for p in pieces]
     return [i for i in items if i]
+
+
+def _split_et(part: str, label: str, warnings: list[str] | None, slots: dict[str, str]) -> list[str]:
+    """« A et B » is two names, except when B is one capitalised word (« Urbaines et Sociales »,
+    « Dupont et Associés »): that « et » belongs to a firm's name."""
+    pieces: list[str] = []
+    for piece in (p.strip() for p in re.split(r"\s+et\s+", part) if p.strip()):
+        word = piece.rstrip(".")
+        if pieces and " " not in word and word[:1].isupper() and not word.isupper() and "\x00" not in word:
+            pieces[-1] = f"{pieces[-1]} et {piece}"
+            if warnings is not None:
+                warnings.append(f"{label} : « {_restore(pieces[-1], slots).rstrip('.')} » gardé comme un seul nom")
+        else:
+            pieces.append(piece)
+    return pieces
 
 
 def _restore(text: str, slots: dict[str, str]) -> str:
@@ -1076,8 +1094,11 @@ def plan(results: list[Imported], references: Path, overwrite: bool) -> None:
         taken[target] = result
 
 
-def import_files(paths: list[Path], references: Path, overwrite: bool = False) -> list[Imported]:
-    names = firm_names(references)
+def import_files(paths: list[Path], references: Path, overwrite: bool = False,
+                 firm_library: Path | None = None) -> list[Imported]:
+    """Read every file and plan its writing into `references`; the firm is named by the
+    target's cabinet.yaml, or else by `firm_library`'s (the project's own library)."""
+    names = firm_names(references) or (firm_names(firm_library) if firm_library else [])
     results = [import_file(path, names) for path in paths]
     plan(results, references, overwrite)
     return results

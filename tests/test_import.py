@@ -715,3 +715,13 @@ def test_boxes_typed_in_wingdings_are_read_as_boxes(library, run, tmp_path):
     document.save(str(source))
     assert run("import", str(source), "--into", "references").exit_code == 0
     assert only(library)["composantes"] == ["Conseil stratégique", "Concertation"]
+
+
+def test_reproducible_into_a_bare_directory_without_cabinet(tmp_path, monkeypatch, run):
+    """No cabinet.yaml to name the firm: « Perspectives Urbaines et Sociales » still stays whole."""
+    monkeypatch.chdir(tmp_path)
+    result = run("import", *map(str, SEED.values()), "--into", str(tmp_path / "essai"))
+    assert result.exit_code == 0, result.output
+    for kind in ("missions", "productions"):
+        shipped = {p.stem: read_yaml(p).data for p in (ROOT / "references" / kind).glob("*.yaml")}
+        assert imported(tmp_path / "essai", kind) == shipped, kind
