@@ -697,8 +697,10 @@ def _annees(text: str, warnings: list[str], kept: list[str]):
 
 
 _AMOUNT = re.compile(
-    r"(?<![\d,.])(\d{1,3}(?:[ .]\d{3})+|\d+)(?:,(\d+))?\s*(k\s*€|K\s*€|M\s*€|€|euros?\b|EUR\b|keuros?\b)?"
+    r"(?<![\d,.])(\d{1,3}(?:[ .]\d{3})+|\d+)(?:,(\d+))?\s*"
+    r"(k\s*€|K\s*€|M\s*€|Md\s*€|€|euros?\b|EUR\b|keuros?\b|(?:millions?|milliards?)\s+d['’]\s*euros\b)?"
 )
+_UNITS = {"k€": 1000, "keuro": 1000, "keuros": 1000, "m€": 10**6, "md€": 10**9}
 # Between two amounts: a separator, or else the label of the next one (« … HT TO : 5 000 € »).
 _SEPARATORS = re.compile(r"\+|;|,|/|\(|\bet\b|\n|(?=\bdont\b)|(?=\b(?:TF|TO|TC|[Tt]ranche)\b[^€\d]*:)")
 _TAXES = ((r"\bH\.?\s?T\b\.?|hors[- ]tax\w*", "HT"), (r"\bT\.?T\.?C\b\.?|toutes taxes comprises", "TTC"))
@@ -733,7 +735,7 @@ def _amount(match, context: str, default_tax: str | None, firm_names: list[str])
     digits = re.sub(r"\D", "", match.group(1))
     value = Decimal(digits + ("." + match.group(2) if match.group(2) else ""))
     unit = (match.group(3) or "").replace(" ", "").lower()
-    value *= {"k€": 1000, "keuro": 1000, "keuros": 1000, "m€": 1_000_000}.get(unit, 1)
+    value *= _UNITS.get(unit, 10**9 if unit.startswith("milliard") else 10**6 if unit.startswith("million") else 1)
     amount: dict = {"valeur": int(value) if value == value.to_integral_value() else float(value)}
     rest = context
 

@@ -347,6 +347,8 @@ def test_years_en_cours_alone_stays_empty_with_a_warning():
     ("Tranche ferme : 12 500 €, tranche optionnelle : 3 000 €",
      [{"valeur": 12500, "tranche": "ferme"}, {"valeur": 3000, "tranche": "optionnelle"}]),
     ("45 k€ HT", [{"valeur": 45000, "taxe": "HT"}]),
+    ("12 millions d’euros HT", [{"valeur": 12000000, "taxe": "HT"}]),
+    ("99 685,50 €", [{"valeur": 99685.5}]),
     ("99 685 € HT (part PUS : 45 000 € HT)",
      [{"valeur": 99685, "taxe": "HT"}, {"valeur": 45000, "taxe": "HT", "perimetre": "cabinet"}]),
     ("montant total du groupement : 120 000 € HT", [{"valeur": 120000, "taxe": "HT", "perimetre": "groupement"}]),
