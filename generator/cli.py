@@ -330,6 +330,7 @@ def import_(files, references, dry_run, overwrite):
       dossier import anciennes-fiches/*.txt anciennes-fiches/*.docx --dry-run
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from .errors import DataError, Problem
@@ -345,22 +346,23 @@ def import_(files, references, dry_run, overwrite):
     if dry_run:
         console.print("Essai (--dry-run) : rien n'est écrit.")
     for result in results:
-        view = Table(title=display_path(result.source), title_justify="left", show_header=False, show_lines=False)
+        # Fiche text is printed as written: « [x] » is a tick, not rich markup.
+        view = Table(title=escape(display_path(result.source)), title_justify="left", show_header=False)
         view.add_column("", style="bold", no_wrap=True)
         view.add_column("", overflow="fold")
         view.add_row("Lu comme", result.read_as or "—")
         if result.error:
-            view.add_row("Résultat", f"[red]non importé[/red] : {result.error}")
+            view.add_row("Résultat", f"[red]non importé[/red] : {escape(result.error)}")
         else:
             status = result.status + (" (fiche incomplète)" if result.incomplete else "")
             view.add_row("Résultat", f"serait {status}" if dry_run and result.write else status)
-            view.add_row("Fichier", display_path(result.target) if result.target else "—")
+            view.add_row("Fichier", escape(display_path(result.target)) if result.target else "—")
             view.add_row("Champs trouvés", ", ".join(result.found))
             view.add_row("Champs vides", ", ".join(result.empty) or "—")
             if result.absent:
                 view.add_row("Champs absents", ", ".join(result.absent))
             for warning in result.warnings:
-                view.add_row("[yellow]À vérifier[/yellow]", warning)
+                view.add_row("[yellow]À vérifier[/yellow]", escape(warning))
         console.print(view)
     failed = [r for r in results if r.error]
     if failed:

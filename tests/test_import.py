@@ -727,3 +727,14 @@ def test_reproducible_into_a_bare_directory_without_cabinet(tmp_path, monkeypatc
     for kind in ("missions", "productions"):
         shipped = {p.stem: read_yaml(p).data for p in (ROOT / "references" / kind).glob("*.yaml")}
         assert imported(tmp_path / "essai", kind) == shipped, kind
+
+
+def test_report_prints_brackets_of_the_fiche_as_written(library, run, tmp_path):
+    source = tmp_path / "crochets.txt"
+    source.write_text("Etude de la place [centre]\n\nVille de Bondy\n\nType de mission : Etude\n\n"
+                      "Composantes : [x] Concertation, [ ] Planification\n\nNote [importante] : voir annexe\n",
+                      encoding="utf-8")
+    result = run("import", str(source), "--into", "references")
+    assert result.exit_code == 0, result.output
+    assert "libellé inconnu « Note [importante] »" in result.output
+    assert only(library)["composantes"] == ["Concertation"]
