@@ -1,6 +1,6 @@
 """`dossier import`: a firm's existing fiches (text exports, Word files) become library YAML.
 
-Reading goes in three steps, each a pure function: the file's bytes become `Line`s
+Reading goes in three steps: the file's bytes become `Line`s
 (text decoded with the encoding it was written in, or the paragraphs and tables of a
 .docx); the lines are read as a mission fiche (labelled fields, « Enjeux » / « Contenu »
 sections, title and client at the top) or as a work sample (seed 004's layout); the
@@ -1077,12 +1077,17 @@ def plan(results: list[Imported], references: Path, overwrite: bool) -> None:
             (p for p in [folder / f"{result.ident}.yaml"] if p.exists() and p not in taken), None)
         if same is not None:
             result.target, result.ident = same, same.stem
-            if read_yaml(same).data == parse_yaml(result.yaml_text(), str(same)).data:
+            there = read_yaml(same).data
+            if there == parse_yaml(result.yaml_text(), str(same)).data:
                 result.status = "déjà importée, identique : rien à écrire"
             elif overwrite:
                 result.status, result.write = "déjà importée : remplacée (--overwrite)", True
-            else:
+            elif _identity(result.kind, there) == key:
                 result.status = "déjà importée, différente : fichier conservé (--overwrite pour le remplacer)"
+            else:
+                shown = there.get("titre") if isinstance(there, dict) else None
+                result.status = (f"identifiant déjà pris par « {shown or same.name} » : fichier conservé "
+                                 "(--overwrite pour le remplacer)")
             taken[same] = result
             continue
         target, n = folder / f"{result.ident}.yaml", 2
