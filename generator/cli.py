@@ -796,6 +796,69 @@ def _convert_pdf(wanted: bool, documents: list[Path]) -> None:
             _say(f"Écrit : {written}")
 
 
+@cli.command(name="import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--into", "references", type=click.Path(path_type=Path), default=DEFAULT_REFERENCES, show_default=True,
+              help="Bibliothèque où écrire (missions/ ou productions/ selon la fiche).")
+@click.option("--dry-run", is_flag=True, help="Lire et rendre compte sans rien écrire.")
+@click.option("--overwrite", is_flag=True, help="Remplacer un fichier déjà présent pour la même fiche.")
+def import_(files, references, dry_run, overwrite):
+    """Importe des fiches références existantes (.txt, .docx) dans la bibliothèque YAML.
+
+    Chaque fiche devient un fichier missions/ANNÉE-MOTS-DU-TITRE.yaml (ou productions/
+    pour un travail produit). Le rapport dit, fichier par fichier, l'encodage lu, les
+    champs trouvés et vides, et tout ce qui est incertain. Un fichier existant n'est
+    jamais remplacé sans --overwrite ; une fiche déjà importée est reconnue.
+
+    \b
+    Exemple :
+      dossier import anciennes-fiches/*.txt anciennes-fiches/*.docx --dry-run
+    """
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from .errors import DataError, Problem
+    from .importer import import_files
+    from .library import display_path
+    from .output import write_atomic
+
+    results = import_files(list(files), references, overwrite=overwrite, firm_library=DEFAULT_REFERENCES)
+    for result in results:
+        if result.write and not dry_run:
+            write_atomic(result.target, result.yaml_text().encode("utf-8"))
+    console = Console()
+    if dry_run:
+        console.print("Essai (--dry-run) : rien n'est écrit.")
+    for result in results:
+        # Fiche text is printed as written: « [x] » is a tick, not rich markup.
+        view = Table(title=escape(display_path(result.source)), title_justify="left", show_header=False)
+        view.add_column("", style="bold", no_wrap=True)
+        view.add_column("", overflow="fold")
+        view.add_row("Lu comme", result.read_as or "—")
+        if result.error:
+            view.add_row("Résultat", f"[red]non importé[/red] : {escape(result.error)}")
+        else:
+            status = result.status + (" (fiche incomplète)" if result.incomplete else "")
+            view.add_row("Résultat", f"serait {status}" if dry_run and result.write else status)
+            view.add_row("Fichier", escape(display_path(result.target)) if result.target else "—")
+            view.add_row("Champs trouvés", ", ".join(result.found))
+            view.add_row("Champs vides", ", ".join(result.empty) or "—")
+            if result.absent:
+                view.add_row("Champs absents", ", ".join(result.absent))
+            for warning in result.warnings:
+                view.add_row("[yellow]À vérifier[/yellow]", escape(warning))
+        console.print(view)
+    failed = [r for r in results if r.error]
+    if failed:
+        plural = "s" if len(failed) > 1 else ""
+        rest = " ; les autres ont été lus" if len(failed) < len(results) else ""
+        raise DataError(
+            f"{len(failed)} fichier{plural} sur {len(results)} non importé{plural}{rest}",
+            [Problem(display_path(r.source), None, None, r.error) for r in failed],
+        )
+
+
 def main() -> None:
     cli.main(prog_name="dossier")
 

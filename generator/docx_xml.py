@@ -225,3 +225,162 @@ def paragraph_border_bottom(style, color: str, size: int = 8) -> None:
     bottom.set(qn("w:sz"), str(size))
     bottom.set(qn("w:space"), "4")
     bottom.set(qn("w:color"), color)
+
+
+# --- reading a fiche written in Word (for `dossier import`) ----------------------------------
+
+W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
+TICKED_BOX = "☒"
+EMPTY_BOX = "☐"
+# Check boxes typed as Wingdings symbols (Insert > Symbol), by font and character code.
+_SYMBOL_BOXES = {
+    ("wingdings", "F0FE"): TICKED_BOX, ("wingdings", "F0FD"): TICKED_BOX, ("wingdings", "F078"): TICKED_BOX,
+    ("wingdings", "F0A8"): EMPTY_BOX, ("wingdings", "F06F"): EMPTY_BOX,
+    ("wingdings 2", "F052"): TICKED_BOX, ("wingdings 2", "F054"): TICKED_BOX, ("wingdings 2", "F0A3"): EMPTY_BOX,
+}
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_SKIPPED = {qn("w:pPr"), qn("w:rPr"), qn("w:del"), qn("w:moveFrom"), qn("w:instrText"), qn("w:sdtPr"), qn("w:delText"),
+            # drawings: their text boxes are read as blocks of their own (see `_text_boxes`)
+            qn("w:drawing"), qn("w:pict"), qn("w:object"), f"{MC}AlternateContent"}
+
+
+def read_blocks(document) -> list:
+    """The body as plain values: ("p", text, is_bullet) and ("table", rows of cells of paragraphs).
+
+    Text inside content controls, hyperlinks and tracked insertions is kept (python-docx's
+    `paragraph.text` skips content controls); check boxes of every kind become ☒ / ☐;
+    manual line breaks stay as "\\n".
+    """
+    list_styles = _list_styles(document)
+    return _blocks(document.element.body, list_styles)
+
+
+def footer_blocks(document) -> list:
+    """The first page footer's paragraphs, as `read_blocks` gives them (work samples name their
+    kind there: « Contrat de ville / Fiche orientation opérationnelle »)."""
+    if not document.sections or document.sections[0].footer.is_linked_to_previous:
+        return []
+    return _blocks(document.sections[0].footer._element, _list_styles(document))
+
+
+def _list_styles(document) -> set[str]:
+    """Ids of paragraph styles that number or bullet their paragraphs (Liste à puces…)."""
+    by_id = {s.style_id: s for s in document.styles if s.type == 1}
+    found = set()
+    for style_id, style in by_id.items():
+        current, seen = style, set()
+        while current is not None and current.style_id not in seen:
+            seen.add(current.style_id)
+            pPr = current.element.pPr
+            if (pPr is not None and pPr.find(qn("w:numPr")) is not None) or "list" in current.name.lower():
+                found.add(style_id)
+                break
+            current = current.base_style
+    return found
+
+
+def _blocks(parent, list_styles: set[str]) -> list:
+    out = []
+    for child in parent.iterchildren():
+        if child.tag == qn("w:p"):
+            out.append(("p", _text(child), _is_bullet(child, list_styles)))
+            for box in _text_boxes(child):
+                out.extend(_blocks(box, list_styles))
+        elif child.tag == qn("w:tbl"):
+            out.append(("table", _rows(child, list_styles)))
+        elif child.tag in (qn("w:sdt"), qn("w:customXml")):
+            content = child.find(qn("w:sdtContent"))
+            out.extend(_blocks(content if content is not None else child, list_styles))
+    return out
+
+
+def _text_boxes(p) -> list:
+    """The text boxes anchored in a paragraph (once each: not their VML fallback copy)."""
+    def between(box):
+        for ancestor in box.iterancestors():
+            if ancestor is p:
+                return
+            yield ancestor.tag
+
+    return [box for box in p.iter(qn("w:txbxContent"))
+            if not {f"{MC}Fallback", qn("w:txbxContent")} & set(between(box))]
+
+
+def _rows(tbl, list_styles: set[str]) -> list[list[list]]:
+    return [[_blocks(tc, list_styles) for tc in _wrapped(tr, "w:tc")] for tr in _wrapped(tbl, "w:tr")]
+
+
+def _wrapped(parent, tag: str):
+    """Direct `tag` children of `parent`, also those wrapped in content controls."""
+    for child in parent.iterchildren():
+        if child.tag == qn(tag):
+            yield child
+        elif child.tag in (qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml")):
+            yield from _wrapped(child, tag)
+
+
+def _is_bullet(p, list_styles: set[str]) -> bool:
+    pPr = p.find(qn("w:pPr"))
+    if pPr is None:
+        return False
+    numPr = pPr.find(qn("w:numPr"))
+    if numPr is not None:
+        num_id = numPr.find(qn("w:numId"))
+        return num_id is None or num_id.get(qn("w:val")) != "0"
+    style = pPr.find(qn("w:pStyle"))
+    return style is not None and style.get(qn("w:val")) in list_styles
+
+
+def _text(element) -> str:
+    parts = []
+    for child in element.iterchildren():
+        tag = child.tag
+        if tag in _SKIPPED:
+            continue
+        if tag == qn("w:t"):
+            parts.append(child.text or "")
+        elif tag == qn("w:r") and _symbol_font(child):
+            # « þ » typed in Wingdings shows a ticked box: read the glyph, not the letter.
+            font = _symbol_font(child)
+            text = "".join(t.text or "" for t in child.iter(qn("w:t")))
+            parts.append("".join(_SYMBOL_BOXES.get((font, f"F0{ord(c) & 0xFF:02X}"), "") for c in text))
+        elif tag in (qn("w:tab"), qn("w:ptab")):
+            parts.append("\t")
+        elif tag in (qn("w:br"), qn("w:cr")):
+            parts.append("\n")
+        elif tag == qn("w:noBreakHyphen"):
+            parts.append("-")
+        elif tag == qn("w:sym"):
+            key = ((child.get(qn("w:font")) or "").lower(), (child.get(qn("w:char")) or "").upper())
+            parts.append(_SYMBOL_BOXES.get(key, ""))
+        elif tag == qn("w:fldChar"):
+            parts.append(_form_checkbox(child))
+        elif tag == qn("w:sdt"):
+            box = child.find(f"{qn('w:sdtPr')}/{W14}checkbox")
+            if box is not None:
+                checked = box.find(f"{W14}checked")
+                ticked = checked is not None and checked.get(f"{W14}val", "1") in ("1", "true")
+                parts.append(TICKED_BOX if ticked else EMPTY_BOX)
+            else:
+                parts.append(_text(child))
+        else:
+            parts.append(_text(child))
+    return "".join(parts)
+
+
+def _symbol_font(run) -> str:
+    fonts = run.find(f"{qn('w:rPr')}/{qn('w:rFonts')}")
+    name = "" if fonts is None else (fonts.get(qn("w:ascii")) or fonts.get(qn("w:hAnsi")) or "").lower()
+    return name if name.startswith("wingdings") else ""
+
+
+def _form_checkbox(fld_char) -> str:
+    """A legacy FORMCHECKBOX field: ticked when `w:checked` (or else its default) says so."""
+    box = fld_char.find(f"{qn('w:ffData')}/{qn('w:checkBox')}")
+    if box is None:
+        return ""
+    state = box.find(qn("w:checked"))
+    if state is None:
+        state = box.find(qn("w:default"))
+    ticked = state is not None and state.get(qn("w:val"), "1") in ("1", "true", "on")
+    return TICKED_BOX if ticked else EMPTY_BOX

@@ -1,0 +1,1111 @@
+"""`dossier import`: a firm's existing fiches (text exports, Word files) become library YAML.
+
+Reading goes in three steps: the file's bytes become `Line`s
+(text decoded with the encoding it was written in, or the paragraphs and tables of a
+.docx); the lines are read as a mission fiche (labelled fields, « Enjeux » / « Contenu »
+sections, title and client at the top) or as a work sample (seed 004's layout); the
+values are parsed (years, amounts, teams, lists, composantes). Nothing is guessed:
+what cannot be read is reported, and kept as a comment in the YAML file.
+
+Results are values (`Imported`); only the CLI prints them and writes the files.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .formatting import format_annees, format_euros
+from .models import Annees, parse_years
+from .vocabulary import COMPOSANTES, canonical_composante, fold, nearest
+from .yamlio import dump_yaml, parse_yaml, read_yaml
+
+MISSIONS = "missions"
+PRODUCTIONS = "productions"
+
+# Words left out of ids: the shipped library's file names follow this rule.
+STOP_WORDS = frozenset(
+    "a au aux d de des du en et l la le les pour vue un une sur dans par".split()
+)
+ID_WORDS = 6
+
+# Key order of a mission file, as in the shipped library.
+MISSION_KEYS = (
+    "titre", "maitre_ouvrage", "type", "annees", "sites", "cout_projet", "directeur", "equipe",
+    "referent", "programme", "acteurs", "consultants", "montant", "composantes", "enjeux",
+    "contenu", "source",
+)
+# Fields a usable reference needs: reported when the fiche leaves them empty.
+ESSENTIAL = ("maitre_ouvrage", "type", "annees", "montant", "enjeux", "contenu")
+
+# The labels of the firm's fiches (and of other firms' usual ones), per field.
+_LABELS = {
+    "titre": ("Titre", "Intitulé", "Intitulé de la mission", "Objet de la mission", "Nom de la mission"),
+    "maitre_ouvrage": ("Maître d'ouvrage", "Maîtrise d'ouvrage", "Maître de l'ouvrage", "Client",
+                       "Commanditaire", "Donneur d'ordre"),
+    "type": ("Type de mission", "Type", "Type de prestation", "Nature de la mission"),
+    "annees": ("Année", "Date", "Période", "Année de réalisation", "Date de réalisation"),
+    "cout_projet": ("Coût du projet", "Coût de l'opération", "Coût des travaux", "Montant des travaux",
+                    "Montant du projet"),
+    "directeur": ("Directeur de mission", "Directrice de mission", "Direction de mission",
+                  "Directeur de projet", "Directrice de projet"),
+    "referent": ("Référent", "Référente", "Référent de la mission"),
+    "equipe": ("Equipe", "Equipe projet", "Groupement", "Composition de l'équipe", "Composition du groupement"),
+    "programme": ("Programme",),
+    "acteurs": ("Acteurs", "Partenaires", "Acteurs associés", "Partenaires associés"),
+    "consultants": ("Consultants mobilisés", "Consultants", "Intervenants", "Consultants intervenants"),
+    "sites": ("Site", "Lieu", "Territoire", "Quartier", "Localisation"),
+    "montant": ("Montant de la mission", "Montant", "Montant des honoraires", "Honoraires", "Montant HT",
+                "Montant TTC", "Montant de la prestation", "Budget de la mission", "Coût de la mission",
+                "Coût de l'étude", "Coût de la prestation"),
+    "composantes": ("Composantes de la mission", "Composantes", "Composantes de la prestation"),
+    "enjeux": ("Enjeux de la mission", "Enjeux", "Contexte et enjeux", "Contexte", "Contexte de la mission"),
+    "contenu": ("Contenu de la mission", "Contenu", "Description de la mission", "Prestations",
+                "Missions réalisées", "Contenu de la prestation", "Prestations réalisées"),
+    "source": ("Source",),
+}
+# Team members listed under their role: « Mandataire : Tracés urbains ».
+_ROLE_LABELS = {"Mandataire": "mandataire", "Cotraitant": "cotraitant", "Co-traitant": "cotraitant",
+                "Sous-traitant": "sous-traitant", "Cotraitance": "cotraitant", "Sous-traitance": "sous-traitant"}
+LIST_FIELDS = {"sites", "acteurs", "consultants", "equipe"}
+AMOUNT_FIELDS = {"montant", "cout_projet"}
+
+
+def _label_key(text: str) -> str:
+    """Folded, each word singular, no leading article: « Les années » and « Année » match."""
+    words = fold(re.sub(r"\([^)]*\)", " ", text)).split()
+    if words and words[0] in ("le", "la", "les", "l"):
+        words = words[1:]
+    return " ".join(w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in words)
+
+
+def _known_label(label: str, prefix: bool) -> str | None:
+    """The field a label names; with `prefix`, « Acteurs associés au projet » names `acteurs`."""
+    key = _label_key(label)
+    if key in _LABEL_FIELDS:
+        return _LABEL_FIELDS[key]
+    if prefix:
+        for known in sorted(_LABEL_FIELDS, key=len, reverse=True):
+            if key.startswith(known + " ") and len(known) > 4:
+                return _LABEL_FIELDS[known]
+    return None
+
+
+_LABEL_FIELDS = {_label_key(label): key for key, labels in _LABELS.items() for label in labels}
+_ROLE_OF_LABEL = {_label_key(label): role for label, role in _ROLE_LABELS.items()}
+_LABEL_FIELDS.update({key: "equipe" for key in _ROLE_OF_LABEL})
+
+NBSP = "\u00a0"
+_SPACES = re.compile(r"[ \t\u00a0\u202f]+")
+_BOOKMARK = re.compile(r"\[bookmark: [^\]]*\]")
+_TICK = re.compile(r"^\s*(☒|☑|✓|✔|✅|\[[xX]\]|\([xX]\)|☐|□|❏|❑|\[ \]|\( \))\s*")
+_TICKED = ("☒", "☑", "✓", "✔", "✅", "[x]", "[X]", "(x)", "(X)")
+_BULLET = re.compile(r"^\s*(?:(?:[-–—•·▪■◾▶►➢➤❖◆●*]|o(?=\t))\s*)+")
+_LABEL_LINE = re.compile(r"^(?P<label>[^:\t]{1,60}?)[ \t\u00a0\u202f]*(?::|\t)[ \t\u00a0\u202f]*(?P<value>.*)$")
+
+
+def clean(text: str, keep_nbsp: bool = False) -> str:
+    """Runs of spaces and tabs become one space; no-break spaces are kept in prose only."""
+    text = _BOOKMARK.sub("", text)
+    if keep_nbsp:
+        text = _SPACES.sub(lambda m: NBSP if set(m.group()) == {NBSP} else " ", text)
+    else:
+        text = _SPACES.sub(" ", text)
+    return text.strip()
+
+
+# --- results ---------------------------------------------------------------------------------
+
+@dataclass
+class Imported:
+    """What one input file gave: a record to write, or the reason it could not be read."""
+
+    source: Path
+    kind: str | None = None  # MISSIONS or PRODUCTIONS
+    ident: str | None = None
+    record: dict | None = None
+    read_as: str = ""  # "texte utf-8", "Word (.docx)"…
+    found: list[str] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)  # labelled in the fiche, with no value
+    absent: list[str] = field(default_factory=list)  # essential fields the fiche does not have
+    warnings: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # text not imported, kept as comments
+    error: str | None = None
+    incomplete: bool = False
+    # set by `plan`: where it goes and what happens there
+    target: Path | None = None
+    status: str = ""
+    write: bool = False
+
+    def yaml_text(self) -> str:
+        schema = "mission" if self.kind == MISSIONS else "production"
+        lines = [f"# yaml-language-server: $schema=../../schema/{schema}.schema.json"]
+        if self.incomplete:
+            lines.append(f"# Fiche incomplète : à compléter : {', '.join(self.empty_essentials)}")
+        lines += [f"# Non importé (à vérifier) : {text}" for text in self.kept]
+        return "\n".join(lines) + "\n" + dump_yaml(self.record)
+
+    @property
+    def empty_essentials(self) -> list[str]:
+        return [k for k in ESSENTIAL if not (self.record or {}).get(k)]
+
+
+# --- bytes → lines ---------------------------------------------------------------------------
+
+@dataclass
+class Line:
+    text: str
+    bullet: bool = False  # a real Word bullet or numbered paragraph
+    cell: bool = False  # first paragraph of a table cell (a leading tab in text exports)
+    label_row: bool = False  # the left cell of a label | value table row (with a value)
+    value: bool = False  # a paragraph of a value cell: never read as a label
+    footer: bool = False  # the page footer of a Word file
+    wrapped: bool = False  # after a manual line break: the same paragraph goes on
+
+
+class Unreadable(Exception):
+    """The file is not a fiche we can read; the message says why, in French."""
+
+
+_MOJIBAKE = re.compile("Ã[\u0080-\u00bf]|â€")
+
+
+def decode_text(raw: bytes) -> tuple[str, str, list[str]]:
+    """(text, encoding used, warnings): UTF-8 with or without BOM, UTF-16 with BOM, else cp1252."""
+    warnings = []
+    if raw.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        try:
+            raw.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "cp1252"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        raise Unreadable("encodage non reconnu (ni UTF-8 ni Windows-1252) : réenregistrez le fichier en UTF-8") from None
+    if encoding.startswith("utf-8") and _MOJIBAKE.search(text):
+        # Text that went through cp1252 and back ("Ã©" for "é"): undo it when that is exact.
+        try:
+            text = text.encode("cp1252").decode("utf-8")
+            warnings.append("texte doublement encodé (« Ã© » pour « é ») : corrigé")
+        except UnicodeError:
+            warnings.append("caractères suspects (« Ã© », « â€ ») : vérifiez les accents")
+    if "\x00" in text:
+        raise Unreadable("fichier binaire : ce n'est pas une fiche texte")
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return text, encoding, warnings
+
+
+def text_lines(text: str) -> list[Line]:
+    lines = []
+    for paragraph in re.split(r"[\n\x0c\u2029]", text):
+        # Word writes a manual line break as a vertical tab (or U+2028) in its text exports.
+        for i, raw in enumerate(re.split(r"[\x0b\u2028]", paragraph)):
+            lines.append(Line(raw, cell=raw.startswith("\t") and not i, wrapped=i > 0))
+    return lines
+
+
+def docx_lines(path: Path) -> list[Line]:
+    import docx
+
+    from .docx_xml import footer_blocks, read_blocks
+
+    try:
+        document = docx.Document(str(path))
+        blocks, footer = read_blocks(document), footer_blocks(document)
+    except Exception:  # python-docx raises many kinds on a damaged package
+        raise Unreadable("fichier Word endommagé ou illisible : ouvrez-le dans Word et réenregistrez-le") from None
+    footer_lines = [line for line in _block_lines(footer) if clean(line.text)]
+    for line in footer_lines:
+        line.footer = True
+    return _block_lines(blocks) + footer_lines
+
+
+def _block_lines(blocks) -> list[Line]:
+    lines: list[Line] = []
+    for block in blocks:
+        if block[0] == "p":
+            _, text, bullet = block
+            lines.extend(Line(part, bullet=bullet, wrapped=i > 0) for i, part in enumerate(text.split("\n")))
+        else:
+            for row in block[1]:
+                lines.extend(_row_lines(row))
+            lines.append(Line(""))
+    return lines
+
+
+def _cell_text(cell) -> str:
+    return " ".join(clean(b[1]) for b in cell if b[0] == "p").strip()
+
+
+def _row_lines(row) -> list[Line]:
+    texts = [_cell_text(cell) for cell in row]
+    filled = [i for i, t in enumerate(texts) if t]
+    is_grid = any(_TICK.match(t) or canonical_composante(t) for t in texts if t)
+    if is_grid:
+        # A grid of composantes: a cell holding only a box goes with the next one.
+        lines, pending = [], ""
+        for text in texts:
+            if _TICK.fullmatch(text.strip() + " ") or text.strip() in ("☒", "☐"):
+                pending = text.strip()
+            elif text:
+                lines.append(Line(f"{pending} {text}".strip(), cell=True))
+                pending = ""
+        return lines
+    if len(row) >= 4 and len(row) % 2 == 0 and all(_known_label(t, prefix=False) for t in texts[::2] if t):
+        # « Type de mission | X | Année | 2018 »: two label | value pairs side by side
+        return [line for i in range(0, len(row), 2) if texts[i] for line in _label_row_lines(row[i:i + 2])]
+    first_paragraphs = [b for b in row[0] if b[0] == "p" and clean(b[1])] if row else []
+    if (len(row) >= 2 and filled and filled[0] == 0 and len(first_paragraphs) == 1 and len(texts[0]) <= 60
+            and not first_paragraphs[0][2]):
+        return _label_row_lines(row)
+    lines = []
+    for cell in row:
+        cell_lines = _block_lines(cell)
+        if cell_lines:
+            cell_lines[0].cell = True
+        lines.extend(cell_lines)
+    return lines
+
+
+def _label_row_lines(row) -> list[Line]:
+    # Without a value, the left cell may as well be a title beside a logo: read as a plain line,
+    # where a known label is still recognised.
+    lines = [Line(_cell_text(row[0]), cell=True, label_row=any(_cell_text(c) for c in row[1:]))]
+    for cell in row[1:]:
+        cell_lines = _block_lines(cell)
+        for i, line in enumerate(cell_lines):
+            line.value = True
+            line.cell = i == 0
+        lines.extend(cell_lines)
+    return lines
+
+
+def read_lines(path: Path) -> tuple[list[Line], str, list[str]]:
+    """The file's lines, how it was read ("texte utf-8", "Word (.docx)") and warnings."""
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError:
+        raise Unreadable("c'est un dossier, pas un fichier") from None
+    except FileNotFoundError:
+        raise Unreadable("fichier introuvable") from None
+    except PermissionError:
+        raise Unreadable("lecture refusée (droits insuffisants ou fichier verrouillé)") from None
+    except OSError as exc:
+        raise Unreadable(f"lecture impossible ({exc.strerror})") from None
+    suffix = path.suffix.lower()
+    if not raw.strip():
+        raise Unreadable("fichier vide")
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        # A password-protected .docx is an OLE container holding the encrypted package.
+        if "EncryptedPackage".encode("utf-16-le") in raw or (suffix == ".docx" and b"WordDocument" not in raw
+                                                              and "WordDocument".encode("utf-16-le") not in raw):
+            raise Unreadable("document Word protégé par mot de passe (chiffré) : enregistrez-le sans mot de passe")
+        raise Unreadable("ancien format Word (.doc) : ouvrez-le dans Word et enregistrez-le au format .docx")
+    if raw.startswith(b"%PDF"):
+        raise Unreadable("fichier PDF non pris en charge : exportez la fiche en .docx ou en texte")
+    if raw.startswith(b"PK\x03\x04") or suffix == ".docx":
+        if suffix not in (".docx", ".docm"):
+            raise Unreadable(f"format {suffix or 'inconnu'} non pris en charge : seules les fiches .docx et .txt sont lues")
+        return docx_lines(path), "Word (.docx)", []
+    if suffix in (".doc", ".odt", ".rtf", ".xlsx", ".xls", ".pptx"):
+        raise Unreadable(f"format {suffix} non pris en charge : enregistrez la fiche en .docx")
+    if raw.startswith(b"{\\rtf"):
+        raise Unreadable("fichier RTF non pris en charge : enregistrez la fiche en .docx")
+    if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise Unreadable("fichier binaire : ce n'est pas une fiche texte")
+    text, encoding, warnings = decode_text(raw)
+    if not text.strip():
+        raise Unreadable("fichier vide")
+    controls = re.findall(r"[\x00-\x08\x0e-\x1f]", text)
+    if len(controls) > 8:
+        raise Unreadable("fichier binaire : ce n'est pas une fiche texte")
+    return text_lines(text), f"texte {encoding}", warnings
+
+
+# --- lines → a mission ------------------------------------------------------------------------
+
+def label_of(line: Line, prefix: bool = True) -> tuple[str | None, str | None, str] | None:
+    """(field, label as written, inline value) when the line starts with a label, else None.
+
+    The field is None for a label we do not know (only reported where a label is expected).
+    """
+    if line.value or line.bullet or _BULLET.match(line.text) or _TICK.match(line.text):
+        return None
+    text = clean(line.text)
+    if not text:
+        return None
+    whole = text.rstrip(" :").strip()
+    key = _known_label(whole, prefix=prefix and (text.endswith(":") or line.label_row))
+    if key:
+        return key, whole, ""
+    match = _LABEL_LINE.match(line.text.strip())
+    if match:
+        label = clean(match.group("label"))
+        key = _known_label(label, prefix=prefix and len(label.split()) <= 6)
+        if key:
+            return key, label, match.group("value")
+        if line.label_row or (len(label.split()) <= 4 and label[:1].isupper() and ":" in line.text):
+            return None, label, match.group("value")
+    if line.label_row:
+        return None, whole, ""
+    return None
+
+
+@dataclass
+class _Field:
+    key: str | None
+    label: str
+    lines: list[Line] = field(default_factory=list)
+
+
+def split_fiche(lines: list[Line]) -> tuple[list[list[str]], list[_Field]]:
+    """(header paragraphs, each its lines; labelled fields in order): the fiche's structure."""
+    header: list[list[str]] = []
+    fields: list[_Field] = []
+    current: _Field | None = None
+    grid: _Field | None = None
+    for line in lines:
+        if line.footer:
+            continue
+        tick = _TICK.match(line.text)
+        if tick and canonical_composante(_strip_bullet(line.text[tick.end():])) and (
+                current is None or current.key != "composantes"):
+            # A ticked grid away from its label (a text box, a side table) is still the grid.
+            grid = grid or next((f for f in fields if f.key == "composantes"), None)
+            if grid is None:
+                grid = _Field("composantes", "Composantes")
+                fields.append(grid)
+            grid.lines.append(line)
+            continue
+        in_prose = current is not None and current.key in ("enjeux", "contenu")
+        found = label_of(line, prefix=not in_prose)
+        if found:
+            key, label, value = found
+            if key is None and (in_prose or current is None) and not line.label_row:
+                found = None  # "Objectif : …" inside the prose, or a subtitle: plain text
+            else:
+                current = _Field(key, label)
+                fields.append(current)
+                if clean(value):
+                    current.lines.append(Line(value))
+                continue
+        if current is None:
+            if clean(line.text) and line.wrapped and header:
+                header[-1].append(clean(line.text))
+            elif clean(line.text):
+                header.append([clean(line.text)])
+        else:
+            current.lines.append(line)
+    return header, fields
+
+
+def read_mission(lines: list[Line], firm_names: list[str]) -> tuple[dict, list[str], list[str]]:
+    """(record, warnings, text kept aside) — or Unreadable when it is no fiche."""
+    header, fields = split_fiche(lines)
+    known = [f for f in fields if f.key]
+    if not known:
+        raise Unreadable("ce n'est pas une fiche référence : aucun des libellés attendus "
+                         "(Type de mission, Maître d'ouvrage, Année, Enjeux de la mission…)")
+    values: dict = {}
+    warnings: list[str] = []
+    kept: list[str] = []
+    fields = _merge_prose(fields)
+    for f in fields:
+        if f.key is None:
+            text = " ".join(clean(l.text) for l in f.lines if clean(l.text))
+            warnings.append(f"libellé inconnu « {f.label} » : non importé, gardé en commentaire dans le fichier")
+            kept.append(f"{f.label} : {text}".rstrip(" :"))
+            continue
+        if f.key == "equipe" and values.get("equipe"):
+            values["equipe"] += _field_value(f, firm_names, warnings, kept) or []
+            continue
+        if f.key in values and values[f.key] not in (None, [], ""):
+            warnings.append(f"« {f.label} » apparaît deux fois : la seconde valeur est gardée en commentaire")
+            kept.append(f"{f.label} : " + " ".join(clean(l.text) for l in f.lines if clean(l.text)))
+            continue
+        values[f.key] = _field_value(f, firm_names, warnings, kept)
+    _header_fields(header, values, firm_names, warnings, kept)
+    record = {key: values[key] for key in MISSION_KEYS if key in values}
+    return record, warnings, kept
+
+
+def _merge_prose(fields: list[_Field]) -> list[_Field]:
+    """« Contexte » then « Enjeux », or contenu in two parts: one field, subheadings kept as text."""
+    merged: list[_Field] = []
+    for f in fields:
+        first = next((m for m in merged if f.key in ("enjeux", "contenu") and m.key == f.key), None)
+        if first is None:
+            merged.append(f)
+        else:
+            first.lines += ([Line(f.label)] if f.key == "enjeux" else []) + f.lines
+    return merged
+
+
+def _header_fields(header: list[list[str]], values: dict, firm_names: list[str], warnings: list[str],
+                   kept: list[str]) -> None:
+    """Title and client at the top of the fiche; a labelled field wins over the header line."""
+    # A manual line break inside the title when the client has its own paragraph; « title ↵
+    # client » in one paragraph otherwise.
+    joined = [" ".join(p) for p in header] if len(header) > 1 else [line for p in header for line in p]
+    lines = []
+    for line in joined:
+        if _BANNER.match(fold(line)) or fold(line) in {fold(n) for n in firm_names}:
+            warnings.append(f"en-tête « {line} » ignoré")
+        else:
+            lines.append(line)
+    labelled = values.get("maitre_ouvrage")
+    at = next((i for i, line in enumerate(lines) if labelled and fold(line) == fold(labelled)), None)
+    if not values.get("titre") and at and at > 1:
+        # A title over several lines, then the client (as its field names it).
+        lines[:at] = [" ".join(lines[:at])]
+    elif not values.get("titre") and len(lines) > 2 and _starts_lower(lines[1]):
+        lines[:2] = [f"{lines[0]} {lines[1]}"]
+    if not values.get("titre"):
+        if not lines:
+            raise Unreadable("ce n'est pas une fiche référence : pas de titre en tête de fiche")
+        values["titre"] = lines.pop(0)
+    elif lines and fold(lines[0]) == fold(values["titre"]):
+        lines.pop(0)
+    if lines:
+        top = lines.pop(0)
+        if labelled and fold(top) != fold(labelled):
+            warnings.append(f"maître d'ouvrage : le libellé « {labelled} » est retenu ; l'en-tête dit « {top} »")
+        elif not labelled:
+            if "maitre_ouvrage" in values:
+                warnings.append(f"maître d'ouvrage vide : celui de l'en-tête est retenu, « {top} »")
+            values["maitre_ouvrage"] = top
+    for extra in lines:
+        warnings.append(f"ligne d'en-tête non reconnue « {extra} » : gardée en commentaire")
+        kept.append(extra)
+
+
+_BANNER = re.compile(r"^(fiche )?(reference|mission)s?( n \d+| \d+)?$|^fiche (reference|mission)s?\b")
+
+
+def _field_value(f: _Field, firm_names: list[str], warnings: list[str], kept: list[str]):
+    texts = [l for l in f.lines if clean(l.text)]
+    if f.key == "enjeux":
+        paras = _paragraphs(texts)
+        return "\n\n".join(paras) + "\n" if paras else None
+    if f.key == "contenu":
+        return _items(texts) or None
+    if f.key == "composantes":
+        return _composantes(texts, warnings, kept)
+    texts, stray = _value_paragraph(f.lines)
+    if stray:
+        text = " ".join(clean(l.text) for l in stray)
+        warnings.append(f"texte isolé après « {f.label} », non rattaché : « {text} » : gardé en commentaire")
+        kept.append(text)
+    joined = " ".join(clean(l.text) for l in texts)
+    if not joined:
+        return None
+    if f.key == "annees":
+        return _annees(joined, warnings, kept)
+    if f.key in AMOUNT_FIELDS:
+        joined = " ; ".join(clean(l.text) for l in texts)
+        default_tax = "HT" if re.search(r"\bht\b", fold(f.label)) else ("TTC" if "ttc" in fold(f.label) else None)
+        return _montants(joined, f.label, default_tax, firm_names, warnings, kept)
+    if f.key in LIST_FIELDS:
+        items = []
+        for line in texts:
+            items += split_list(_strip_bullet(line.text), protected=firm_names,
+                                on_et=f.key in ("equipe", "consultants"), label=f.label, warnings=warnings)
+        items = _drop_final_dot(items)
+        if f.key == "equipe":
+            role = _ROLE_OF_LABEL.get(_label_key(f.label))
+            return [{**_member(item), **({"role": role} if role else {})} for item in items] or None
+        return items or None
+    return joined
+
+
+def _value_paragraph(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    """(value, stray text): a short field's value ends at the first blank line, bullets and
+    table cells excepted; what follows is not silently glued to it."""
+    value: list[Line] = []
+    for i, line in enumerate(lines):
+        if not clean(line.text):
+            continue
+        after_gap = value and not clean(lines[i - 1].text)
+        if after_gap and not (line.value or line.bullet or _BULLET.match(line.text)):
+            return value, [l for l in lines[i:] if clean(l.text)]
+        value.append(line)
+    return value, []
+
+
+def _strip_bullet(text: str) -> str:
+    return clean(_BULLET.sub("", text, count=1))
+
+
+def _starts_lower(text: str) -> bool:
+    return bool(text) and text[0].islower()
+
+
+def _paragraphs(lines: list[Line]) -> list[str]:
+    """One paragraph per line (a Word paragraph); a hard-wrapped line goes on with the next."""
+    paras: list[str] = []
+    for line in lines:
+        bullet = line.bullet or bool(_BULLET.match(line.text))
+        text = _strip_bullet(line.text) if bullet else clean(line.text, keep_nbsp=True)
+        if bullet:
+            paras.append(f"- {text}")
+        elif paras and _starts_lower(text) and not paras[-1].endswith((".", "!", "?", ":", "…", "»")):
+            paras[-1] += " " + text
+        else:
+            paras.append(text)
+    return paras
+
+
+def _items(lines: list[Line]) -> list[str]:
+    """Bullets without their markers (« - ▶ », « • »…); a lower-case line continues the item."""
+    items: list[str] = []
+    for line in lines:
+        bullet = line.bullet or bool(_BULLET.match(line.text))
+        text = clean(_BULLET.sub("", line.text, count=1), keep_nbsp=True)
+        if not bullet and items and _starts_lower(text):
+            items[-1] += " " + text
+        elif text:
+            items.append(text)
+    return items
+
+
+def split_list(text: str, protected: list[str] = (), on_et: bool = False, label: str = "",
+               warnings: list[str] | None = None) -> list[str]:
+    """Items of « A, B et C », commas inside brackets kept; protected names never split."""
+    text = clean(text)
+    slots: dict[str, str] = {}
+    for i, name in enumerate(sorted((n for n in protected if n), key=len, reverse=True)):
+        token = f"\x00{i}\x00"
+        pattern = re.compile(re.escape(name), re.IGNORECASE)
+        text = pattern.sub(lambda m, t=token: slots.setdefault(t, m.group()) and t, text)
+    parts, depth, current = [], 0, ""
+    for char in text:
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        if char in ",;" and depth <= 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    items = []
+    for part in parts:
+        pieces = _split_et(part, label, warnings, slots) if on_et else [part]
+        if len(pieces) > 1 and warnings is not None:
+            shown = " ; ".join(_restore(p, slots).strip().rstrip(".") for p in pieces)
+            warnings.append(f"{label} : « {_restore(part, slots).strip()} » compris comme {len(pieces)} noms : {shown}")
+        items += [_restore(p, slots).strip() for p in pieces]
+    return [i for i in items if i]
+
+
+def _split_et(part: str, label: str, warnings: list[str] | None, slots: dict[str, str]) -> list[str]:
+    """« A et B » is two names, except when B is one capitalised word (« Urbaines et Sociales »,
+    « Dupont et Associés »): that « et » belongs to a firm's name."""
+    pieces: list[str] = []
+    for piece in (p.strip() for p in re.split(r"\s+et\s+", part) if p.strip()):
+        word = piece.rstrip(".")
+        if pieces and " " not in word and word[:1].isupper() and not word.isupper() and "\x00" not in word:
+            pieces[-1] = f"{pieces[-1]} et {piece}"
+            if warnings is not None:
+                warnings.append(f"{label} : « {_restore(pieces[-1], slots).rstrip('.')} » gardé comme un seul nom")
+        else:
+            pieces.append(piece)
+    return pieces
+
+
+def _restore(text: str, slots: dict[str, str]) -> str:
+    for token, name in slots.items():
+        text = text.replace(token, name)
+    return text
+
+
+def _drop_final_dot(items: list[str]) -> list[str]:
+    """The sentence's final full stop is not part of the last name; « etc. » keeps its own."""
+    if items and items[-1].endswith(".") and not items[-1].endswith(("etc.", "..")):
+        items[-1] = items[-1][:-1].rstrip()
+    return [i for i in items if i]
+
+
+_ROLES = re.compile(r"\(\s*(mandataire|co-?traitant|sous-?traitant)[^)]*\)", re.IGNORECASE)
+
+
+def _member(item: str) -> dict:
+    match = _ROLES.search(item)
+    if not match:
+        return {"nom": item}
+    role = fold(match.group(1)).replace(" ", "")
+    role = {"cotraitant": "cotraitant", "soustraitant": "sous-traitant"}.get(role, "mandataire")
+    name = clean(item[: match.start()] + item[match.end():])
+    return {"nom": name, "role": role}
+
+
+# --- values -------------------------------------------------------------------------------
+
+_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+_SHORT_END = re.compile(r"\b((?:19|20)\d\d)\s*[-–—/]\s*(\d\d)\b(?!\d)")
+_ONGOING = re.compile(r"en cours|aujourd hui|a ce jour|actuellement|depuis|present")
+
+
+def parse_annees(text: str) -> tuple[dict | None, str | None]:
+    """The `annees` mapping of a fiche's « Année(s) » field, and a warning when unsure."""
+    text = clean(text).rstrip(".")
+    try:
+        return parse_years(text), None
+    except ValueError:
+        pass
+    folded = fold(text)
+    years = [int(y) for y in _YEAR.findall(text)]
+    short = _SHORT_END.search(text)
+    if short and len(years) == 1:
+        years.append(int(short.group(1)[:2] + short.group(2)))
+    ongoing = bool(_ONGOING.search(folded))
+    if not years:
+        if ongoing:
+            return None, f"« {text} » : année de début absente, années laissées vides"
+        return None, f"années non reconnues « {text} » : laissées vides"
+    result = {"debut": min(years)}
+    if max(years) != min(years):
+        result["fin"] = max(years)
+    elif ongoing:
+        result["en_cours"] = True
+    warning = f"années « {text} » lues comme {format_annees(Annees(**result))}"
+    if len(years) > 2:
+        warning = f"années « {text} » lues comme {min(years)} – {max(years)}"
+    elif len(years) == 2 and years[0] > years[1]:
+        warning = f"années inversées dans la fiche « {text} » : lues comme {min(years)} – {max(years)}"
+    elif "fin" in result and ongoing:
+        warning = f"années « {text} » : « en cours » ignoré, une fin est indiquée"
+    return result, warning
+
+
+def _annees(text: str, warnings: list[str], kept: list[str]):
+    value, warning = parse_annees(text)
+    if warning:
+        warnings.append(warning)
+        if value is None:
+            kept.append(f"Années : {text}")
+    return value
+
+
+_AMOUNT = re.compile(
+    r"(?<![\d,.])(\d{1,3}(?:[ .]\d{3})+|\d+)(?:,(\d+))?\s*"
+    r"(k\s*€|K\s*€|M\s*€|Md\s*€|€|euros?\b|EUR\b|keuros?\b|(?:millions?|milliards?)\s+d['’]\s*euros\b)?"
+)
+_UNITS = {"k€": 1000, "keuro": 1000, "keuros": 1000, "m€": 10**6, "md€": 10**9}
+# Between two amounts: a separator, or else the label of the next one (« … HT TO : 5 000 € »).
+_SEPARATORS = re.compile(r"\+|;|,|/|\(|\bet\b|\n|(?=\bdont\b)|(?=\b(?:TF|TO|TC|[Tt]ranche)\b[^€\d]*:)")
+_TAXES = ((r"\bH\.?\s?T\b\.?|hors[- ]tax\w*", "HT"), (r"\bT\.?T\.?C\b\.?|toutes taxes comprises", "TTC"))
+_TRANCHES = ((r"\bT\.?F\b\.?|tranche ferme|\bferme\b", "ferme"),
+             (r"\bT\.?[OC]\b\.?|tranche (?:optionnelle|conditionnelle)|\b(?:optionnelle|conditionnelle)\b", "optionnelle"))
+_FILLER = re.compile(r"\b(?:soit|dont|montant|de la mission|euros?|EUR)\b|€")
+
+
+def parse_montants(text: str, default_tax: str | None = None, firm_names: list[str] = ()) -> list[dict]:
+    """Each amount of the text with its own basis (HT/TTC, tranche, share): never summed."""
+    text = _SPACES.sub(" ", text)
+    matches = [m for m in _AMOUNT.finditer(text) if m.group(3) or re.search(r"[ .]\d{3}", m.group(1))]
+    if not matches:
+        matches = [m for m in _AMOUNT.finditer(text) if int(re.sub(r"\D", "", m.group(1))) >= 100]
+    amounts = []
+    for i, match in enumerate(matches):
+        start = matches[i - 1].end() if i else 0
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        before, after = text[start: match.start()], text[match.end(): end]
+        # A gap between two amounts is shared at its last separator: « HT (TF) + » | « TO : ».
+        if i:
+            cuts = list(_SEPARATORS.finditer(before))
+            before = before[cuts[-1].end():] if cuts else ""
+        if i + 1 < len(matches):
+            cuts = list(_SEPARATORS.finditer(after))
+            after = after[: cuts[-1].start()] if cuts else after
+        amounts.append(_amount(match, f"{before} {after}", default_tax, firm_names))
+    return amounts
+
+
+def _amount(match, context: str, default_tax: str | None, firm_names: list[str]) -> dict:
+    digits = re.sub(r"\D", "", match.group(1))
+    value = Decimal(digits + ("." + match.group(2) if match.group(2) else ""))
+    unit = (match.group(3) or "").replace(" ", "").lower()
+    value *= _UNITS.get(unit, 10**9 if unit.startswith("milliard") else 10**6 if unit.startswith("million") else 1)
+    amount: dict = {"valeur": int(value) if value == value.to_integral_value() else float(value)}
+    rest = context
+
+    def take(pattern: str) -> bool:
+        nonlocal rest
+        found = re.search(pattern, rest, re.IGNORECASE)
+        if found:
+            rest = re.sub(pattern, " ", rest, flags=re.IGNORECASE)
+        return bool(found)
+
+    tax = next((name for pattern, name in _TAXES if take(pattern)), None) or default_tax
+    if tax:
+        amount["taxe"] = tax
+    tranche = next((name for pattern, name in _TRANCHES if take(pattern)), None)
+    if tranche:
+        amount["tranche"] = tranche
+    firm = "|".join(re.escape(n) for n in firm_names if n) or "cabinet"
+    if take(r"(?:montant\s+)?(?:total\s+)?(?:du\s+)?groupement|\btotal\b"):
+        amount["perimetre"] = "groupement"
+    elif take(rf"quote[- ]part(?:\s+(?:de|du)\s+(?:{firm}|cabinet))?|\bpart\s+(?:du\s+cabinet|(?:de\s+|d['’]\s*)?(?:{firm}))"
+              rf"|\b(?:pour|dont)\s+(?:le\s+cabinet|{firm})\b"):
+        amount["perimetre"] = "cabinet"
+    if take(r"\bmax(?:imum)?\b\.?|accord[- ]cadre"):
+        amount["maximum"] = True
+    rest = _FILLER.sub(" ", rest)
+    if re.search(r"[^\W\d_]{2,}", rest):
+        amount["libelle"] = clean(rest).strip(" ():;,-+.")
+    return amount
+
+
+def _montants(text: str, label: str, default_tax, firm_names, warnings: list[str], kept: list[str]):
+    amounts = parse_montants(text, default_tax, firm_names)
+    if not amounts:
+        warnings.append(f"{label} : aucun montant lisible dans « {text} » : laissé vide")
+        kept.append(f"{label} : {text}")
+        return None
+    if len(amounts) > 1:
+        warnings.append(f"{label} : {len(amounts)} montants gardés séparément, jamais additionnés")
+    for amount in amounts:
+        if "taxe" not in amount:
+            warnings.append(f"{label} : ni HT ni TTC indiqué pour {format_euros(Decimal(str(amount['valeur'])))} : "
+                            "base laissée vide")
+    return amounts
+
+
+def _tab_pieces(text: str) -> list[str]:
+    pieces, pending = [], ""
+    for part in re.split(r"\t+", text):
+        if not _strip_bullet(_TICK.sub("", part)) and part.strip():
+            pending += part.strip() + " "  # a box or bullet alone: it goes with the next name
+        elif part.strip():
+            pieces.append(pending + part.strip())
+            pending = ""
+    return pieces or [text]
+
+
+def _composantes(lines: list[Line], warnings: list[str], kept: list[str]):
+    """The ticked composantes when the fiche has boxes; the listed ones otherwise."""
+    entries: list[tuple[str, bool | None]] = []
+    for line in lines:
+        text = line.text.strip()
+        pieces = re.split(r"(?=☒|☑|☐|□|\[[ xX]\])", text) if len(re.findall(r"☒|☑|☐|□|\[[ xX]\]", text)) > 1 else [text]
+        # « ■<TAB>A<TAB>■<TAB>B »: several boxes on one exported line
+        pieces = [p for piece in pieces for p in _tab_pieces(piece)]
+        for piece in pieces:
+            tick = _TICK.match(piece)
+            state = None if tick is None else tick.group(1) in _TICKED
+            body = _strip_bullet(piece[tick.end():] if tick else piece)
+            for term in (split_list(body) if not tick and not line.bullet and "," in body else [body]):
+                term = term.rstrip(".;, ")
+                if term:
+                    entries.append((term, state))
+    if not entries:
+        return None
+    has_boxes = any(state is not None for _, state in entries)
+    # Empty boxes beside plain bullets (« ■ A », « □ B »): the bullets are the ticked ones.
+    plain_is_ticked = not any(state for _, state in entries)
+    chosen = [term for term, state in entries if state or (state is None and plain_is_ticked)]
+    result: list[str] = []
+    for term in chosen:
+        canonical = canonical_composante(term)
+        if canonical is None:
+            guess = nearest(term, COMPOSANTES)
+            hint = f" (la plus proche : « {guess[0]} », non retenue)" if guess else ""
+            warnings.append(f"composante non reconnue « {term} »{hint} : gardée en commentaire")
+            kept.append(f"Composante : {term}")
+            continue
+        if canonical != term:
+            warnings.append(f"composante « {term} » lue comme « {canonical} »")
+        if canonical not in result:
+            result.append(canonical)
+    if not has_boxes and set(result) == set(COMPOSANTES):
+        warnings.append("composantes : la grille entière est listée, probablement exportée sans ses coches : "
+                        "gardez seulement les composantes réellement mobilisées")
+    elif has_boxes:
+        warnings.append(f"composantes : {len(chosen)} cochée(s) sur {len(entries)} cases")
+    return result or None
+
+
+# --- lines → a work sample (seed 004: a « Fiche orientation opérationnelle ») ---------------------
+
+_FICHE_NUMBER = re.compile(r"^\s*FICHE\s+(\d+(?:\.\d+)*)\s*$", re.IGNORECASE)
+_HEADER_LINE = re.compile(r"^[A-Za-zÀ-ÿ]+(?: [A-Za-zÀ-ÿ]+)? [\dIVX]+(?:\.\d+)*$")
+_PUCE = re.compile(r"^\s*[·•▪●◦-]\s*")
+
+
+def is_production(lines: list[Line]) -> bool:
+    filled = [l.text for l in lines if clean(l.text)]
+    return bool(filled) and bool(_FICHE_NUMBER.match(clean(filled[0])))
+
+
+def read_production(lines: list[Line]) -> tuple[dict, list[str], list[str]]:
+    """A work sample laid out as a table: a heading cell, then its content cell, row after row.
+
+    Returns (record, warnings, text kept aside)."""
+    warnings: list[str] = []
+    filled = [i for i, l in enumerate(lines) if clean(l.text)]
+    numero = _FICHE_NUMBER.match(clean(lines[filled[0]].text)).group(1)
+    body = lines[filled[0] + 1:]
+    # The page footer (« Contrat de ville / Fiche orientation… ») closes the export after blank lines.
+    footer = [clean(l.text) for l in body if l.footer]
+    body = [l for l in body if not l.footer]
+    end = len(body)
+    while end and not clean(body[end - 1].text):
+        end -= 1
+    start = end
+    while start and clean(body[start - 1].text) and not body[start - 1].cell:
+        start -= 1
+    blanks = start
+    while blanks and not clean(body[blanks - 1].text):
+        blanks -= 1
+    if not footer and start - blanks >= 2 and end - start <= 3:
+        footer = [clean(l.text) for l in body[start:end]]
+        body = body[:blanks]
+    cells: list[list[Line]] = [[]]
+    for line in body:
+        if line.cell and cells[-1]:
+            cells.append([])
+        cells[-1].append(line)
+    pre = [clean(l.text) for l in cells.pop(0) if clean(l.text)] if cells[0] and not cells[0][0].cell else []
+    titre = pre.pop(0) if pre else ""
+    entete: list[str] = []
+    sections: list[dict] = []
+    index = 0
+    while index < len(cells):
+        texts = [clean(l.text) for l in cells[index] if clean(l.text)]
+        if not texts:
+            index += 1
+            continue
+        if not sections and all(_HEADER_LINE.match(t) for t in texts):
+            entete += texts
+            index += 1
+            continue
+        label = _LABEL_LINE.match(texts[0])
+        if label and ":" in texts[0] and len(label.group("label").split()) <= 4 and label.group("value"):
+            first = clean(cells[index][0].text, keep_nbsp=True)
+            value = clean(re.split(r"[ \u00a0]*:[ \u00a0]*", first, maxsplit=1)[1], keep_nbsp=True)
+            rest = [l for l in cells[index][1:] if clean(l.text)]
+            section = {"titre": clean(label.group("label"))}
+            _fill(section, [Line(value)] + rest)
+            sections.append(section)
+            index += 1
+            continue
+        heading, *subheadings = texts
+        content = cells[index + 1] if index + 1 < len(cells) else []
+        index += 2
+        current = {"titre": heading}
+        sections.append(current)
+        block: list[Line] = []
+        for line in content:
+            if subheadings and fold(clean(line.text)) == fold(subheadings[0]):
+                _fill(current, block)
+                current = {"titre": subheadings.pop(0)}
+                sections.append(current)
+                block = []
+            else:
+                block.append(line)
+        _fill(current, block)
+        if subheadings:
+            current["titre"] = " – ".join([current["titre"], *subheadings])
+    if not titre:
+        raise Unreadable("fiche sans titre : la ligne qui suit « FICHE n » est vide")
+    record = {
+        "titre": titre,
+        "nature": " – ".join(footer) or None,
+        "numero": numero,
+        "maitre_ouvrage": None,
+        "annee": None,
+        "missions": None,
+        "entete": entete or None,
+        "sections": sections or None,
+        "source": None,
+    }
+    if pre:
+        warnings.append("lignes d'en-tête non reconnues : " + " ; ".join(pre) + " : gardées en commentaire")
+    return record, warnings, pre
+
+
+def _fill(section: dict, lines: list[Line]) -> None:
+    paragraphs, bullets = [], []
+    for line in lines:
+        text = clean(line.text, keep_nbsp=True)
+        if not text:
+            continue
+        if line.bullet or _PUCE.match(text):
+            bullets.append(clean(_PUCE.sub("", text, count=1), keep_nbsp=True))
+        else:
+            paragraphs.append(text)
+    if paragraphs:
+        section["paragraphes"] = paragraphs
+    if bullets:
+        section["puces"] = bullets
+
+
+# --- ids -------------------------------------------------------------------------------------
+
+def slug_words(text: str, limit: int = ID_WORDS) -> list[str]:
+    return [w for w in fold(text).split() if w not in STOP_WORDS][:limit]
+
+
+def mission_id(record: dict) -> str:
+    """`{start year}-{first 6 significant words of the title}`, the shipped files' rule."""
+    words = slug_words(record["titre"])
+    annees = record.get("annees")
+    if annees:
+        words.insert(0, str(annees["debut"]))
+    return "-".join(words) or "mission"
+
+
+def production_id(record: dict) -> str:
+    """`fiche-{number}-{first 6 significant words of the title}`."""
+    words = slug_words(record["titre"])
+    if record.get("numero"):
+        words = ["fiche", *fold(record["numero"]).split(), *words]
+    return "-".join(words) or "production"
+
+
+# --- one file, then a whole import -----------------------------------------------------------
+
+def import_file(path: Path, firm_names: list[str]) -> Imported:
+    result = Imported(path)
+    try:
+        lines, result.read_as, result.warnings = read_lines(path)
+        if is_production(lines):
+            result.kind = PRODUCTIONS
+            result.record, warnings, result.kept = read_production(lines)
+            result.ident = production_id(result.record)
+        else:
+            result.kind = MISSIONS
+            result.record, warnings, result.kept = read_mission(lines, firm_names)
+            result.ident = mission_id(result.record)
+    except Unreadable as exc:
+        result.error = str(exc)
+        return result
+    result.warnings += warnings
+    _keep_valid(result)
+    record = result.record
+    result.found = [k for k, v in record.items() if v not in (None, [], "")]
+    result.empty = [k for k, v in record.items() if v in (None, [], "")]
+    if result.kind == MISSIONS:
+        result.absent = [k for k in ESSENTIAL if k not in record]
+        missing = result.empty_essentials
+        # Incomplete: nothing but the title and the client could be read.
+        result.incomplete = not set(result.found) - {"titre", "maitre_ouvrage"}
+        if result.incomplete:
+            result.warnings.append(f"fiche incomplète, rien d'inventé : à compléter : {', '.join(missing)}")
+
+    return result
+
+
+def _keep_valid(result: Imported) -> None:
+    """A value the library would refuse is set aside (comment + warning), so `build` still works."""
+    from pydantic import ValidationError
+
+    from .library import translate_errors
+    from .models import Mission, Production
+
+    model = Mission if result.kind == MISSIONS else Production
+    for _ in range(len(result.record)):
+        doc = parse_yaml(dump_yaml(result.record), str(result.source))
+        try:
+            model.model_validate(doc.data)
+            return
+        except ValidationError as exc:
+            problems = translate_errors(exc, doc, str(result.source), model)
+        for problem in problems:
+            key = (problem.field or "").split(".")[0].split("[")[0]
+            if key in result.record and key != "titre" and result.record[key] is not None:
+                shown = dump_yaml({key: result.record[key]}).strip().replace("\n", " ")
+                result.warnings.append(f"champ « {key} » refusé ({problem.message}) : gardé en commentaire")
+                result.kept.append(shown)
+                result.record[key] = None
+
+
+def firm_names(references: Path) -> list[str]:
+    """The firm's name and acronym (cabinet.yaml), never split as two team members."""
+    path = references / "cabinet.yaml"
+    if not path.is_file():
+        return []
+    data = read_yaml(path).data
+    if not isinstance(data, dict):
+        return []
+    return [str(data[k]) for k in ("nom", "sigle") if data.get(k)]
+
+
+def _identity(kind: str, data) -> tuple | None:
+    """What makes two records the same fiche: title and start year (or fiche number)."""
+    if not isinstance(data, dict) or not data.get("titre"):
+        return None
+    if kind == PRODUCTIONS:
+        return (fold(str(data["titre"])), str(data.get("numero") or ""))
+    annees = data.get("annees")
+    debut = annees.get("debut") if isinstance(annees, dict) else str(annees or "")[:4]
+    return (fold(str(data["titre"])), str(debut or ""))
+
+
+def plan(results: list[Imported], references: Path, overwrite: bool) -> None:
+    """Decide where each record goes and whether it is written; existing files are kept."""
+    existing: dict[str, dict[tuple, Path]] = {}
+    for kind in (MISSIONS, PRODUCTIONS):
+        existing[kind] = {}
+        for path in sorted((references / kind).glob("*.y*ml")):
+            key = _identity(kind, read_yaml(path).data)
+            if key:
+                existing[kind].setdefault(key, path)
+    taken: dict[Path, Imported] = {}
+    for result in results:
+        if result.error:
+            result.status = "erreur"
+            continue
+        folder = references / result.kind
+        key = _identity(result.kind, result.record)
+        earlier = next((r for r in taken.values() if r.kind == result.kind and _identity(r.kind, r.record) == key), None)
+        if earlier is not None:
+            result.status = f"même fiche que {earlier.source.name} : ignorée"
+            continue
+        # The same fiche imported before: found by its id (file name) or by title and year.
+        same = existing[result.kind].get(key) or next(
+            (p for p in [folder / f"{result.ident}.yaml"] if p.exists() and p not in taken), None)
+        if same is not None:
+            result.target, result.ident = same, same.stem
+            there = read_yaml(same).data
+            if there == parse_yaml(result.yaml_text(), str(same)).data:
+                result.status = "déjà importée, identique : rien à écrire"
+            elif overwrite:
+                result.status, result.write = "déjà importée : remplacée (--overwrite)", True
+            elif _identity(result.kind, there) == key:
+                result.status = "déjà importée, différente : fichier conservé (--overwrite pour le remplacer)"
+            else:
+                shown = there.get("titre") if isinstance(there, dict) else None
+                result.status = (f"identifiant déjà pris par « {shown or same.name} » : fichier conservé "
+                                 "(--overwrite pour le remplacer)")
+            taken[same] = result
+            continue
+        target, n = folder / f"{result.ident}.yaml", 2
+        while target in taken:
+            target, n = folder / f"{result.ident}-{n}.yaml", n + 1
+        if n > 2:
+            result.warnings.append(f"identifiant « {result.ident} » déjà pris par une autre fiche de cet import : "
+                                   f"« {target.stem} » utilisé")
+            result.ident = target.stem
+        result.target, result.status, result.write = target, "créée", True
+        taken[target] = result
+
+
+def import_files(paths: list[Path], references: Path, overwrite: bool = False,
+                 firm_library: Path | None = None) -> list[Imported]:
+    """Read every file and plan its writing into `references`; the firm is named by the
+    target's cabinet.yaml, or else by `firm_library`'s (the project's own library)."""
+    names = firm_names(references) or (firm_names(firm_library) if firm_library else [])
+    results = [import_file(path, names) for path in paths]
+    plan(results, references, overwrite)
+    return results
