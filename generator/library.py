@@ -184,11 +184,14 @@ def _french(error: dict, loc: tuple, model: type[Model]) -> str:
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     if kind == "literal_error":
-        return f"valeur « {shown} » non reconnue ; valeurs possibles : {ctx.get('expected', '')}".replace("'", "")
+        expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", " ou ")
+        return f"valeur « {shown} » non reconnue ; valeurs possibles : {expected}"
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         bound = ctx.get("ge", ctx.get("le", ctx.get("gt", ctx.get("lt"))))
         word = "au moins" if kind.startswith("greater") else "au plus"
         return f"« {shown} » hors limites : {word} {bound}"
+    if shown is None and kind.endswith("_type"):
+        return "valeur vide : " + _MESSAGES.get(kind, "valeur attendue")
     template = _MESSAGES.get(kind)
     if template:
         return template.format(input=shown)

@@ -55,6 +55,12 @@ _CHAR_NAMES = {
 }
 
 
+def _char_label(char: str) -> str:
+    if "\ud800" <= char <= "\udfff":
+        return "demi-caractère Unicode isolé (surrogate)"
+    return _CHAR_NAMES.get(char, "caractère de contrôle")
+
+
 @dataclass
 class YamlDocument:
     data: object
@@ -117,9 +123,8 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
     if bad:
         for lineno, line in enumerate(source_lines, 1):
             for char in _INVALID_XML.findall(line):
-                label = _CHAR_NAMES.get(char, "caractère de contrôle")
                 doc.problems.append(
-                    Problem(name, lineno, None, f"{label} U+{ord(char):04X} interdit dans un document Word : supprimez-le")
+                    Problem(name, lineno, None, f"{_char_label(char)} U+{ord(char):04X} interdit dans un document Word : supprimez-le")
                 )
         return doc
     if not text.strip():
@@ -186,6 +191,9 @@ class _Builder:
             if node.value in _NULLS:
                 return None
             self.check_comment(node, loc)
+        # Escapes in double quotes ("\0", "\v") make characters the raw-text scan cannot see.
+        for char in sorted(set(_INVALID_XML.findall(node.value))):
+            self.problem(node, loc, f"{_char_label(char)} U+{ord(char):04X} interdit dans un document Word : supprimez-le")
         return node.value
 
     def check_comment(self, node, loc: Loc) -> None:
@@ -239,6 +247,8 @@ def _loc_text(loc: Loc) -> str | None:
 loc_text = _loc_text
 
 _YAML_ERRORS = (
+    ("found invalid Unicode character escape code", "code « \\u » invalide entre guillemets (caractère Unicode impossible)"),
+    ("found unknown escape character", "« \\ » suivi d'un caractère inconnu entre guillemets doubles : doublez-le (\\\\) ou utilisez des guillemets simples"),
     ("found character '\\t' that cannot start any token", "tabulation interdite en YAML : indentez avec des espaces"),
     ("found a tab character", "tabulation interdite en YAML : indentez avec des espaces"),
     ("mapping values are not allowed", "« : » inattendu ; si la valeur contient « : », mettez-la entre guillemets"),
