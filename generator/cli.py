@@ -372,6 +372,25 @@ def check(path, templates_dir, date_text, last, strict, fmt):
     return ExitCode.DATA if failed else ExitCode.OK
 
 
+@cli.command()
+@click.option("--output", "-o", "output_dir", type=click.Path(path_type=Path), default=Path("schema"), show_default=True, help="Dossier où écrire les schémas.")
+def schema(output_dir):
+    """Écrit les schémas JSON des fichiers YAML (complétion et vérification dans l'éditeur).
+
+    mission.schema.json, personne.schema.json, cabinet.schema.json et
+    production.schema.json ; les fichiers YAML y renvoient par leur première ligne
+    « # yaml-language-server: $schema=… ».
+
+    \b
+    Exemple :
+      dossier schema -o schema
+    """
+    from .schema import schema_files
+
+    for name, text in schema_files().items():
+        _write(output_dir / name, text.encode("utf-8"))
+
+
 def main() -> None:
     cli.main(prog_name="dossier")
 
