@@ -5,6 +5,9 @@ Every other module works with python-docx paragraphs, tables and styles.
 
 from __future__ import annotations
 
+import html
+import re
+
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
@@ -129,3 +132,18 @@ def paragraph_border_bottom(style, color: str, size: int = 8) -> None:
     bottom.set(qn("w:sz"), str(size))
     bottom.set(qn("w:space"), "4")
     bottom.set(qn("w:color"), color)
+
+
+def paragraph_texts(xml: str) -> list[str]:
+    """The text of each paragraph of a part's XML, markup removed and entities decoded.
+
+    Works on the XML string docxtpl renders, so a Jinja tag that Word split over
+    several runs reads back whole, as the person editing the template sees it.
+    """
+    chunks = re.split(r"<w:p[ >]", xml)[1:]
+    return [html.unescape(re.sub(r"<[^>]+>", "", chunk)) for chunk in chunks]
+
+
+def element_paragraph_texts(element) -> list[str]:
+    """The text of every paragraph under a python-docx element (body, header…), tables included."""
+    return ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in element.iter(qn("w:p"))]
