@@ -34,8 +34,15 @@ def normalize_docx(data: bytes) -> bytes:
 
 
 def lock_file(path: Path) -> Path:
-    """The owner file Word keeps beside a document it has open: ~$name.docx."""
-    return path.with_name("~$" + path.name[2:] if len(path.name) > 2 else "~$" + path.name)
+    """The owner file Word keeps beside a document it has open.
+
+    Word prefixes « ~$ » and, to keep the name short, drops the first two characters
+    of a name of 8 characters or more (before the extension), the first one of a
+    name of 7: OfficeReport.docx → ~$ficeReport.docx, rapport.docx → ~$apport.docx,
+    cv.docx → ~$cv.docx.
+    """
+    drop = min(max(len(path.stem) - 6, 0), 2)
+    return path.with_name("~$" + path.name[drop:])
 
 
 def write_atomic(path: Path, data: bytes) -> Path:

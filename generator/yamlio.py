@@ -12,6 +12,7 @@ parser and build the data ourselves, so that:
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ _NULLS = {"", "~", "null", "Null", "NULL"}
 _PLAIN = (None, "")  # the C parser reports a plain scalar's style as "", the Python one as None
 # A library file is a few hundred nodes; this bounds a "billion laughs" file to an instant.
 MAX_NODES = 100_000
+# Real files nest three or four levels; far deeper nesting is an attack or an accident.
+MAX_DEPTH = 50
 
 # Characters Word cannot hold in a document (XML 1.0), and other invisible troublemakers.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -85,11 +88,14 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
         line = raw[: exc.start].count(b"\n") + 1
         byte = raw[exc.start]
         guess = ""
-        try:
-            raw.decode("cp1252")
-            guess = " ; il semble enregistré en Windows-1252 (ANSI)"
-        except UnicodeDecodeError:
-            pass
+        if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            guess = " ; il est enregistré en UTF-16 (« Unicode » dans le Bloc-notes)"
+        else:
+            try:
+                raw.decode("cp1252")
+                guess = " ; il semble enregistré en Windows-1252 (ANSI)"
+            except UnicodeDecodeError:
+                pass
         return None, [
             Problem(
                 path,
@@ -131,6 +137,12 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
         doc.problems.append(Problem(name, 1, None, "le fichier est vide"))
         return doc
     try:
+        deep = _too_deep(text)
+        if deep is not None:
+            doc.problems.append(
+                Problem(name, deep, None, f"plus de {MAX_DEPTH} listes ou groupes imbriqués les uns dans les autres : fichier refusé")
+            )
+            return doc
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -155,6 +167,20 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
             Problem(name, node.start_mark.line + 1, None, "trop d'alias YAML (« & » / « * ») imbriqués : fichier refusé")
         )
     return doc
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where nesting passes MAX_DEPTH, found on the event stream (which has no
+    recursion) before the composer recurses into it and overflows the C stack."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return event.start_mark.line + 1
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+    return None
 
 
 class _TooLarge(Exception):
