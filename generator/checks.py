@@ -42,7 +42,7 @@ def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY) ->
 
         for field, label in _EXPECTED:
             if not getattr(mission, field):
-                at(field, f"référence incomplète : {label} manque")
+                at(field, f"référence incomplète : {label} à compléter")
         if len(set(mission.composantes)) == len(COMPOSANTES):
             at("composantes", "les 12 composantes sont cochées : grille probablement exportée sans ses coches ; "
                "gardez seulement celles réalisées")

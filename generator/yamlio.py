@@ -76,6 +76,10 @@ class YamlDocument:
         while loc:
             if loc in self.lines:
                 return self.lines[loc]
+            # A single value where a list is allowed is validated as item 0 of a list.
+            single = tuple(part for part in loc if part != 0)
+            if single != loc and single in self.lines:
+                return self.lines[single]
             loc = loc[:-1]
         return self.lines.get((), None)
 
@@ -285,8 +289,6 @@ _YAML_ERRORS = (
     ("expected a single document", "un seul document YAML par fichier (retirez les « --- » en trop)"),
     ("found unexpected end of stream", "guillemet ou crochet non refermé"),
     ("found unexpected ':'", "« : » inattendu ; mettez la valeur entre guillemets"),
-    ("found character '@' that cannot start any token", "« @ » ne peut pas commencer une valeur : mettez-la entre guillemets"),
-    ("found character '`' that cannot start any token", "« ` » ne peut pas commencer une valeur : mettez-la entre guillemets"),
     ("while scanning a quoted scalar", "guillemet non refermé"),
     ("while parsing a flow", "crochet ou accolade non refermé"),
     ("block sequence entries are not allowed", "élément de liste « - » inattendu : vérifiez l'indentation"),
@@ -297,6 +299,9 @@ def _explain_yaml_error(exc: yaml.MarkedYAMLError, char: str) -> str:
     english = " ".join(filter(None, [exc.context, exc.problem]))
     if char == "\t":
         return "syntaxe YAML invalide : tabulation interdite en YAML, indentez avec des espaces"
+    if "cannot start any token" in english and char.strip():
+        # « @ », « ` », « % »… are reserved by YAML at the start of a value.
+        return f"syntaxe YAML invalide : « {char} » ne peut pas commencer une valeur : mettez-la entre guillemets"
     for needle, french in _YAML_ERRORS:
         if needle in english:
             return f"syntaxe YAML invalide : {french}"
