@@ -87,5 +87,10 @@ def _reason(exc: OSError) -> str:
         errno.EROFS: "système de fichiers en lecture seule",
         errno.ENOENT: "dossier introuvable",
         errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+        errno.EEXIST: "un fichier porte déjà ce nom",
+        errno.EISDIR: "c'est un dossier",
+        errno.EDQUOT: "quota de disque dépassé",
+        errno.ENAMETOOLONG: "nom de fichier trop long",
+        errno.EBUSY: "fichier occupé par un autre programme",
     }
     return reasons.get(exc.errno, exc.strerror or str(exc))
