@@ -146,4 +146,9 @@ def paragraph_texts(xml: str) -> list[str]:
 
 def element_paragraph_texts(element) -> list[str]:
     """The text of every paragraph under a python-docx element (body, header…), tables included."""
-    return ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in element.iter(qn("w:p"))]
+    spaces = {qn("w:tab"), qn("w:br"), qn("w:cr")}
+    text_tag = qn("w:t")
+    return [
+        "".join(node.text or "" if node.tag == text_tag else " " for node in p.iter(text_tag, *spaces))
+        for p in element.iter(qn("w:p"))
+    ]

@@ -51,6 +51,9 @@ MAX_DEPTH = 50
 # Characters Word cannot hold in a document (XML 1.0), and other invisible troublemakers.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
+# The Word template engine (docxtpl) rewrites these into « {{ », « %} »… in any text it prints.
+_RESERVED = ("{_{", "}_}", "{_%", "%_}")
+
 _CHAR_NAMES = {
     "\x00": "caractère nul",
     "\x0b": "tabulation verticale (saut de ligne manuel copié depuis Word)",
@@ -224,6 +227,10 @@ class _Builder:
         # Escapes in double quotes ("\0", "\v") make characters the raw-text scan cannot see.
         for char in sorted(set(_INVALID_XML.findall(node.value))):
             self.problem(node, loc, f"{_char_label(char)} U+{ord(char):04X} interdit dans un document Word : supprimez-le")
+        for sequence in _RESERVED:
+            if sequence in node.value:
+                self.problem(node, loc, f"la suite « {sequence} » est réservée par le moteur des modèles Word, "
+                             "qui la changerait en balise : séparez ces caractères")
         return node.value
 
     def check_comment(self, node, loc: Loc) -> None:
