@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .errors import ERROR, WARNING, DossierError, Problem
 from .library import Library, display_path, source_of
-from .models import Mission
+from .models import KINDS, Mission
 from .selection import last_year
 from .vocabulary import COMPOSANTES, fold
 
@@ -59,7 +59,23 @@ def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY) ->
         else:
             titles[key] = name
     problems.extend(_check_productions(library))
+    problems.extend(_ignored_files(library))
     return sorted(problems, key=lambda p: p.sort_key())
+
+
+def _ignored_files(library: Library) -> list[Problem]:
+    """Files the loader skips: a mission saved as .txt or .YAML would otherwise vanish unnoticed."""
+    problems = []
+    for kind in KINDS:
+        folder = library.root / kind
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.suffix in (".yaml", ".yml") or path.name.startswith((".", "~$")):
+                continue
+            problems.append(Problem(display_path(path), None, None,
+                                    "fichier ignoré : seuls les fichiers .yaml ou .yml sont lus", WARNING))
+    return problems
 
 
 def _has_contact(mission: Mission) -> bool:

@@ -25,7 +25,7 @@ try:
 except ImportError:  # pragma: no cover - libyaml is bundled with PyYAML wheels
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-from .errors import ERROR, WARNING, Problem
+from .errors import ERROR, WARNING, Problem, os_reason
 
 Loc = tuple  # a path into the data: keys (str) and list indexes (int, from 0)
 
@@ -53,6 +53,9 @@ _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 
 # The Word template engine (docxtpl) rewrites these into « {{ », « %} »… in any text it prints.
 _RESERVED = ("{_{", "}_}", "{_%", "%_}")
+
+# C1 controls (but NEL) that YAML refuses in a file although XML would take them.
+_UNPRINTABLE = re.compile("[\x7f-\x84\x86-\x9f]")
 
 _CHAR_NAMES = {
     "\x00": "caractère nul",
@@ -122,7 +125,7 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return YamlDocument(None, problems=[Problem(name, None, None, f"lecture impossible : {exc.strerror}")])
+        return YamlDocument(None, problems=[Problem(name, None, None, f"lecture impossible : {os_reason(exc)}")])
     text, problems = decode(raw, name)
     if text is None:
         return YamlDocument(None, problems=problems)
@@ -132,12 +135,16 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
 def parse_yaml(text: str, name: str) -> YamlDocument:
     doc = YamlDocument(None)
     source_lines = text.split("\n")
-    bad = _INVALID_XML.search(text)
-    if bad:
+    if _INVALID_XML.search(text) or _UNPRINTABLE.search(text):
         for lineno, line in enumerate(source_lines, 1):
             for char in _INVALID_XML.findall(line):
                 doc.problems.append(
                     Problem(name, lineno, None, f"{_char_label(char)} U+{ord(char):04X} interdit dans un document Word : supprimez-le")
+                )
+            for char in _UNPRINTABLE.findall(line):
+                doc.problems.append(
+                    Problem(name, lineno, None, f"caractère de contrôle U+{ord(char):04X} refusé en YAML "
+                            "(souvent un texte mal converti depuis Windows-1252) : supprimez-le ou retapez le caractère")
                 )
         return doc
     if not text.strip():
@@ -154,16 +161,20 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        char = ""
+        char = before = ""
         if mark and mark.line < len(source_lines) and mark.column < len(source_lines[mark.line]):
             char = source_lines[mark.line][mark.column]
-        doc.problems.append(Problem(name, line, None, _explain_yaml_error(exc, char)))
+            before = source_lines[mark.line][: mark.column]
+        doc.problems.append(Problem(name, line, None, _explain_yaml_error(exc, char, before)))
         return doc
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         doc.problems.append(Problem(name, None, None, f"YAML invalide ({exc})"))
         return doc
     if node is None:
         doc.problems.append(Problem(name, 1, None, "le fichier ne contient que des commentaires"))
+        return doc
+    if isinstance(node, yaml.ScalarNode) and node.style in _PLAIN and node.value in _NULLS:
+        doc.problems.append(Problem(name, 1, None, "le fichier ne contient aucune valeur"))
         return doc
     builder = _Builder(name, source_lines, doc)
     try:
@@ -298,12 +309,15 @@ _YAML_ERRORS = (
     ("found unexpected ':'", "« : » inattendu ; mettez la valeur entre guillemets"),
     ("while scanning a quoted scalar", "guillemet non refermé"),
     ("while parsing a flow", "crochet ou accolade non refermé"),
+    ("did not find expected node content", "valeur attendue manquante : un « - », « ... » ou « : » est mal placé"),
     ("block sequence entries are not allowed", "élément de liste « - » inattendu : vérifiez l'indentation"),
 )
 
 
-def _explain_yaml_error(exc: yaml.MarkedYAMLError, char: str) -> str:
+def _explain_yaml_error(exc: yaml.MarkedYAMLError, char: str, before: str = "") -> str:
     english = " ".join(filter(None, [exc.context, exc.problem]))
+    if "did not find expected key" in english and before.rstrip().endswith(("\"", "'")):
+        return "syntaxe YAML invalide : texte après le guillemet fermant ; mettez toute la valeur entre guillemets"
     if char == "\t":
         return "syntaxe YAML invalide : tabulation interdite en YAML, indentez avec des espaces"
     if "cannot start any token" in english and char.strip():

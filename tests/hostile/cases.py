@@ -93,6 +93,20 @@ CASES = [
     ("barre-oblique-inverse", M, 'titre: x\nsource: "C:\\dossiers\\offre"\n',
      f"{M}:2: syntaxe YAML invalide : « \\ » suivi d'un caractère inconnu entre guillemets doubles : doublez-le (\\\\) "
      "ou utilisez des guillemets simples", ERR, ERR),
+    ("seulement-des-tirets", M, "---\n",
+     f"{M}:1: le fichier ne contient aucune valeur", ERR, ERR),
+    ("seulement-des-points", M, "...\n",
+     f"{M}:1: syntaxe YAML invalide : valeur attendue manquante : un « - », « ... » ou « : » est mal placé", ERR, ERR),
+    ("texte-apres-guillemet", M, 'titre: "Étude" urbaine\n',
+     f"{M}:1: syntaxe YAML invalide : texte après le guillemet fermant ; mettez toute la valeur entre guillemets", ERR, ERR),
+    ("controle-c1", M, "titre: Étude\nsource: l\u0092offre\n",
+     f"{M}:2: caractère de contrôle U+0092 refusé en YAML (souvent un texte mal converti depuis Windows-1252) : "
+     "supprimez-le ou retapez le caractère", ERR, ERR),
+    ("suite-reservee", M, "titre: x\ncontenu:\n  - a {_{ b\n",
+     f"{M}:3: champ 'contenu[1]' : la suite « {{_{{ » est réservée par le moteur des modèles Word, qui la changerait "
+     "en balise : séparez ces caractères", ERR, ERR),
+    ("dossier-au-lieu-de-fichier", "references/missions/dossier.yaml/x.yaml", "titre: x\n",
+     "references/missions/dossier.yaml: lecture impossible : c'est un dossier", ERR, ERR),
     # --- fields -------------------------------------------------------------------------------
     ("cle-mal-orthographiee", M, "titre: x\nmaitre_ouvrag: Ville\n",
      f"{M}:2: champ 'maitre_ouvrag' : champ inconnu « maitre_ouvrag » ; vouliez-vous dire « maitre_ouvrage » ?", ERR, ERR),
@@ -132,6 +146,8 @@ CASES = [
      f"{M}:2: champ 'montant[1].valeur' : nombre attendu, trouvé « 1:30 »", ERR, ERR),
     ("montant-infini", M, "titre: x\nmontant: .inf\n",
      f"{M}:2: champ 'montant[1].valeur' : nombre attendu, trouvé « .inf »", ERR, ERR),
+    ("montant-exposant", M, "titre: x\nmontant: 1e400\n",
+     f"{M}:2: champ 'montant[1].valeur' : nombre attendu, trouvé « 1e400 »", ERR, ERR),
     ("montant-deux-virgules", M, "titre: x\nmontant: 99.685,50\n",
      f"{M}:2: champ 'montant[1].valeur' : nombre attendu, trouvé « 99.685,50 »", ERR, ERR),
     ("taxe-inconnue", M, "titre: x\nmontant:\n  valeur: 12000\n  taxe: HTT\n",
@@ -192,6 +208,8 @@ CASES = [
     ("variante-de-composante", M, "titre: x\nmaitre_ouvrage: Ville\ntype: Étude\nannees: 2025\nmontant: 1000\n"
      "composantes: [Certification]\n",
      f"{M}:6: avertissement : champ 'composantes[1]' : « Certification » lu comme la composante « Concertation »", OK, OK),
+    ("mission-en-txt", "references/missions/etude.txt", "titre: x\n",
+     "references/missions/etude.txt: avertissement : fichier ignoré : seuls les fichiers .yaml ou .yml sont lus", OK, OK),
     ("production-mission-inconnue", PROD, "titre: Fiche\nmissions:\n  - 2099-nulle-part\n",
      f"{PROD}:3: avertissement : champ 'missions[1]' : aucune mission n'a l'identifiant « 2099-nulle-part »", OK, OK),
 ]
