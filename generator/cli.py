@@ -138,7 +138,9 @@ def _selected(kw: dict):
     root = kw.pop("references")
     library = load_valid_library(root)
     _refuse_domain_errors(library, root, today)
-    _warn(library.warnings if kw.get("verbose") else [])
+    from .yamlio import COMMENT_CUT
+
+    _warn([p for p in library.warnings if kw.get("verbose") or p.message.startswith(COMMENT_CUT)])
     return library, select(library.missions, criteria, today), criteria, today
 
 

@@ -48,6 +48,9 @@ MAX_NODES = 100_000
 # Real files nest three or four levels; far deeper nesting is an attack or an accident.
 MAX_DEPTH = 50
 
+# The start of the warning for a value cut by « # »: text lost, so a build shows it even unasked.
+COMMENT_CUT = "le texte après « # » est ignoré"
+
 # Characters Word cannot hold in a document (XML 1.0), and other invisible troublemakers.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -254,7 +257,7 @@ class _Builder:
             self.problem(
                 node,
                 loc,
-                f"le texte après « # » est ignoré (commentaire YAML) : « {rest.strip()[1:].strip()} » ; "
+                f"{COMMENT_CUT} (commentaire YAML) : « {rest.strip()[1:].strip()} » ; "
                 "mettez toute la valeur entre guillemets pour le garder",
                 WARNING,
             )

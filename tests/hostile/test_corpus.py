@@ -47,3 +47,13 @@ def test_build_refuses_or_writes_a_sound_document(project, run, name, relative, 
         assert not target.exists()
     else:
         Document(str(target))  # opens: the package is sound
+
+
+def test_build_says_when_a_comment_cut_a_value_even_without_verbose(project, run):
+    _write(project, "references/missions/zz.yaml", "titre: Étude #3 du quartier\n")
+    result = run("build", "--id", "zz", "-o", "outputs/zz.docx")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == (
+        "references/missions/zz.yaml:1: avertissement : champ 'titre' : le texte après « # » est ignoré "
+        "(commentaire YAML) : « 3 du quartier » ; mettez toute la valeur entre guillemets pour le garder"
+    )
