@@ -68,9 +68,10 @@ def _properties(library: Library, title: str, options: BuildOptions) -> dict[str
 
 def _render(template: Template, context: dict, library: Library, options: BuildOptions) -> bytes:
     title = context["document"]["titre"]
-    data = render(template.source(), template.display, context, today=options.today,
+    source = template.source()
+    data = render(source, template.display, context, today=options.today,
                   properties=_properties(library, title, options))
-    check_content(data, expected_texts(context), variable_names(template.source(), template.display), template.display)
+    check_content(data, expected_texts(context), variable_names(source, template.display), template.display)
     return data
 
 

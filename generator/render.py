@@ -17,8 +17,8 @@ from docxtpl import DocxTemplate
 
 from . import docx_xml
 from .errors import TemplateError
-from .vocabulary import nearest
 from .output import normalize_docx
+from .vocabulary import nearest
 
 
 def jinja_env() -> jinja2.Environment:
