@@ -104,6 +104,10 @@ def _syntax_hint(message: str, tag: str) -> str:
         return "Word a remplacé les guillemets droits par des guillemets typographiques ; retapez-les en \" ou ' " \
             "(désactivez « guillemets typographiques » dans la correction automatique)"
     unknown = re.search(r"unknown tag '(\w+)'", message)
+    if unknown and unknown.group(1) in ("tr", "tc", "p", "r"):
+        place = {"tr": "une ligne de tableau", "tc": "une cellule de tableau", "p": "un paragraphe qui ne contient qu'elle",
+                 "r": "un texte"}[unknown.group(1)]
+        return f"« {{%{unknown.group(1)} » doit être placé dans {place} ; déplacez la balise ou écrivez « {{% »"
     if unknown and unknown.group(1).startswith("end"):
         return f"« {{% {unknown.group(1)} %}} » sans ouverture correspondante (for / if) avant lui"
     if unknown:

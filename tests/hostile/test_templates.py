@@ -16,6 +16,9 @@ TEMPLATES = [
     ("mot-cle-inconnu", [["{% iff cabinet.nom %}x{% endif %}"]],
      "balise Jinja invalide dans « {% iff cabinet.nom %} » : mot-clé « iff » inconnu après « {% » ; attendu : for, if, "
      "endfor, endif…"),
+    ("ligne-de-tableau-hors-tableau", [["{%tr for r in references %}"], ["{{ r.titre }}"], ["{%tr endfor %}"]],
+     "balise Jinja invalide dans « {%tr for r in references %} » : « {%tr » doit être placé dans une ligne de tableau ; "
+     "déplacez la balise ou écrivez « {% »"),
     ("balise-coupee-entre-paragraphes", [["{{ cabinet.nom "], ["}}"]],
      "balise « {{ » … « }} » non refermée ou coupée par un retour à la ligne dans le paragraphe « {{ cabinet.nom » ; "
      "chaque balise doit tenir dans un seul paragraphe du modèle"),
