@@ -181,13 +181,17 @@ def _selected(kw: dict):
     """Load the library and apply the selection options; pops what it uses from `kw`."""
     from .documents import load_valid_library
     from .selection import select
+    from .yamlio import COMMENT_CUT
 
     given = _parse_date(kw.pop("date_text"))
     today = given or date.today()
     criteria = _criteria(kw)
     bid_file = kw.pop("bid_file")
-    library = load_valid_library(kw.pop("references"))
-    _warn(library.warnings if kw.get("verbose") or _settings().verbose else [])
+    root = kw.pop("references")
+    library = load_valid_library(root)
+    _refuse_domain_errors(library, root, today)
+    verbose = kw.get("verbose") or _settings().verbose
+    _warn([p for p in library.warnings if verbose or p.message.startswith(COMMENT_CUT)])
     if bid_file is None and not kw.get("explain"):
         return library, select(library.missions, criteria, today), criteria, today
     return library, _answered(kw, library, criteria, bid_file, given, today), criteria, today
@@ -214,6 +218,17 @@ def _answered(kw: dict, library, criteria, bid_file: Path | None, given: date | 
         if result.weak:
             click.echo("Attention : " + answering.empty_message(result), err=True)
     return result.selected
+
+
+def _refuse_domain_errors(library, root: Path, today: date) -> None:
+    """What `check` calls an error (a year not yet reached…) stops a build too."""
+    from .checks import check_library
+    from .errors import DataError
+
+    errors = [p for p in check_library(library, today) if p.is_error]
+    if errors:
+        count = len(errors)
+        raise DataError(f"{count} erreur{'s' if count > 1 else ''} dans la bibliothèque {root} : aucun document n'a été écrit", errors)
 
 
 def document_options(command):
@@ -857,6 +872,73 @@ def import_(files, references, dry_run, overwrite):
             f"{len(failed)} fichier{plural} sur {len(results)} non importé{plural}{rest}",
             [Problem(display_path(r.source), None, None, r.error) for r in failed],
         )
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_REFERENCES, required=False)
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word à essayer.")
+@click.option("--date", "date_text", metavar="DATE", help="Date de référence (remise des offres) : 2027-01-15 ou 15/01/2027. Par défaut : aujourd'hui.")
+@click.option("--last", type=click.IntRange(min=0), default=3, show_default=True, metavar="N", help="Fenêtre de récence : avertir des références achevées avant les N dernières années.")
+@click.option("--strict", is_flag=True, help="Les avertissements comptent comme des erreurs (code 2).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Sortie lisible ou JSON (pour l'intégration continue).")
+def check(path, templates_dir, date_text, last, strict, fmt):
+    """Vérifie toute la bibliothèque et les modèles : chaque problème, en une fois.
+
+    Une ligne par problème, triée : « fichier:ligne: champ 'x' : message ».
+    Code 0 si tout va bien, 2 s'il y a des erreurs (ou des avertissements avec --strict).
+
+    \b
+    Exemple :
+      dossier check --date 2027-01-15
+    """
+    import json
+
+    from .checks import check_library, check_templates
+    from .library import load_library
+
+    today = _parse_date(date_text) or date.today()
+    library = load_library(path)
+    problems = library.problems + check_library(library, today, last) + check_templates(library, templates_dir, today)
+    problems.sort(key=lambda p: p.sort_key())
+    errors = [p for p in problems if p.is_error]
+    warnings = [p for p in problems if not p.is_error]
+    if fmt == "json":
+        click.echo(json.dumps({
+            "erreurs": len(errors),
+            "avertissements": len(warnings),
+            "problemes": [
+                {"fichier": p.path, "ligne": p.line, "champ": p.field, "gravite": p.severity, "message": p.message}
+                for p in problems
+            ],
+        }, ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+        counts = (f"{len(library.missions)} mission(s), {len(library.personnes)} personne(s), "
+                  f"{len(library.productions)} production(s) lues : "
+                  f"{len(errors)} erreur(s), {len(warnings)} avertissement(s)")
+        click.echo(counts if problems else f"{counts}. Tout est en ordre.")
+    failed = errors or (strict and warnings)
+    return ExitCode.DATA if failed else ExitCode.OK
+
+
+@cli.command()
+@click.option("--output", "-o", "output_dir", type=click.Path(path_type=Path), default=Path("schema"), show_default=True, help="Dossier où écrire les schémas.")
+def schema(output_dir):
+    """Écrit les schémas JSON des fichiers YAML (complétion et vérification dans l'éditeur).
+
+    mission.schema.json, personne.schema.json, cabinet.schema.json et
+    production.schema.json ; les fichiers YAML y renvoient par leur première ligne
+    « # yaml-language-server: $schema=… ».
+
+    \b
+    Exemple :
+      dossier schema -o schema
+    """
+    from .schema import schema_files
+
+    for name, text in schema_files().items():
+        _write(output_dir / name, text.encode("utf-8"))
 
 
 def main() -> None:

@@ -479,3 +479,27 @@ TEMPLATE_VARIABLES = {
     "fiches": DOCUMENT_VARIABLES,
     "cv": CV_VARIABLES,
 }
+
+
+
+# The user's own text in a reference, which a template that names the variable must print whole.
+_CHECKED = ("titre", "maitre_ouvrage", "type", "annees", "montant", "equipe", "enjeux", "contenu")
+
+
+def expected_texts(context: dict) -> list[tuple[tuple[str, ...], str, str]]:
+    """(variable names, where it comes from, text) for the content check after rendering.
+
+    A text is expected only when the template uses every one of its variable names,
+    so a template that leaves a field out on purpose is not flagged.
+    """
+    found = []
+    for reference in context.get("references", []):
+        origin = f"référence {reference['id']}"
+        for key in _CHECKED:
+            value = reference.get(key)
+            for text in value if isinstance(value, list) else [value]:
+                if text:
+                    found.append(((key,), f"{origin}, champ « {key} »", text))
+        for row in reference.get("champs", []):
+            found.append((("champs", "valeur"), f"{origin}, ligne « {row['libelle']} »", row["valeur"]))
+    return found

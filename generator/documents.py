@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import default_templates, spreadsheet
-from .context import BuildOptions, cv_context, document_context, table_rows
+from .context import BuildOptions, cv_context, document_context, expected_texts, table_rows
 from .errors import DataError, TemplateError
 from .library import Library, load_library
 from .models import Mission, Personne
-from .render import render
+from .render import render, variable_names
+from .verify import check_content
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,11 @@ def _properties(library: Library, title: str, options: BuildOptions) -> dict[str
 
 def _render(template: Template, context: dict, library: Library, options: BuildOptions) -> bytes:
     title = context["document"]["titre"]
-    return render(template.source(), template.display, context, today=options.today,
+    source = template.source()
+    data = render(source, template.display, context, today=options.today,
                   properties=_properties(library, title, options))
+    check_content(data, expected_texts(context), variable_names(source, template.display), template.display)
+    return data
 
 
 def dossier(library: Library, selected: list[Mission], options: BuildOptions, template: Template) -> bytes:

@@ -5,6 +5,7 @@ Every other module works with python-docx paragraphs, tables and styles.
 
 from __future__ import annotations
 
+import html
 import re
 
 from docx.oxml import OxmlElement
@@ -384,3 +385,23 @@ def _form_checkbox(fld_char) -> str:
         state = box.find(qn("w:default"))
     ticked = state is not None and state.get(qn("w:val"), "1") in ("1", "true", "on")
     return TICKED_BOX if ticked else EMPTY_BOX
+
+
+def paragraph_texts(xml: str) -> list[str]:
+    """The text of each paragraph of a part's XML, markup removed and entities decoded.
+
+    Works on the XML string docxtpl renders, so a Jinja tag that Word split over
+    several runs reads back whole, as the person editing the template sees it.
+    """
+    chunks = re.split(r"<w:p[ >]", xml)[1:]
+    return [html.unescape(re.sub(r"<[^>]+>", "", chunk)) for chunk in chunks]
+
+
+def element_paragraph_texts(element) -> list[str]:
+    """The text of every paragraph under a python-docx element (body, header…), tables included."""
+    spaces = {qn("w:tab"), qn("w:br"), qn("w:cr")}
+    text_tag = qn("w:t")
+    return [
+        "".join(node.text or "" if node.tag == text_tag else " " for node in p.iter(text_tag, *spaces))
+        for p in element.iter(qn("w:p"))
+    ]

@@ -72,3 +72,24 @@ class TemplateError(DossierError):
 
 class OutputError(DossierError):
     exit_code = ExitCode.OUTPUT
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused to read or write a file, in French."""
+    import errno
+
+    reasons = {
+        errno.EACCES: "accès refusé : fichier ouvert dans un autre programme ou dossier protégé en écriture",
+        errno.EPERM: "opération non permise",
+        errno.ENOSPC: "disque plein",
+        errno.EROFS: "système de fichiers en lecture seule",
+        errno.ENOENT: "dossier introuvable",
+        errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+        errno.EEXIST: "un fichier porte déjà ce nom",
+        errno.EISDIR: "c'est un dossier",
+        errno.EDQUOT: "quota de disque dépassé",
+        errno.ENAMETOOLONG: "nom de fichier trop long",
+        errno.EBUSY: "fichier occupé par un autre programme",
+        errno.ELOOP: "lien symbolique qui boucle",
+    }
+    return reasons.get(exc.errno, exc.strerror or str(exc))

@@ -25,8 +25,9 @@ class Library:
     personnes: list[Personne] = field(default_factory=list)
     productions: list[Production] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    # id → (file shown to the user, parsed document) for later domain checks
-    sources: dict[str, tuple[str, YamlDocument]] = field(default_factory=dict)
+    # (model name, identity of the loaded item) → (file shown to the user, parsed document),
+    # for later domain checks; keyed by identity so two files with one id stay apart
+    sources: dict[tuple[str, int], tuple[str, YamlDocument]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -104,13 +105,12 @@ def _load_one(path: Path, model: type[Model], library: Library):
         item.id = path.stem
     if isinstance(item, Mission):
         _warn_composante_variants(item, doc, name, library)
-    if hasattr(item, "id"):
-        library.sources[f"{model.__name__}:{item.id}"] = (name, doc)
+    library.sources[(model.__name__, id(item))] = (name, doc)
     return item
 
 
 def source_of(library: Library, item) -> tuple[str, YamlDocument] | None:
-    return library.sources.get(f"{type(item).__name__}:{item.id}")
+    return library.sources.get((type(item).__name__, id(item)))
 
 
 def _warn_composante_variants(mission: Mission, doc: YamlDocument, name: str, library: Library) -> None:
@@ -184,11 +184,18 @@ def _french(error: dict, loc: tuple, model: type[Model]) -> str:
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     if kind == "literal_error":
-        return f"valeur « {shown} » non reconnue ; valeurs possibles : {ctx.get('expected', '')}".replace("'", "")
+        expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", " ou ")
+        return f"valeur « {shown} » non reconnue ; valeurs possibles : {expected}"
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         bound = ctx.get("ge", ctx.get("le", ctx.get("gt", ctx.get("lt"))))
         word = "au moins" if kind.startswith("greater") else "au plus"
         return f"« {shown} » hors limites : {word} {bound}"
+    if kind.endswith("_type") and (shown is None or shown == "…"):
+        found = {type(None): "valeur vide", dict: "trouvé des champs « clé: valeur »", list: "trouvé une liste"}
+        what = found.get(type(error.get("input")), "")
+        if what:
+            expected = _MESSAGES.get(kind, "autre valeur attendue")
+            return f"valeur vide : {expected}" if shown is None else f"{expected}, {what}"
     template = _MESSAGES.get(kind)
     if template:
         return template.format(input=shown)

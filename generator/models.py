@@ -46,6 +46,9 @@ def parse_number(value) -> Decimal:
     if isinstance(value, (int, Decimal)):
         return Decimal(value)
     text = re.sub(r"[\s\u00a0\u202f€]", "", str(value)).replace(",", ".")
+    if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", text):
+        # Decimal would also take « 1e400 », « 1_000 » or « NaN »: never what a fiche says.
+        raise ValueError(f"nombre attendu, trouvé « {value} »")
     try:
         number = Decimal(text)
     except InvalidOperation:

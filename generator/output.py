@@ -12,7 +12,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .errors import OutputError
+from .errors import OutputError, os_reason
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -34,8 +34,15 @@ def normalize_docx(data: bytes) -> bytes:
 
 
 def lock_file(path: Path) -> Path:
-    """The owner file Word keeps beside a document it has open: ~$name.docx."""
-    return path.with_name("~$" + path.name[2:] if len(path.name) > 2 else "~$" + path.name)
+    """The owner file Word keeps beside a document it has open.
+
+    Word prefixes « ~$ » and, to keep the name short, drops the first two characters
+    of a name of 8 characters or more (before the extension), the first one of a
+    name of 7: OfficeReport.docx → ~$ficeReport.docx, rapport.docx → ~$apport.docx,
+    cv.docx → ~$cv.docx.
+    """
+    drop = min(max(len(path.stem) - 6, 0), 2)
+    return path.with_name("~$" + path.name[drop:])
 
 
 def write_atomic(path: Path, data: bytes) -> Path:
@@ -49,7 +56,7 @@ def write_atomic(path: Path, data: bytes) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"{path.parent} : impossible de créer le dossier de sortie ({_reason(exc)})") from None
+        raise OutputError(f"{path.parent} : impossible de créer le dossier de sortie ({os_reason(exc)})") from None
     if path.is_dir():
         raise OutputError(f"{shown} : c'est un dossier, pas un fichier")
     temp_name = None
@@ -63,22 +70,8 @@ def write_atomic(path: Path, data: bytes) -> Path:
         os.replace(temp_name, path)
         temp_name = None
     except OSError as exc:
-        raise OutputError(f"{shown} : écriture impossible ({_reason(exc)}) ; le fichier précédent est conservé") from None
+        raise OutputError(f"{shown} : écriture impossible ({os_reason(exc)}) ; le fichier précédent est conservé") from None
     finally:
         if temp_name and os.path.exists(temp_name):
             os.unlink(temp_name)
     return path
-
-
-def _reason(exc: OSError) -> str:
-    import errno
-
-    reasons = {
-        errno.EACCES: "accès refusé : fichier ouvert dans un autre programme ou dossier protégé en écriture",
-        errno.EPERM: "opération non permise",
-        errno.ENOSPC: "disque plein",
-        errno.EROFS: "système de fichiers en lecture seule",
-        errno.ENOENT: "dossier introuvable",
-        errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
-    }
-    return reasons.get(exc.errno, exc.strerror or str(exc))

@@ -6,7 +6,9 @@ and StrictUndefined (a variable the context lacks is an error naming it).
 
 from __future__ import annotations
 
+import html
 import io
+import re
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from docxtpl import DocxTemplate
 from . import docx_xml
 from .errors import TemplateError
 from .output import normalize_docx
+from .vocabulary import nearest
 
 
 def jinja_env() -> jinja2.Environment:
@@ -23,8 +26,10 @@ def jinja_env() -> jinja2.Environment:
 
 
 def load_template(source: Path | bytes, name: str) -> DocxTemplate:
+    template = DocxTemplate(io.BytesIO(source) if isinstance(source, bytes) else source)
     try:
-        return DocxTemplate(io.BytesIO(source) if isinstance(source, bytes) else source)
+        template.init_docx()  # docxtpl opens the package lazily; a bad file must fail here
+        return template
     except Exception as exc:  # python-docx raises several unrelated types for a bad package
         raise TemplateError(f"{name} : modèle Word illisible ({type(exc).__name__}) ; est-ce bien un fichier .docx ?") from None
 
@@ -32,16 +37,18 @@ def load_template(source: Path | bytes, name: str) -> DocxTemplate:
 def render(source: Path | bytes, name: str, context: dict, *, today: date, properties: dict[str, str]) -> bytes:
     """The rendered document as deterministic DOCX bytes."""
     template = load_template(source, name)
+    paragraphs = docx_xml.paragraph_texts(template.get_xml())
+    _check_tags_closed(paragraphs, name)
     try:
         template.render(context, jinja_env(), autoescape=True)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(
-            f"{name} : balise Jinja invalide ({exc.message}) ; vérifiez les {{{{ }}}} et {{% %}} du modèle"
-        ) from None
+        raise TemplateError(_syntax_message(exc, name)) from None
     except jinja2.UndefinedError as exc:
-        raise TemplateError(f"{name} : variable inconnue du modèle ({exc.message}) ; voir « dossier templates » pour la liste") from None
+        raise TemplateError(_undefined_message(exc, name, paragraphs, context)) from None
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{name} : erreur dans le modèle ({exc})") from None
+    except Exception as exc:  # a filter or test misused in a tag fails with any Python error
+        raise TemplateError(f"{name} : une balise du modèle a échoué ({type(exc).__name__} : {exc})") from None
     document = template.docx
     docx_xml.fill_toc(document)
     props = document.core_properties
@@ -55,3 +62,93 @@ def render(source: Path | bytes, name: str, context: dict, *, today: date, prope
     buffer = io.BytesIO()
     template.save(buffer)
     return normalize_docx(buffer.getvalue())
+
+
+# --- template errors, for the person who edits the template in Word ----------------------
+
+_TAG = re.compile(r"\{[{%#].*?[}%#]\}|\{[{%].*", re.DOTALL)
+_TYPOGRAPHIC_QUOTES = re.compile("[“”‘’«»]")
+_PAIRS = (("{{", "}}"), ("{%", "%}"))
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_tags_closed(paragraphs: list[str], name: str) -> None:
+    """A tag must open and close in one paragraph; otherwise docxtpl mangles the XML silently."""
+    for text in paragraphs:
+        for opening, closing in _PAIRS:
+            if text.count(opening) != text.count(closing):
+                raise TemplateError(
+                    f"{name} : balise « {opening} » … « {closing} » non refermée ou coupée par un retour à la ligne "
+                    f"dans le paragraphe « {_short(text)} » ; chaque balise doit tenir dans un seul paragraphe du modèle"
+                )
+
+
+def _syntax_message(exc: jinja2.TemplateSyntaxError, name: str) -> str:
+    lines = [" ".join(line.split()) for line in getattr(exc, "docx_context", None) or []]
+    where = ""
+    tag = ""
+    if lines and exc.lineno:
+        index = min((exc.lineno - 1) - max(exc.lineno - 4, 0), len(lines) - 1)
+        line = html.unescape(lines[index])
+        found = _TAG.search(line)
+        tag = _short(found.group(0) if found else line)
+        where = "" if "end of template" in (exc.message or "") else f" dans « {tag} »"
+    return f"{name} : balise Jinja invalide{where} : {_syntax_hint(exc.message or '', tag)}"
+
+
+def _syntax_hint(message: str, tag: str) -> str:
+    if _TYPOGRAPHIC_QUOTES.search(tag):
+        return "Word a remplacé les guillemets droits par des guillemets typographiques ; retapez-les en \" ou ' " \
+            "(désactivez « guillemets typographiques » dans la correction automatique)"
+    unknown = re.search(r"unknown tag '(\w+)'", message)
+    if unknown and unknown.group(1) in ("tr", "tc", "p", "r"):
+        place = {"tr": "une ligne de tableau", "tc": "une cellule de tableau", "p": "un paragraphe qui ne contient qu'elle",
+                 "r": "un texte"}[unknown.group(1)]
+        return f"« {{%{unknown.group(1)} » doit être placé dans {place} ; déplacez la balise ou écrivez « {{% »"
+    if unknown and unknown.group(1).startswith("end"):
+        return f"« {{% {unknown.group(1)} %}} » sans ouverture correspondante (for / if) avant lui"
+    if unknown:
+        return f"mot-clé « {unknown.group(1)} » inconnu après « {{% » ; attendu : for, if, endfor, endif…"
+    looking = re.search(r"looking for the following tags: '(\w+)'", message)
+    if looking or "end of template" in message:
+        closing = looking.group(1) if looking else "endfor / endif"
+        return f"une boucle ou une condition n'est jamais refermée : ajoutez « {{% {closing} %}} »"
+    return f"vérifiez l'orthographe et les accolades de la balise ({message})"
+
+
+def _undefined_message(exc: jinja2.UndefinedError, name: str, paragraphs: list[str], context: dict) -> str:
+    found = re.findall(r"'([^']+)'", exc.message or "")
+    variable = found[-1] if found else "?"
+    tag = next(
+        (m.group(0) for text in paragraphs for m in _TAG.finditer(text) if re.search(rf"\b{re.escape(variable)}\b", m.group(0))),
+        None,
+    )
+    where = f" dans la balise « {_short(tag)} »" if tag else ""
+    guess = nearest(variable, sorted(_names(context)))
+    hint = f" ; vouliez-vous dire « {guess[0]} » ?" if guess else ""
+    return f"{name} : variable inconnue « {variable} »{where}{hint} (« dossier templates » liste les variables)"
+
+
+def _names(value, depth: int = 0) -> set[str]:
+    """Every key a template can reach in the context, to suggest the intended one."""
+    names: set[str] = set()
+    if depth > 4:
+        return names
+    if isinstance(value, dict):
+        for key, item in value.items():
+            names.add(str(key))
+            names |= _names(item, depth + 1)
+    elif isinstance(value, list) and value:
+        names |= _names(value[0], depth + 1)
+    return names
+
+
+def variable_names(source: Path | bytes, name: str) -> set[str]:
+    """Every word used inside the template's tags (variables, attributes, loop names)."""
+    template = load_template(source, name)
+    tags = (m.group(0) for text in docx_xml.paragraph_texts(template.get_xml()) for m in _TAG.finditer(text))
+    return {word for tag in tags for word in re.findall(r"[A-Za-z_]\w*", tag)}

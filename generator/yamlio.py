@@ -12,6 +12,7 @@ parser and build the data ourselves, so that:
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ try:
 except ImportError:  # pragma: no cover - libyaml is bundled with PyYAML wheels
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-from .errors import ERROR, WARNING, Problem
+from .errors import ERROR, WARNING, Problem, os_reason
 
 Loc = tuple  # a path into the data: keys (str) and list indexes (int, from 0)
 
@@ -44,15 +45,32 @@ _NULLS = {"", "~", "null", "Null", "NULL"}
 _PLAIN = (None, "")  # the C parser reports a plain scalar's style as "", the Python one as None
 # A library file is a few hundred nodes; this bounds a "billion laughs" file to an instant.
 MAX_NODES = 100_000
+# Real files nest three or four levels; far deeper nesting is an attack or an accident.
+MAX_DEPTH = 50
+
+# The start of the warning for a value cut by « # »: text lost, so a build shows it even unasked.
+COMMENT_CUT = "le texte après « # » est ignoré"
 
 # Characters Word cannot hold in a document (XML 1.0), and other invisible troublemakers.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+# The Word template engine (docxtpl) rewrites these into « {{ », « %} »… in any text it prints.
+_RESERVED = ("{_{", "}_}", "{_%", "%_}")
+
+# C1 controls (but NEL) that YAML refuses in a file although XML would take them.
+_UNPRINTABLE = re.compile("[\x7f-\x84\x86-\x9f]")
 
 _CHAR_NAMES = {
     "\x00": "caractère nul",
     "\x0b": "tabulation verticale (saut de ligne manuel copié depuis Word)",
     "\x0c": "saut de page",
 }
+
+
+def _char_label(char: str) -> str:
+    if "\ud800" <= char <= "\udfff":
+        return "demi-caractère Unicode isolé (surrogate)"
+    return _CHAR_NAMES.get(char, "caractère de contrôle")
 
 
 @dataclass
@@ -67,6 +85,10 @@ class YamlDocument:
         while loc:
             if loc in self.lines:
                 return self.lines[loc]
+            # A single value where a list is allowed is validated as item 0 of a list.
+            single = tuple(part for part in loc if part != 0)
+            if single != loc and single in self.lines:
+                return self.lines[single]
             loc = loc[:-1]
         return self.lines.get((), None)
 
@@ -79,11 +101,14 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
         line = raw[: exc.start].count(b"\n") + 1
         byte = raw[exc.start]
         guess = ""
-        try:
-            raw.decode("cp1252")
-            guess = " ; il semble enregistré en Windows-1252 (ANSI)"
-        except UnicodeDecodeError:
-            pass
+        if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            guess = " ; il est enregistré en UTF-16 (« Unicode » dans le Bloc-notes)"
+        else:
+            try:
+                raw.decode("cp1252")
+                guess = " ; il semble enregistré en Windows-1252 (ANSI)"
+            except UnicodeDecodeError:
+                pass
         return None, [
             Problem(
                 path,
@@ -103,7 +128,7 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return YamlDocument(None, problems=[Problem(name, None, None, f"lecture impossible : {exc.strerror}")])
+        return YamlDocument(None, problems=[Problem(name, None, None, f"lecture impossible : {os_reason(exc)}")])
     text, problems = decode(raw, name)
     if text is None:
         return YamlDocument(None, problems=problems)
@@ -113,33 +138,46 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
 def parse_yaml(text: str, name: str) -> YamlDocument:
     doc = YamlDocument(None)
     source_lines = text.split("\n")
-    bad = _INVALID_XML.search(text)
-    if bad:
+    if _INVALID_XML.search(text) or _UNPRINTABLE.search(text):
         for lineno, line in enumerate(source_lines, 1):
             for char in _INVALID_XML.findall(line):
-                label = _CHAR_NAMES.get(char, "caractère de contrôle")
                 doc.problems.append(
-                    Problem(name, lineno, None, f"{label} U+{ord(char):04X} interdit dans un document Word : supprimez-le")
+                    Problem(name, lineno, None, f"{_char_label(char)} U+{ord(char):04X} interdit dans un document Word : supprimez-le")
+                )
+            for char in _UNPRINTABLE.findall(line):
+                doc.problems.append(
+                    Problem(name, lineno, None, f"caractère de contrôle U+{ord(char):04X} refusé en YAML "
+                            "(souvent un texte mal converti depuis Windows-1252) : supprimez-le ou retapez le caractère")
                 )
         return doc
     if not text.strip():
         doc.problems.append(Problem(name, 1, None, "le fichier est vide"))
         return doc
     try:
+        deep = _too_deep(text)
+        if deep is not None:
+            doc.problems.append(
+                Problem(name, deep, None, f"plus de {MAX_DEPTH} listes ou groupes imbriqués les uns dans les autres : fichier refusé")
+            )
+            return doc
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        char = ""
+        char = before = ""
         if mark and mark.line < len(source_lines) and mark.column < len(source_lines[mark.line]):
             char = source_lines[mark.line][mark.column]
-        doc.problems.append(Problem(name, line, None, _explain_yaml_error(exc, char)))
+            before = source_lines[mark.line][: mark.column]
+        doc.problems.append(Problem(name, line, None, _explain_yaml_error(exc, char, before)))
         return doc
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         doc.problems.append(Problem(name, None, None, f"YAML invalide ({exc})"))
         return doc
     if node is None:
         doc.problems.append(Problem(name, 1, None, "le fichier ne contient que des commentaires"))
+        return doc
+    if isinstance(node, yaml.ScalarNode) and node.style in _PLAIN and node.value in _NULLS:
+        doc.problems.append(Problem(name, 1, None, "le fichier ne contient aucune valeur"))
         return doc
     builder = _Builder(name, source_lines, doc)
     try:
@@ -150,6 +188,20 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
             Problem(name, node.start_mark.line + 1, None, "trop d'alias YAML (« & » / « * ») imbriqués : fichier refusé")
         )
     return doc
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where nesting passes MAX_DEPTH, found on the event stream (which has no
+    recursion) before the composer recurses into it and overflows the C stack."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return event.start_mark.line + 1
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+    return None
 
 
 class _TooLarge(Exception):
@@ -186,6 +238,13 @@ class _Builder:
             if node.value in _NULLS:
                 return None
             self.check_comment(node, loc)
+        # Escapes in double quotes ("\0", "\v") make characters the raw-text scan cannot see.
+        for char in sorted(set(_INVALID_XML.findall(node.value))):
+            self.problem(node, loc, f"{_char_label(char)} U+{ord(char):04X} interdit dans un document Word : supprimez-le")
+        for sequence in _RESERVED:
+            if sequence in node.value:
+                self.problem(node, loc, f"la suite « {sequence} » est réservée par le moteur des modèles Word, "
+                             "qui la changerait en balise : séparez ces caractères")
         return node.value
 
     def check_comment(self, node, loc: Loc) -> None:
@@ -198,7 +257,7 @@ class _Builder:
             self.problem(
                 node,
                 loc,
-                f"le texte après « # » est ignoré (commentaire YAML) : « {rest.strip()[1:].strip()} » ; "
+                f"{COMMENT_CUT} (commentaire YAML) : « {rest.strip()[1:].strip()} » ; "
                 "mettez toute la valeur entre guillemets pour le garder",
                 WARNING,
             )
@@ -239,6 +298,8 @@ def _loc_text(loc: Loc) -> str | None:
 loc_text = _loc_text
 
 _YAML_ERRORS = (
+    ("found invalid Unicode character escape code", "code « \\u » invalide entre guillemets (caractère Unicode impossible)"),
+    ("found unknown escape character", "« \\ » suivi d'un caractère inconnu entre guillemets doubles : doublez-le (\\\\) ou utilisez des guillemets simples"),
     ("found character '\\t' that cannot start any token", "tabulation interdite en YAML : indentez avec des espaces"),
     ("found a tab character", "tabulation interdite en YAML : indentez avec des espaces"),
     ("mapping values are not allowed", "« : » inattendu ; si la valeur contient « : », mettez-la entre guillemets"),
@@ -249,18 +310,22 @@ _YAML_ERRORS = (
     ("expected a single document", "un seul document YAML par fichier (retirez les « --- » en trop)"),
     ("found unexpected end of stream", "guillemet ou crochet non refermé"),
     ("found unexpected ':'", "« : » inattendu ; mettez la valeur entre guillemets"),
-    ("found character '@' that cannot start any token", "« @ » ne peut pas commencer une valeur : mettez-la entre guillemets"),
-    ("found character '`' that cannot start any token", "« ` » ne peut pas commencer une valeur : mettez-la entre guillemets"),
     ("while scanning a quoted scalar", "guillemet non refermé"),
     ("while parsing a flow", "crochet ou accolade non refermé"),
+    ("did not find expected node content", "valeur attendue manquante : un « - », « ... » ou « : » est mal placé"),
     ("block sequence entries are not allowed", "élément de liste « - » inattendu : vérifiez l'indentation"),
 )
 
 
-def _explain_yaml_error(exc: yaml.MarkedYAMLError, char: str) -> str:
+def _explain_yaml_error(exc: yaml.MarkedYAMLError, char: str, before: str = "") -> str:
     english = " ".join(filter(None, [exc.context, exc.problem]))
+    if "did not find expected key" in english and before.rstrip().endswith(("\"", "'")):
+        return "syntaxe YAML invalide : texte après le guillemet fermant ; mettez toute la valeur entre guillemets"
     if char == "\t":
         return "syntaxe YAML invalide : tabulation interdite en YAML, indentez avec des espaces"
+    if "cannot start any token" in english and char.strip():
+        # « @ », « ` », « % »… are reserved by YAML at the start of a value.
+        return f"syntaxe YAML invalide : « {char} » ne peut pas commencer une valeur : mettez-la entre guillemets"
     for needle, french in _YAML_ERRORS:
         if needle in english:
             return f"syntaxe YAML invalide : {french}"

@@ -1,0 +1,144 @@
+"""Checks on a loaded library beyond its schema: what a tender reader would catch.
+
+The schema (models.py) refuses what cannot be right; these checks find what is
+probably wrong or missing — an incomplete reference, the unticked grid of
+composantes, a year not yet reached — and a dry render of the project's templates.
+`today` is a parameter so a check run for a given deadline gives the same answer
+on any day.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from .errors import ERROR, WARNING, DossierError, Problem
+from .library import Library, display_path, source_of
+from .models import KINDS, Mission
+from .selection import last_year
+from .vocabulary import COMPOSANTES, fold
+
+DEFAULT_RECENCY = 3
+
+# What a reference needs to be useful in a bid, in the order a fiche shows them.
+_EXPECTED = (
+    ("maitre_ouvrage", "le maître d'ouvrage"),
+    ("type", "le type de mission"),
+    ("annees", "les années"),
+    ("montant", "le montant"),
+)
+
+
+def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY) -> list[Problem]:
+    """Every domain problem of the library's valid records (schema errors are already on it)."""
+    problems: list[Problem] = []
+    titles: dict[str, str] = {}
+    for mission in library.missions:
+        name, doc = source_of(library, mission) or ("missions", None)
+
+        def at(field: str, message: str, severity: str = WARNING, loc: tuple | None = None) -> None:
+            line = doc.line_of(loc or (field,)) if doc else None
+            problems.append(Problem(name, line, field, message, severity))
+
+        for field, label in _EXPECTED:
+            if not getattr(mission, field):
+                at(field, f"référence incomplète : {label} à compléter")
+        if len(set(mission.composantes)) == len(COMPOSANTES):
+            at("composantes", "les 12 composantes sont cochées : grille probablement exportée sans ses coches ; "
+               "gardez seulement celles réalisées")
+        if mission.nature_client == "public" and not _has_contact(mission):
+            at("contact", "client public sans contact : la référence ne sera pas « contrôlable » par l'acheteur")
+        _check_years(mission, today, last, at)
+        for person in mission.people:
+            if library.person(person) is None:
+                at(_person_field(mission, person), f"« {person} » n'a pas de fiche dans personnes/ : "
+                   "ajoutez-la (ou un alias) pour les moyens humains et les CV")
+        key = fold(mission.titre)
+        if key in titles:
+            at("titre", f"même titre que {titles[key]} : doublon ?")
+        else:
+            titles[key] = name
+    problems.extend(_check_productions(library))
+    problems.extend(_ignored_files(library))
+    return sorted(problems, key=lambda p: p.sort_key())
+
+
+def _ignored_files(library: Library) -> list[Problem]:
+    """Files the loader skips: a mission saved as .txt or .YAML would otherwise vanish unnoticed."""
+    problems = []
+    for kind in KINDS:
+        folder = library.root / kind
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.suffix in (".yaml", ".yml") or path.name.startswith((".", "~$")):
+                continue
+            problems.append(Problem(display_path(path), None, None,
+                                    "fichier ignoré : seuls les fichiers .yaml ou .yml sont lus", WARNING))
+    return problems
+
+
+def _has_contact(mission: Mission) -> bool:
+    contact = mission.contact
+    return bool(contact and (contact.nom or contact.telephone or contact.email))
+
+
+def _check_years(mission: Mission, today: date, last: int, at) -> None:
+    annees = mission.annees
+    if annees is None:
+        return
+    for field, year in (("debut", annees.debut), ("fin", annees.fin)):
+        if year is not None and year > today.year:
+            at("annees", f"année {year} dans le futur (nous sommes le {today:%d/%m/%Y}) : faute de frappe ?",
+               ERROR, ("annees", field))
+    end = last_year(mission, today)
+    if end is not None and end < today.year - last:
+        at("annees", f"référence achevée en {end} : hors des {last} dernières années comptées depuis le "
+           f"{today:%d/%m/%Y}, les acheteurs ne la retiendront souvent pas")
+
+
+def _person_field(mission: Mission, person: str) -> str:
+    key = fold(person)
+    if mission.directeur and fold(mission.directeur) == key:
+        return "directeur"
+    if mission.referent and fold(mission.referent) == key:
+        return "referent"
+    return "consultants"
+
+
+def _check_productions(library: Library) -> list[Problem]:
+    known = {m.id for m in library.missions}
+    problems = []
+    for production in library.productions:
+        name, doc = source_of(library, production) or ("productions", None)
+        for i, ident in enumerate(production.missions):
+            if ident not in known:
+                line = doc.line_of(("missions", i)) if doc else None
+                problems.append(Problem(name, line, f"missions[{i + 1}]", f"aucune mission n'a l'identifiant « {ident} »",
+                                        WARNING))
+    return problems
+
+
+def check_templates(library: Library, templates_dir: Path, today: date) -> list[Problem]:
+    """A dry render of every templates/*.docx with the library's own data."""
+    from . import documents
+    from .context import BuildOptions
+
+    problems = []
+    if not templates_dir.is_dir():
+        return problems
+    options = BuildOptions(today=today, annexes=True)
+    for path in sorted(templates_dir.glob("*.docx")):
+        if path.name.startswith("~$"):
+            continue  # Word's owner file of an open template, not a template
+        template = documents.Template(path.stem, path)
+        try:
+            if path.stem == "cv":
+                person = library.personnes[0] if library.personnes else None
+                if person is not None:
+                    documents.cv(library, person, options, template)
+            else:
+                documents.dossier(library, library.missions, options, template)
+        except DossierError as exc:
+            problems.append(Problem(display_path(path), None, None, exc.message.removeprefix(f"{path} : ")))
+    return problems
