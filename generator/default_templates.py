@@ -268,20 +268,20 @@ def fiche(doc) -> None:
         repeated.cells[i].paragraphs[0].style = doc.styles["Case"]
     tag(doc, "{%p endif %}")
 
-    tag(doc, "{%p if r.enjeux %}")
-    doc.add_paragraph("Enjeux de la mission", style=doc.styles["Heading 3"])
-    tag(doc, "{%p for para in r.enjeux %}")
-    doc.add_paragraph("{{ para }}").paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    listed(doc, "r.enjeux", "Enjeux de la mission", style="Normal").paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    listed(doc, "r.contenu", "Contenu de la mission")
     tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endif %}")
 
-    tag(doc, "{%p if r.contenu %}")
-    doc.add_paragraph("Contenu de la mission", style=doc.styles["Heading 3"])
-    tag(doc, "{%p for item in r.contenu %}")
-    doc.add_paragraph("{{ item }}", style=doc.styles["List Bullet"])
+
+def listed(doc, items: str, heading: str, style: str = "List Bullet"):
+    """A Titre 3 and one paragraph per element of `items`; both vanish when it is empty."""
+    tag(doc, f"{{%p if {items} %}}")
+    doc.add_paragraph(heading, style=doc.styles["Heading 3"])
+    tag(doc, f"{{%p for item in {items} %}}")
+    paragraph = doc.add_paragraph("{{ item }}", style=doc.styles[style])
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endif %}")
-    tag(doc, "{%p endfor %}")
+    return paragraph
 
 
 def cover(doc) -> None:
@@ -388,18 +388,8 @@ def dossier_template():
     line.add_run("{{ c.libelle }} : ", style=None).bold = True
     line.add_run("{{ c.valeur }}")
     tag(doc, "{%p endfor %}")
-    tag(doc, "{%p if p.missions %}")
-    doc.add_paragraph("Références de la sélection", style=doc.styles["Heading 3"])
-    tag(doc, "{%p for m in p.missions %}")
-    doc.add_paragraph("{{ m }}", style=doc.styles["List Bullet"])
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p if p.autres_missions %}")
-    doc.add_paragraph("Autres références", style=doc.styles["Heading 3"])
-    tag(doc, "{%p for m in p.autres_missions %}")
-    doc.add_paragraph("{{ m }}", style=doc.styles["List Bullet"])
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endif %}")
+    listed(doc, "p.missions", "Références de la sélection")
+    listed(doc, "p.autres_missions", "Autres références")
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endif %}")
 

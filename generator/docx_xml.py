@@ -206,26 +206,23 @@ def no_borders(table) -> None:
         _child(borders, f"w:{side}").set(qn("w:val"), "nil")
 
 
+def _rule(pPr, side: str, color: str, size: int, space: int) -> None:
+    borders = _child(pPr, "w:pBdr", _PPR_AFTER_BORDERS)
+    line = _child(borders, f"w:{side}")
+    line.set(qn("w:val"), "single")
+    line.set(qn("w:sz"), str(size))
+    line.set(qn("w:space"), str(space))
+    line.set(qn("w:color"), color)
+
+
 def paragraph_rule_above(paragraph, color: str, size: int = 6) -> None:
     """A thin rule above one paragraph (the candidate block of the cover)."""
-    pPr = paragraph._p.get_or_add_pPr()
-    borders = _child(pPr, "w:pBdr", _PPR_AFTER_BORDERS)
-    top = _child(borders, "w:top")
-    top.set(qn("w:val"), "single")
-    top.set(qn("w:sz"), str(size))
-    top.set(qn("w:space"), "6")
-    top.set(qn("w:color"), color)
+    _rule(paragraph._p.get_or_add_pPr(), "top", color, size, 6)
 
 
 def paragraph_border_bottom(style, color: str, size: int = 8) -> None:
     """A rule under every paragraph of a style (used for headings)."""
-    pPr = style.element.get_or_add_pPr()
-    borders = _child(pPr, "w:pBdr", _PPR_AFTER_BORDERS)
-    bottom = _child(borders, "w:bottom")
-    bottom.set(qn("w:val"), "single")
-    bottom.set(qn("w:sz"), str(size))
-    bottom.set(qn("w:space"), "4")
-    bottom.set(qn("w:color"), color)
+    _rule(style.element.get_or_add_pPr(), "bottom", color, size, 4)
 
 
 # --- reading a fiche written in Word (for `dossier import`) ----------------------------------
