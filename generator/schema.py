@@ -109,6 +109,10 @@ def _widen_object(schema: dict) -> None:
         options = prop.pop("anyOf", None) or [{k: prop.pop(k) for k in list(prop) if k not in ("description", "default")}]
         widened = []
         for option in options:
+            if option.get("type") == "string" and option.get("pattern", "").startswith("^(?!"):
+                # pydantic's pattern for decimals varies between its versions and refuses
+                # what the loader accepts (« 99 685 », « 1 234,50 »): the text stays free.
+                del option["pattern"]
             widened.append(option)
             if option.get("type") == "array":
                 widened.append(option["items"])
