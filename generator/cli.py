@@ -28,8 +28,32 @@ DEFAULT_OUTPUTS = Path("outputs")
 
 # --- error handling at the edge -------------------------------------------------------------
 
+class FrenchFormatter(click.HelpFormatter):
+    """click's help layout with French headings ("Utilisation", "Commandes", "par défaut")."""
+
+    _SECTIONS = {"Options": "Options", "Commands": "Commandes", "Arguments": "Arguments"}
+
+    def write_usage(self, prog, args="", prefix=None):
+        args = args.replace("COMMAND [ARGS]...", "COMMANDE [ARGUMENTS]...")
+        super().write_usage(prog, args, prefix or "Utilisation : ")
+
+    def section(self, name):
+        return super().section(self._SECTIONS.get(name, name))
+
+    def write_dl(self, rows, *args, **kwargs):
+        french = [(term, text.replace("[default: ", "[par défaut : ").replace("[required]", "[obligatoire]"))
+                  for term, text in rows]
+        super().write_dl(french, *args, **kwargs)
+
+
+class FrenchContext(click.Context):
+    formatter_class = FrenchFormatter
+
+
 class FrenchHelp:
     """The --help option described in French, like the rest of the help."""
+
+    context_class = FrenchContext
 
     def get_help_option(self, ctx):
         option = super().get_help_option(ctx)
@@ -42,6 +66,62 @@ class DossierCommand(FrenchHelp, click.Command):
     pass
 
 
+_CLICK_MESSAGES = (
+    (r"'(.*)' is not a valid integer range\.?", "nombre entier attendu, trouvé « {0} »"),
+    (r"'(.*)' is not a valid integer\.?", "nombre entier attendu, trouvé « {0} »"),
+    (r"(.*) is not in the range (.*)\.", "{0} hors limites ({1})"),
+    (r"(.*) is not in the range (.*)", "{0} hors limites ({1})"),
+    (r"'(.*)' is not one of (.*)\.", "« {0} » n'est pas une valeur possible : {1}"),
+    (r"'(.*)' is not (?:'|)(.*?)(?:'|)\.", "« {0} » n'est pas une valeur possible : {1}"),
+    (r"(?:File|Directory|Path) '(.*)' does not exist\.", "« {0} » introuvable"),
+)
+
+
+def _french_usage(exc: click.exceptions.UsageError) -> str:
+    """click's usage errors, said in French (they are English in click itself)."""
+    import re
+
+    from .vocabulary import nearest
+
+    if isinstance(exc, click.exceptions.NoSuchOption):
+        hint = f" ; vouliez-vous dire « {exc.possibilities[0]} » ?" if exc.possibilities else ""
+        return f"option inconnue « {exc.option_name} »{hint}"
+    if isinstance(exc, click.exceptions.MissingParameter):
+        what = "option obligatoire" if isinstance(exc.param, click.Option) else "argument"
+        name = exc.param.opts[0] if isinstance(exc.param, click.Option) else (exc.param.human_readable_name if exc.param else "")
+        return f"{what} manquant : {name}"
+    if isinstance(exc, click.exceptions.BadParameter):
+        message = exc.message
+        for pattern, french in _CLICK_MESSAGES:
+            match = re.fullmatch(pattern, message)
+            if match:
+                message = french.format(*match.groups())
+                break
+        hint = exc.param_hint if isinstance(exc.param_hint, str) else (
+            exc.param.get_error_hint(exc.ctx) if exc.param is not None and exc.ctx is not None else "")
+        hint = hint.replace("'", "")
+        return f"valeur refusée pour {hint} : {message}" if hint else message
+    message = exc.message
+    match = re.fullmatch(r"No such command '(.*)'\.", message)
+    if match and exc.ctx is not None:
+        known = sorted(exc.ctx.command.list_commands(exc.ctx))
+        guess = nearest(match.group(1), known)
+        hint = f" ; vouliez-vous dire « {guess[0]} » ?" if guess else f" ; commandes : {', '.join(known)}"
+        return f"commande inconnue « {match.group(1)} »{hint}"
+    match = re.fullmatch(r"Got unexpected extra arguments? \((.*)\)", message)
+    if match:
+        return f"argument en trop : {match.group(1)}"
+    match = re.fullmatch(r"Option '(.*)' requires an argument\.", message)
+    if match:
+        return f"l'option « {match.group(1)} » attend une valeur"
+    return message
+
+
+def _show_usage_error(exc: click.exceptions.UsageError) -> None:
+    path = exc.ctx.command_path if exc.ctx is not None else "dossier"
+    click.echo(f"Erreur : {_french_usage(exc)} (aide : {path} --help)", err=True)
+
+
 class DossierGroup(FrenchHelp, click.Group):
     """Runs a command and turns every failure into a French message and an exit code."""
 
@@ -52,8 +132,11 @@ class DossierGroup(FrenchHelp, click.Group):
         try:
             result = super().main(args, prog_name or "dossier", complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else ExitCode.OK
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help())
+            code = ExitCode.OK
         except click.exceptions.UsageError as exc:
-            exc.show()
+            _show_usage_error(exc)
             code = ExitCode.USAGE
         except click.exceptions.Abort:
             click.echo("Interrompu : aucun fichier n'a été modifié.", err=True)

@@ -114,3 +114,22 @@ def test_every_command_has_french_help_with_an_example_and_a_readme_example():
     for name, command in _commands(cli):
         assert "Exemple" in (command.help or ""), f"« dossier {name} --help » sans exemple"
         assert re.search(rf"^(\$ )?dossier {re.escape(name)}\b", readme, re.M), f"README : pas d'exemple de « dossier {name} »"
+
+
+def test_usage_errors_are_french_with_a_suggestion_and_exit_1(project, run):
+    typo = run("build", "--typ", "x")
+    assert typo.exit_code == 1
+    assert "Erreur : option inconnue « --typ » ; vouliez-vous dire « --type » ?" in typo.output
+    command = run("biuld")
+    assert command.exit_code == 1
+    assert "commande inconnue « biuld » ; vouliez-vous dire « build » ?" in command.output
+    number = run("build", "--limit", "abc")
+    assert "valeur refusée pour --limit : nombre entier attendu, trouvé « abc »" in number.output
+    assert "Usage" not in typo.output + command.output + number.output
+
+
+def test_help_headings_are_french(run):
+    result = run("build", "--help")
+    assert result.exit_code == 0
+    assert result.output.startswith("Utilisation : ")
+    assert "[par défaut : references]" in result.output
