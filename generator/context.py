@@ -179,9 +179,8 @@ def people_context(library: Library, selected: list[Mission]) -> list[dict]:
             if fold(person.nom) in seen:
                 continue
             seen.add(fold(person.nom))
-            theirs = [m for m in selected if m in library.missions_of(person)] if library.person(name) else [
-                m for m in selected if fold(name) in {fold(n) for n in m.people}
-            ]
+            # Only the selected missions are scanned: a person's other missions are not printed.
+            theirs = library.missions_of(person, among=selected)
             people.append({
                 "nom": person.nom,
                 "fonction": person.fonction or "",

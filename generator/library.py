@@ -47,10 +47,11 @@ class Library:
                 return person
         return None
 
-    def missions_of(self, person: Personne) -> list[Mission]:
-        """The missions a person worked on, derived from directeur / référent / consultants."""
+    def missions_of(self, person: Personne, among: list[Mission] | None = None) -> list[Mission]:
+        """The missions a person worked on (of the library, or of `among`), derived from
+        directeur / référent / consultants."""
         names = {fold(person.nom), *(fold(a) for a in person.alias)}
-        return [m for m in self.missions if names & {fold(n) for n in m.people}]
+        return [m for m in (self.missions if among is None else among) if names & {fold(n) for n in m.people}]
 
 
 def display_path(path: Path) -> str:
