@@ -6,6 +6,7 @@ problem found, each named by file, line and field, in French.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,14 +63,34 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def load_library(root: Path) -> Library:
+def load_library(root: Path, use_cache: bool = True) -> Library:
+    """Every file of the library, validated; `use_cache=False` re-reads them all (see cache.py)."""
+    # Loading creates millions of small objects that all live on; the cyclic collector
+    # would rescan them over and over (most of the load time of a 10,000-file library).
+    # Once loaded they stay for the whole command: frozen, the collector skips them too.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        library = _load_library(root, use_cache)
+        gc.freeze()
+        return library
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_library(root: Path, use_cache: bool) -> Library:
+    from .cache import FileCache, enabled
+
     library = Library(root=root)
     if not root.is_dir():
         library.problems.append(Problem(display_path(root), None, None, "dossier de références introuvable"))
         return library
+    cache = FileCache(root) if use_cache and enabled() else None
+    shown_root = display_path(root)
     cabinet_path = root / "cabinet.yaml"
     if cabinet_path.exists():
-        library.cabinet = _load_one(cabinet_path, Cabinet, library)
+        library.cabinet = _load_one(cabinet_path, Cabinet, library, cache, shown_root)
     else:
         library.problems.append(
             Problem(display_path(cabinet_path), None, None, "fichier du cabinet absent : la présentation restera à compléter", WARNING)
@@ -79,52 +100,69 @@ def load_library(root: Path) -> Library:
         paths = sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")))
         items = getattr(library, kind)
         for path in paths:
-            item = _load_one(path, model, library)
+            item = _load_one(path, model, library, cache, shown_root)
             if item is not None:
                 items.append(item)
+    if cache is not None:
+        cache.save()
     _check_unique_ids(library)
     return library
 
 
-def _load_one(path: Path, model: type[Model], library: Library):
-    name = display_path(path)
+def _load_one(path: Path, model: type[Model], library: Library, cache, shown_root: str):
+    # Resolving each of 10,000 paths against the current directory costs more than parsing
+    # them: the folder is resolved once and the file's place in it appended.
+    name = str(Path(shown_root) / path.relative_to(library.root))
+    entry = cache.get(path, name) if cache is not None else None
+    if entry is None:
+        entry = _read_one(path, model, name)
+        if cache is not None:
+            cache.put(path, entry)
+    item, problems, doc = entry
+    library.problems.extend(problems)
+    if item is not None and hasattr(item, "id"):
+        library.sources[f"{model.__name__}:{item.id}"] = (name, doc)
+    return item
+
+
+def _read_one(path: Path, model: type[Model], name: str) -> tuple:
+    """(valid item or None, its problems, the parsed document) for one file."""
     doc = read_yaml(path, name)
-    library.problems.extend(doc.problems)
+    problems = list(doc.problems)
     if doc.data is None or any(p.is_error for p in doc.problems):
-        return None
+        return None, problems, doc
     if not isinstance(doc.data, dict):
         kind = "une liste" if isinstance(doc.data, list) else "un simple texte"
-        library.problems.append(Problem(name, 1, None, f"le fichier contient {kind} ; attendu : des champs « clé: valeur »"))
-        return None
+        problems.append(Problem(name, 1, None, f"le fichier contient {kind} ; attendu : des champs « clé: valeur »"))
+        return None, problems, doc
     try:
         item = model.model_validate(doc.data)
     except ValidationError as exc:
-        library.problems.extend(translate_errors(exc, doc, name, model))
-        return None
+        return None, problems + translate_errors(exc, doc, name, model), doc
     if hasattr(item, "id") and item.id is None:
         item.id = path.stem
     if isinstance(item, Mission):
-        _warn_composante_variants(item, doc, name, library)
-    if hasattr(item, "id"):
-        library.sources[f"{model.__name__}:{item.id}"] = (name, doc)
-    return item
+        problems.extend(_composante_variants(doc, name))
+    return item, problems, doc
 
 
 def source_of(library: Library, item) -> tuple[str, YamlDocument] | None:
     return library.sources.get(f"{type(item).__name__}:{item.id}")
 
 
-def _warn_composante_variants(mission: Mission, doc: YamlDocument, name: str, library: Library) -> None:
+def _composante_variants(doc: YamlDocument, name: str) -> list[Problem]:
     raw = doc.data.get("composantes") or []
     if not isinstance(raw, list):
         raw = [raw]
+    problems = []
     for i, term in enumerate(raw):
         canonical = canonical_composante(term) if isinstance(term, str) else None
         if canonical and canonical != term:
-            library.problems.append(
+            problems.append(
                 Problem(name, doc.line_of(("composantes", i)), f"composantes[{i + 1}]",
                         f"« {term} » lu comme la composante « {canonical} »", WARNING)
             )
+    return problems
 
 
 def _check_unique_ids(library: Library) -> None:

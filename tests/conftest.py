@@ -53,3 +53,9 @@ def docx_text(path: Path) -> str:
 
     walk(document)
     return "\n".join(lines)
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """Each test gets its own library cache: no test reads what another one left."""
+    monkeypatch.setenv("DOSSIER_CACHE_DIR", str(tmp_path / "cache"))
