@@ -21,6 +21,7 @@ from pathlib import Path
 from . import __version__
 from .errors import OutputError
 from .output import write_atomic
+from .yamlio import YamlDocument
 
 _CODE = ("cache.py", "library.py", "models.py", "vocabulary.py", "yamlio.py", "errors.py")
 
@@ -47,6 +48,25 @@ def _code_stamp() -> tuple:
         except OSError:
             stamps.append((name, None, None))
     return (__version__, tuple(stamps))
+
+
+class StoredDocument(YamlDocument):
+    """A parsed document (data and line of every key) kept pickled until asked for: most
+    commands never look at it, and unpickled it weighs more than the validated item."""
+
+    def __init__(self, blob: bytes):
+        self._blob = blob
+        self._doc: YamlDocument | None = None
+
+    def _loaded(self) -> YamlDocument:
+        if self._doc is None:
+            self._doc = pickle.loads(self._blob)
+            self._blob = b""
+        return self._doc
+
+    data = property(lambda self: self._loaded().data)
+    lines = property(lambda self: self._loaded().lines)
+    problems = property(lambda self: self._loaded().problems)
 
 
 class FileCache:
@@ -76,22 +96,23 @@ class FileCache:
             return None
         return (name, info.st_size, info.st_mtime_ns)
 
-    def get(self, path: Path, name: str):
-        """The value stored for `path` if the file is unchanged; None otherwise."""
+    def get(self, path: Path, name: str) -> tuple | None:
+        """(item, problems, document) stored for `path` if the file is unchanged; else None."""
         signature = self._signature(path, name)
         self.pending[str(path)] = signature
         found = self.old.get(str(path))
         if signature is None or found is None or found[0] != signature:
             return None
         self.new[str(path)] = found
-        return found[1]
+        item, problems, blob = found[1]
+        return item, problems, StoredDocument(blob)
 
-    def put(self, path: Path, value) -> None:
-        """Remember `value` under the signature `get` saw before the file was read, so an
-        edit made while it was being read is picked up next time."""
+    def put(self, path: Path, item, problems: list, doc: YamlDocument) -> None:
+        """Remember what reading `path` gave, under the signature `get` saw before the file
+        was read, so an edit made while it was being read is picked up next time."""
         signature = self.pending.get(str(path))
         if signature is not None:
-            self.new[str(path)] = (signature, value)
+            self.new[str(path)] = (signature, (item, problems, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)))
             self.changed = True
 
     def save(self) -> None:
