@@ -8,12 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import default_templates
 from .context import BuildOptions, cv_context, document_context
 from .errors import DataError, TemplateError
 from .library import Library, load_library
 from .models import Mission, Personne
-from .render import render
 
 
 @dataclass(frozen=True)
@@ -28,6 +26,8 @@ class Template:
         return str(self.path) if self.path else f"modèle par défaut « {self.name} »"
 
     def source(self) -> Path | bytes:
+        from . import default_templates  # python-docx: only for commands that write documents
+
         return self.path if self.path else default_templates.template_bytes(self.name)
 
 
@@ -66,6 +66,8 @@ def _properties(library: Library, title: str, options: BuildOptions) -> dict[str
 
 
 def _render(template: Template, context: dict, library: Library, options: BuildOptions) -> bytes:
+    from .render import render  # docxtpl and Jinja: not loaded by list, show or check
+
     title = context["document"]["titre"]
     return render(template.source(), template.display, context, today=options.today,
                   properties=_properties(library, title, options))
