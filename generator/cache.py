@@ -21,7 +21,7 @@ from pathlib import Path
 from . import __version__
 from .errors import OutputError
 from .output import write_atomic
-from .yamlio import YamlDocument
+from .yamlio import YamlDocument, read_yaml
 
 _CODE = ("cache.py", "library.py", "models.py", "vocabulary.py", "yamlio.py", "errors.py")
 
@@ -51,17 +51,18 @@ def _code_stamp() -> tuple:
 
 
 class StoredDocument(YamlDocument):
-    """A parsed document (data and line of every key) kept pickled until asked for: most
-    commands never look at it, and unpickled it weighs more than the validated item."""
+    """The parsed document of an unchanged file (data and line of every key), read again
+    only if something asks for it: most commands never do once the items are validated,
+    and kept for 10,000 files it would weigh a third of the library's memory."""
 
-    def __init__(self, blob: bytes):
-        self._blob = blob
+    def __init__(self, path: Path, name: str):
+        self._path = path
+        self._name = name
         self._doc: YamlDocument | None = None
 
     def _loaded(self) -> YamlDocument:
         if self._doc is None:
-            self._doc = pickle.loads(self._blob)
-            self._blob = b""
+            self._doc = read_yaml(self._path, self._name)
         return self._doc
 
     data = property(lambda self: self._loaded().data)
@@ -104,15 +105,16 @@ class FileCache:
         if signature is None or found is None or found[0] != signature:
             return None
         self.new[str(path)] = found
-        item, problems, blob = found[1]
-        return item, problems, StoredDocument(blob)
+        item, problems = found[1]
+        return item, problems, StoredDocument(path, name)
 
-    def put(self, path: Path, item, problems: list, doc: YamlDocument) -> None:
-        """Remember what reading `path` gave, under the signature `get` saw before the file
-        was read, so an edit made while it was being read is picked up next time."""
+    def put(self, path: Path, item, problems: list) -> None:
+        """Remember what reading `path` gave (the document is read again when asked for),
+        under the signature `get` saw before the file was read, so an edit made while it
+        was being read is picked up next time."""
         signature = self.pending.get(str(path))
         if signature is not None:
-            self.new[str(path)] = (signature, (item, problems, pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)))
+            self.new[str(path)] = (signature, (item, problems))
             self.changed = True
 
     def save(self) -> None:

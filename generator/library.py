@@ -117,7 +117,7 @@ def _load_one(path: Path, model: type[Model], library: Library, cache, shown_roo
     if entry is None:
         entry = _read_one(path, model, name)
         if cache is not None:
-            cache.put(path, *entry)
+            cache.put(path, entry[0], entry[1])
     item, problems, doc = entry
     library.problems.extend(problems)
     if item is not None and hasattr(item, "id"):
