@@ -6,7 +6,7 @@ One pickle per library folder, in the user's cache folder (`$DOSSIER_CACHE_DIR`,
 is reused only when the file's name as shown, size and modification time (ns) are those
 recorded, and only by the same version of the code: the cache can never change what
 a command reports, only how fast. `DOSSIER_NO_CACHE=1` (or `load_library(...,
-use_cache=False)`, as `check --no-cache` does) reads every file afresh.
+use_cache=False)`, for a `check --no-cache`) reads every file afresh.
 
 A missing, corrupt or unwritable cache is not an error: it is rebuilt or skipped.
 """
@@ -16,7 +16,10 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sys
 from pathlib import Path
+
+import pydantic
 
 from . import __version__
 from .errors import OutputError
@@ -47,7 +50,8 @@ def _code_stamp() -> tuple:
             stamps.append((name, info.st_mtime_ns, info.st_size))
         except OSError:
             stamps.append((name, None, None))
-    return (__version__, tuple(stamps))
+    # A pickled pydantic model is only read back by the pydantic (and Python) that wrote it.
+    return (__version__, pydantic.VERSION, sys.version, tuple(stamps))
 
 
 class StoredDocument(YamlDocument):
