@@ -311,7 +311,7 @@ def fiche_text(data: dict) -> str:
         "Acteurs: " + ", ".join(data.get("acteurs", [])), "",
         "Consultants mobilisés: " + ", ".join(data["consultants"]), "",
         f"Montant de la mission: {_fiche_amount(data.get('montant', []))}", "",
-        "Composantes de la mission:", "", *data.get("composantes", []), "", "",
+        "Composantes de la mission:", "", *(f"- {c}" for c in data.get("composantes", [])), "", "",
         "Enjeux de la mission", "", data["enjeux"], "",
         "Contenu de la mission", "", *(f"- ▶ {c}" for c in data["contenu"]), "",
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -33,6 +34,7 @@ def test_quick_benchmark_completes_and_prints_its_table(tmp_path):
         capture_output=True, text=True, cwd=tmp_path, timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert "| dossier list --type Concertation | 20 |" in done.stdout
-    assert "docxtpl × 3 + docxcompose" in done.stdout
-    assert "échec" not in done.stdout
+    # Only rows every version has: a command another version lacks or changed is reported, not fatal.
+    assert re.search(r"\| dossier list --type Concertation \| 20 \| \d+\.\d\d \|", done.stdout)
+    assert re.search(r"\| dossier fiches --single \(3 fiches\) \| 20 \| \d+\.\d\d \|", done.stdout)
+    assert re.search(r"docxtpl × 3 \+ docxcompose \| 20 \| \d+\.\d\d \|", done.stdout)
