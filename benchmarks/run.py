@@ -57,6 +57,8 @@ class Runner:
         self.repeat = repeat
         self.env = {**os.environ, "DOSSIER_CACHE_DIR": str(work / "cache"), "PYTHONPATH": str(ROOT)}
         self.env.pop("DOSSIER_NO_CACHE", None)
+        # As once installed: modules compiled once, not at every start.
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.time_tool = shutil.which("time") and Path("/usr/bin/time").exists()
         self._help: dict[tuple[str, ...], str | None] = {}
 
