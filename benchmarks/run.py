@@ -4,7 +4,7 @@
     python benchmarks/run.py --sizes 1000 --repeat 3
     python benchmarks/run.py --quick              # N = 200, 1 run: a smoke test
 
-Each figure is the median wall time of the repeats, the library cache warmed by a first
+Each figure is the median (and the fastest) wall time of the repeats, the cache warmed by a first
 untimed run (the « à froid » rows bypass it); peak memory is the maximum resident size of
 one more run. Commands the installed version lacks (check, list --bid, table --format
 xlsx, import) are reported as absent instead of timed. Prints a Markdown table.
@@ -47,6 +47,7 @@ class Row:
     label: str
     size: int | None
     seconds: float | None = None
+    fastest: float | None = None
     peak_mb: float | None = None
     note: str = ""
 
@@ -120,7 +121,7 @@ class Runner:
                 prepare()
             peaks = [self.peak_mb(args, env, cwd)]
         note = f"code {done.returncode} : des problèmes signalés" if done.returncode else ""
-        return Row(label, size, statistics.median(times), max(peaks) if None not in peaks else None, note)
+        return Row(label, size, statistics.median(times), min(times), max(peaks) if None not in peaks else None, note)
 
 
 def absent(label: str, size: int | None, what: str) -> Row:
@@ -207,12 +208,13 @@ def machine() -> str:
 
 
 def table(rows: list[Row]) -> str:
-    lines = ["| commande | références | médiane (s) | mémoire max (Mo) | note |", "|---|---:|---:|---:|---|"]
+    lines = ["| commande | références | médiane (s) | min (s) | mémoire max (Mo) | note |", "|---|---:|---:|---:|---:|---|"]
     for row in rows:
         seconds = f"{row.seconds:.2f}" if row.seconds is not None else "—"
+        fastest = f"{row.fastest:.2f}" if row.fastest is not None else "—"
         peak = f"{row.peak_mb:.0f}" if row.peak_mb is not None else "—"
         size = f"{row.size:,}".replace(",", " ") if row.size else "—"
-        lines.append(f"| {row.label} | {size} | {seconds} | {peak} | {row.note} |")
+        lines.append(f"| {row.label} | {size} | {seconds} | {fastest} | {peak} | {row.note} |")
     return "\n".join(lines)
 
 
