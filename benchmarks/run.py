@@ -5,8 +5,8 @@
     python benchmarks/run.py --quick              # N = 200, 1 run: a smoke test
 
 Each figure is the median (and the fastest) wall time of the repeats, the cache warmed by a first
-untimed run (the « à froid » rows bypass it); peak memory is the maximum resident size of
-one more run. Commands the installed version lacks (check, list --bid, table --format
+untimed run (the « à froid » rows bypass it); peak memory is the largest resident size of
+those runs (GNU time; without it, of one more run). Commands the installed version lacks (check, list --bid, table --format
 xlsx, import) are reported as absent instead of timed. Prints a Markdown table.
 """
 
