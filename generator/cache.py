@@ -17,6 +17,7 @@ import hashlib
 import os
 import pickle
 import sys
+import time
 from pathlib import Path
 
 import pydantic
@@ -26,6 +27,7 @@ from .errors import OutputError
 from .output import write_atomic
 from .yamlio import YamlDocument, read_yaml
 
+RACY_NS = 2_000_000_000
 _CODE = ("cache.py", "library.py", "models.py", "vocabulary.py", "yamlio.py", "errors.py")
 
 
@@ -117,7 +119,10 @@ class FileCache:
         under the signature `get` saw before the file was read, so an edit made while it
         was being read is picked up next time."""
         signature = self.pending.get(str(path))
-        if signature is not None:
+        # A file modified within the last seconds could be rewritten with the same size
+        # inside the file system's timestamp granularity (a few ms) and look unchanged:
+        # such a « racy » file is not remembered until it has settled.
+        if signature is not None and time.time_ns() - signature[2] > RACY_NS:
             self.new[str(path)] = (signature, (item, problems))
             self.changed = True
 

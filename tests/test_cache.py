@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -31,7 +32,15 @@ def lib(tmp_path, monkeypatch):
     (tmp_path / "references" / "missions" / "bad.yaml").write_text(BAD_MISSION, encoding="utf-8")
     (tmp_path / "references" / "missions" / "variant.yaml").write_text(VARIANT_MISSION, encoding="utf-8")
     (tmp_path / "references" / "missions" / "broken.yaml").write_text("titre: [a\n", encoding="utf-8")
+    settle(tmp_path / "references")
     return tmp_path / "references"
+
+
+def settle(root):
+    """Date every file a minute back: files saved seconds ago are never cached."""
+    past = time.time() - 60
+    for path in root.rglob("*.yaml"):
+        os.utime(path, (past, past))
 
 
 def report(library) -> list[str]:
@@ -63,6 +72,17 @@ def test_an_edited_file_is_read_again(lib):
     after = report(load_library(lib))
     assert not any("bad.yaml" in p and "années" in p for p in after)
     assert after == report(load_library(lib, use_cache=False))
+
+
+def test_a_file_saved_just_now_is_not_trusted_to_its_timestamp(lib):
+    bad = lib / "missions" / "bad.yaml"
+    bad.write_text(BAD_MISSION, encoding="utf-8")  # saved now: not remembered
+    load_library(lib)
+    stamp = bad.stat().st_mtime_ns
+    # Same size, same timestamp: only the content tells the two versions apart.
+    bad.write_text(BAD_MISSION.replace("2019 - 2017", "2017 - 2019"), encoding="utf-8")
+    os.utime(bad, ns=(stamp, stamp))
+    assert not any("bad.yaml" in p and "années" in p for p in report(load_library(lib)))
 
 
 def test_a_deleted_file_disappears_and_no_cache_variable_bypasses(lib, monkeypatch):
