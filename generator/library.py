@@ -7,6 +7,7 @@ problem found, each named by file, line and field, in French.
 from __future__ import annotations
 
 import gc
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,17 +91,20 @@ def _load_library(root: Path, use_cache: bool) -> Library:
     shown_root = display_path(root)
     cabinet_path = root / "cabinet.yaml"
     if cabinet_path.exists():
-        library.cabinet = _load_one(cabinet_path, Cabinet, library, cache, shown_root)
+        library.cabinet = _load_one(cabinet_path, str(Path(shown_root) / cabinet_path.name), Cabinet, library, cache)
     else:
         library.problems.append(
             Problem(display_path(cabinet_path), None, None, "fichier du cabinet absent : la présentation restera à compléter", WARNING)
         )
     for kind, model in KINDS.items():
         folder = root / kind
-        paths = sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")))
+        # Names, not paths, are compared and joined: pathlib's own costs more than parsing
+        # at 10,000 files, and the folder is resolved for display once, not every file.
+        paths = sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")), key=lambda p: p.name)
+        shown_folder = str(Path(shown_root) / kind) + os.sep
         items = getattr(library, kind)
         for path in paths:
-            item = _load_one(path, model, library, cache, shown_root)
+            item = _load_one(path, shown_folder + path.name, model, library, cache)
             if item is not None:
                 items.append(item)
     if cache is not None:
@@ -109,10 +113,7 @@ def _load_library(root: Path, use_cache: bool) -> Library:
     return library
 
 
-def _load_one(path: Path, model: type[Model], library: Library, cache, shown_root: str):
-    # Resolving each of 10,000 paths against the current directory costs more than parsing
-    # them: the folder is resolved once and the file's place in it appended.
-    name = str(Path(shown_root) / path.relative_to(library.root))
+def _load_one(path: Path, name: str, model: type[Model], library: Library, cache):
     entry = cache.get(path, name) if cache is not None else None
     if entry is None:
         entry = _read_one(path, model, name)
