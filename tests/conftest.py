@@ -55,7 +55,10 @@ def docx_text(path: Path) -> str:
     return "\n".join(lines)
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    """Each test gets its own library cache: no test reads what another one left."""
-    monkeypatch.setenv("DOSSIER_CACHE_DIR", str(tmp_path / "cache"))
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory):
+    """The library cache of a test run lives in its temporary folder, never in the user's;
+    session-wide, so that module fixtures loading a library use it too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DOSSIER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        yield

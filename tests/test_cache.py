@@ -26,6 +26,7 @@ composantes:
 
 @pytest.fixture
 def lib(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOSSIER_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("DOSSIER_NO_CACHE", raising=False)
     monkeypatch.chdir(tmp_path)
     shutil.copytree(ROOT / "references", tmp_path / "references")
