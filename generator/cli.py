@@ -964,7 +964,8 @@ def import_(files, references, dry_run, overwrite):
 @click.option("--last", type=click.IntRange(min=0), default=3, show_default=True, metavar="N", help="Fenêtre de récence : avertir des références achevées avant les N dernières années.")
 @click.option("--strict", is_flag=True, help="Les avertissements comptent comme des erreurs (code 2).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Sortie lisible ou JSON (pour l'intégration continue).")
-def check(path, templates_dir, date_text, last, strict, fmt):
+@click.option("--no-cache", is_flag=True, help="Relire tous les fichiers sans utiliser le cache.")
+def check(path, templates_dir, date_text, last, strict, fmt, no_cache):
     """Vérifie toute la bibliothèque et les modèles : chaque problème, en une fois.
 
     Une ligne par problème, triée : « fichier:ligne: champ 'x' : message ».
@@ -980,7 +981,7 @@ def check(path, templates_dir, date_text, last, strict, fmt):
     from .library import load_library
 
     today = _parse_date(date_text) or date.today()
-    library = load_library(path)
+    library = load_library(path, use_cache=not no_cache)
     problems = library.problems + check_library(library, today, last) + check_templates(library, templates_dir, today)
     problems.sort(key=lambda p: p.sort_key())
     errors = [p for p in problems if p.is_error]

@@ -9,13 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import default_templates, spreadsheet
 from .context import BuildOptions, cv_context, document_context, expected_texts, table_rows
 from .errors import DataError, TemplateError
 from .library import Library, load_library
 from .models import Mission, Personne
-from .render import render, variable_names
-from .verify import check_content
 
 
 @dataclass(frozen=True)
@@ -30,6 +27,8 @@ class Template:
         return str(self.path) if self.path else f"modèle par défaut « {self.name} »"
 
     def source(self) -> Path | bytes:
+        from . import default_templates  # python-docx: only for commands that write documents
+
         return self.path if self.path else default_templates.template_bytes(self.name)
 
 
@@ -68,6 +67,9 @@ def _properties(library: Library, title: str, options: BuildOptions) -> dict[str
 
 
 def _render(template: Template, context: dict, library: Library, options: BuildOptions) -> bytes:
+    from .render import render, variable_names  # docxtpl and Jinja: not loaded by list, show or check
+    from .verify import check_content
+
     title = context["document"]["titre"]
     source = template.source()
     data = render(source, template.display, context, today=options.today,
@@ -88,6 +90,8 @@ def table(library: Library, selected: list[Mission], options: BuildOptions, temp
 
 def table_spreadsheet(library: Library, selected: list[Mission], options: BuildOptions, fmt: str) -> bytes:
     """The same rows as the DOCX table, as XLSX or CSV (`fmt`)."""
+    from . import spreadsheet  # openpyxl: only for this command
+
     rows = table_rows(selected, library.cabinet)
     if fmt == "csv":
         return spreadsheet.csv_bytes(rows)

@@ -6,6 +6,8 @@ problem found, each named by file, line and field, in French.
 
 from __future__ import annotations
 
+import gc
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,10 +50,11 @@ class Library:
                 return person
         return None
 
-    def missions_of(self, person: Personne) -> list[Mission]:
-        """The missions a person worked on, derived from directeur / référent / consultants."""
+    def missions_of(self, person: Personne, among: list[Mission] | None = None) -> list[Mission]:
+        """The missions a person worked on (of the library, or of `among`), derived from
+        directeur / référent / consultants."""
         names = {fold(person.nom), *(fold(a) for a in person.alias)}
-        return [m for m in self.missions if names & {fold(n) for n in m.people}]
+        return [m for m in (self.missions if among is None else among) if names & {fold(n) for n in m.people}]
 
 
 def display_path(path: Path) -> str:
@@ -62,68 +65,106 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def load_library(root: Path) -> Library:
+def load_library(root: Path, use_cache: bool = True) -> Library:
+    """Every file of the library, validated; `use_cache=False` re-reads them all (see cache.py)."""
+    # Loading creates millions of small objects that all live on; the cyclic collector
+    # would rescan them over and over (most of the load time of a 10,000-file library).
+    # Once loaded they stay for the whole command: frozen, the collector skips them too.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        library = _load_library(root, use_cache)
+        gc.freeze()
+        return library
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_library(root: Path, use_cache: bool) -> Library:
+    from .cache import FileCache, enabled
+
     library = Library(root=root)
     if not root.is_dir():
         library.problems.append(Problem(display_path(root), None, None, "dossier de références introuvable"))
         return library
+    cache = FileCache(root) if use_cache and enabled() else None
+    shown_root = display_path(root)
     cabinet_path = root / "cabinet.yaml"
     if cabinet_path.exists():
-        library.cabinet = _load_one(cabinet_path, Cabinet, library)
+        library.cabinet = _load_one(cabinet_path, str(Path(shown_root) / cabinet_path.name), Cabinet, library, cache)
     else:
         library.problems.append(
             Problem(display_path(cabinet_path), None, None, "fichier du cabinet absent : la présentation restera à compléter", WARNING)
         )
     for kind, model in KINDS.items():
         folder = root / kind
-        paths = sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")))
+        # Names, not paths, are compared and joined: pathlib's own costs more than parsing
+        # at 10,000 files, and the folder is resolved for display once, not every file.
+        paths = sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")), key=lambda p: p.name)
+        shown_folder = str(Path(shown_root) / kind) + os.sep
         items = getattr(library, kind)
         for path in paths:
-            item = _load_one(path, model, library)
+            item = _load_one(path, shown_folder + path.name, model, library, cache)
             if item is not None:
                 items.append(item)
+    if cache is not None:
+        cache.save()
     _check_unique_ids(library)
     return library
 
 
-def _load_one(path: Path, model: type[Model], library: Library):
-    name = display_path(path)
+def _load_one(path: Path, name: str, model: type[Model], library: Library, cache):
+    entry = cache.get(path, name) if cache is not None else None
+    if entry is None:
+        entry = _read_one(path, model, name)
+        if cache is not None:
+            cache.put(path, entry[0], entry[1])
+    item, problems, doc = entry
+    library.problems.extend(problems)
+    if item is not None:
+        library.sources[(model.__name__, id(item))] = (name, doc)
+    return item
+
+
+def _read_one(path: Path, model: type[Model], name: str) -> tuple:
+    """(valid item or None, its problems, the parsed document) for one file."""
     doc = read_yaml(path, name)
-    library.problems.extend(doc.problems)
+    problems = list(doc.problems)
     if doc.data is None or any(p.is_error for p in doc.problems):
-        return None
+        return None, problems, doc
     if not isinstance(doc.data, dict):
         kind = "une liste" if isinstance(doc.data, list) else "un simple texte"
-        library.problems.append(Problem(name, 1, None, f"le fichier contient {kind} ; attendu : des champs « clé: valeur »"))
-        return None
+        problems.append(Problem(name, 1, None, f"le fichier contient {kind} ; attendu : des champs « clé: valeur »"))
+        return None, problems, doc
     try:
         item = model.model_validate(doc.data)
     except ValidationError as exc:
-        library.problems.extend(translate_errors(exc, doc, name, model))
-        return None
+        return None, problems + translate_errors(exc, doc, name, model), doc
     if hasattr(item, "id") and item.id is None:
         item.id = path.stem
     if isinstance(item, Mission):
-        _warn_composante_variants(item, doc, name, library)
-    library.sources[(model.__name__, id(item))] = (name, doc)
-    return item
+        problems.extend(_composante_variants(doc, name))
+    return item, problems, doc
 
 
 def source_of(library: Library, item) -> tuple[str, YamlDocument] | None:
     return library.sources.get((type(item).__name__, id(item)))
 
 
-def _warn_composante_variants(mission: Mission, doc: YamlDocument, name: str, library: Library) -> None:
+def _composante_variants(doc: YamlDocument, name: str) -> list[Problem]:
     raw = doc.data.get("composantes") or []
     if not isinstance(raw, list):
         raw = [raw]
+    problems = []
     for i, term in enumerate(raw):
         canonical = canonical_composante(term) if isinstance(term, str) else None
         if canonical and canonical != term:
-            library.problems.append(
+            problems.append(
                 Problem(name, doc.line_of(("composantes", i)), f"composantes[{i + 1}]",
                         f"« {term} » lu comme la composante « {canonical} »", WARNING)
             )
+    return problems
 
 
 def _check_unique_ids(library: Library) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 
@@ -34,6 +35,9 @@ _VARIANTS: dict[str, str] = {
 }
 
 
+# The same few thousand names and types are compared over and over (people of every
+# selected mission against every person file): remembering their folded form pays.
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case, no accents, punctuation as spaces: the form used to compare user text."""
     decomposed = unicodedata.normalize("NFKD", text)

@@ -53,3 +53,12 @@ def docx_text(path: Path) -> str:
 
     walk(document)
     return "\n".join(lines)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory):
+    """The library cache of a test run lives in its temporary folder, never in the user's;
+    session-wide, so that module fixtures loading a library use it too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DOSSIER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        yield

@@ -87,12 +87,12 @@ def test_ctrl_c_while_writing(previous, run, monkeypatch):
 
 
 def test_ctrl_c_while_rendering(previous, run, monkeypatch):
-    from generator import documents
+    from generator import render
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(documents, "render", interrupt)
+    monkeypatch.setattr(render, "render", interrupt)
     result = run("build")
     assert result.exit_code == 130
     _left_alone(previous)
