@@ -30,6 +30,7 @@ class Library:
     # (model name, identity of the loaded item) → (file shown to the user, parsed document),
     # for later domain checks; keyed by identity so two files with one id stay apart
     sources: dict[tuple[str, int], tuple[str, YamlDocument]] = field(default_factory=dict)
+    _index: tuple[int, dict] | None = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -50,11 +51,23 @@ class Library:
                 return person
         return None
 
-    def missions_of(self, person: Personne, among: list[Mission] | None = None) -> list[Mission]:
-        """The missions a person worked on (of the library, or of `among`), derived from
-        directeur / référent / consultants."""
-        names = {fold(person.nom), *(fold(a) for a in person.alias)}
-        return [m for m in (self.missions if among is None else among) if names & {fold(n) for n in m.people}]
+    def missions_of(self, person: Personne) -> list[Mission]:
+        """The missions a person worked on, in library order, derived from directeur /
+        référent / consultants (never typed twice)."""
+        index = self._people_index()
+        found = {id(m) for name in {fold(person.nom), *(fold(a) for a in person.alias)} for m in index.get(name, ())}
+        return [m for m in self.missions if id(m) in found]
+
+    def _people_index(self) -> dict[str, list[Mission]]:
+        """Folded name → missions, built once: a dossier asks for dozens of people, and
+        scanning a 10,000-mission library for each was the slow part of a build."""
+        if self._index is None or self._index[0] != len(self.missions):
+            index: dict[str, list[Mission]] = {}
+            for mission in self.missions:
+                for name in mission.people:
+                    index.setdefault(fold(name), []).append(mission)
+            self._index = (len(self.missions), index)
+        return self._index[1]
 
 
 def display_path(path: Path) -> str:
