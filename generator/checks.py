@@ -29,14 +29,20 @@ _EXPECTED = (
 )
 
 
-def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY) -> list[Problem]:
-    """Every domain problem of the library's valid records (schema errors are already on it)."""
+def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY, errors_only: bool = False) -> list[Problem]:
+    """Every domain problem of the library's valid records (schema errors are already on it).
+
+    `errors_only` is for the commands that write documents: they stop on errors, and
+    finding a warning's line would re-read files the cache spared them.
+    """
     problems: list[Problem] = []
     titles: dict[str, str] = {}
     for mission in library.missions:
         name, doc = source_of(library, mission) or ("missions", None)
 
         def at(field: str, message: str, severity: str = WARNING, loc: tuple | None = None) -> None:
+            if errors_only and severity != ERROR:
+                return
             line = doc.line_of(loc or (field,)) if doc else None
             problems.append(Problem(name, line, field, message, severity))
 
@@ -58,8 +64,9 @@ def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY) ->
             at("titre", f"même titre que {titles[key]} : doublon ?")
         else:
             titles[key] = name
-    problems.extend(_check_productions(library))
-    problems.extend(_ignored_files(library))
+    if not errors_only:
+        problems.extend(_check_productions(library))
+        problems.extend(_ignored_files(library))
     return sorted(problems, key=lambda p: p.sort_key())
 
 

@@ -308,7 +308,7 @@ def _refuse_domain_errors(library, root: Path, today: date) -> None:
     from .checks import check_library
     from .errors import DataError
 
-    errors = [p for p in check_library(library, today) if p.is_error]
+    errors = check_library(library, today, errors_only=True)
     if errors:
         count = len(errors)
         raise DataError(f"{count} erreur{'s' if count > 1 else ''} dans la bibliothèque {root} : aucun document n'a été écrit", errors)
@@ -965,7 +965,9 @@ def import_(files, references, dry_run, overwrite):
 @click.option("--strict", is_flag=True, help="Les avertissements comptent comme des erreurs (code 2).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Sortie lisible ou JSON (pour l'intégration continue).")
 @click.option("--no-cache", is_flag=True, help="Relire tous les fichiers sans utiliser le cache.")
-def check(path, templates_dir, date_text, last, strict, fmt, no_cache):
+@click.option("--references", "-r", "references", type=click.Path(path_type=Path), envvar="DOSSIER_REFERENCES",
+              help="Dossier de la bibliothèque (comme PATH, pour écrire -r comme les autres commandes).")
+def check(path, templates_dir, date_text, last, strict, fmt, no_cache, references):
     """Vérifie toute la bibliothèque et les modèles : chaque problème, en une fois.
 
     Une ligne par problème, triée : « fichier:ligne: champ 'x' : message ».
@@ -981,6 +983,7 @@ def check(path, templates_dir, date_text, last, strict, fmt, no_cache):
     from .library import load_library
 
     today = _parse_date(date_text) or date.today()
+    path = references or path
     library = load_library(path, use_cache=not no_cache)
     problems = library.problems + check_library(library, today, last) + check_templates(library, templates_dir, today)
     problems.sort(key=lambda p: p.sort_key())

@@ -246,7 +246,10 @@ def _mission_line(m: Mission) -> str:
     return f"{m.titre} ({m.maitre_ouvrage or 'client non renseigné'}, {format_annees(m.annees)})"
 
 
-def people_context(library: Library, selected: list[Mission], names: list[str] | None = None) -> list[dict]:
+OTHER_MISSIONS = 8
+
+
+def people_context(library: Library, selected: list[Mission], today: date, names: list[str] | None = None) -> list[dict]:
     """The people proposed (`names`), else those named on the selected missions.
 
     Each comes with the selected missions they worked on, then their other missions
@@ -260,13 +263,17 @@ def people_context(library: Library, selected: list[Mission], names: list[str] |
         if fold(person.nom) in seen:
             continue
         seen.add(fold(person.nom))
-        theirs = library.missions_of(person)
+        # Compared by identity: pydantic's == walks every field of both missions.
+        theirs = {id(m) for m in library.missions_of(person)}
+        chosen = {id(m) for m in selected}
+        others = [m for m in library.missions_of(person) if id(m) not in chosen]
         people.append({
             "nom": person.nom,
             "fonction": person.fonction or "",
             "champs": person_fields(person),
-            "missions": [_mission_line(m) for m in selected if m in theirs],
-            "autres_missions": [_mission_line(m) for m in theirs if m not in selected],
+            "missions": [_mission_line(m) for m in selected if id(m) in theirs],
+            # A short CV in the dossier: the most recent few; `dossier cv` lists them all.
+            "autres_missions": [_mission_line(m) for m in sort_missions(others, "recent", today)[:OTHER_MISSIONS]],
         })
     return people
 
@@ -324,7 +331,7 @@ def document_context(library: Library, selected: list[Mission], options: BuildOp
         "composantes": list(COMPOSANTES),
         "legende_matrice": f"{TICKED} : composante réalisée, selon la fiche de la mission. "
         "Une ligne vide : composantes non renseignées.",
-        "personnes": people_context(library, selected, options.personnes),
+        "personnes": people_context(library, selected, options.today, options.personnes),
         "productions": [production_context(p) for p in productions],
         "pourquoi": why_context(options.answer) if options.pourquoi and options.answer else None,
     }
@@ -432,7 +439,7 @@ DOCUMENT_VARIABLES = {
     "personnes[].champs[].libelle": "Libellé",
     "personnes[].champs[].valeur": "Valeur",
     "personnes[].missions": "Ses missions parmi les références retenues, une ligne chacune",
-    "personnes[].autres_missions": "Ses autres missions de la bibliothèque, une ligne chacune",
+    "personnes[].autres_missions": "Ses autres missions de la bibliothèque, les 8 plus récentes (toutes : dossier cv)",
     "productions": "Travaux produits joints en annexe (avec --annexes ; sinon liste vide)",
     "productions[].titre": "Titre",
     "productions[].nature": "Nature du document",
