@@ -336,9 +336,8 @@ def _terms(verdict) -> str:
 
 def why_context(answer: Answer) -> dict:
     """The « Pourquoi ces références » note: for the bid team, not the buyer."""
-    periode = f"missions achevées en {answer.start} ou après, ou en cours" if answer.start else "pas de limite d'ancienneté"
     return {
-        "periode": periode,
+        "periode": ("missions " if answer.start else "") + answer.period,
         "ordre": "pertinence par rapport au besoin de l'appel" if answer.ranked else "ordre demandé (--sort)",
         "retenues": [
             {
@@ -346,7 +345,7 @@ def why_context(answer: Answer) -> dict:
                 "titre": v.mission.titre,
                 "score": f"{v.score:.1f}".replace(".", ","),
                 "termes": _terms(v) or "aucun terme du besoin",
-                "note": "retenue à la main" + (" malgré son ancienneté" if v.too_old else "") if v.forced else "",
+                "note": v.note,
             }
             for v in answer.kept
         ],
@@ -404,7 +403,7 @@ DOCUMENT_VARIABLES = {
     "references[].equipe": "Équipe (« Tracés urbains (mandataire), Perspectives Urbaines et Sociales »)",
     "references[].role": "Rôle du cabinet dans l'équipe (mandataire, cotraitant, sous-traitant) ou vide",
     "references[].contact": "Contact chez un client public (nom, fonction, téléphone, courriel) ou vide",
-    "references[].note": "Mention d'une référence antérieure à la période, retenue à dessein (--bid), ou vide",
+    "references[].note": "Mention d'une référence antérieure à la période, retenue à dessein ou pour compléter la liste (--bid), ou vide",
     "references[].directeur": "Directeur de mission",
     "references[].referent": "Référent",
     "references[].consultants": "Consultants mobilisés, séparés par des virgules",
@@ -450,7 +449,7 @@ DOCUMENT_VARIABLES = {
     "pourquoi.retenues[].titre": "Intitulé",
     "pourquoi.retenues[].score": "Score de pertinence (« 12,4 »)",
     "pourquoi.retenues[].termes": "Termes du besoin trouvés, avec les champs où ils sont",
-    "pourquoi.retenues[].note": "« retenue à la main… » ou vide",
+    "pourquoi.retenues[].note": "« retenue à la main… », « gardée pour compléter la liste… » ou vide",
     "pourquoi.ecartees": "Références écartées, avec la raison",
     "pourquoi.ecartees[].titre": "Intitulé",
     "pourquoi.ecartees[].raison": "Raison(s) de l'exclusion",

@@ -34,6 +34,9 @@ class Criteria:
     include_confidential: bool = False
     limit: int | None = None
     sort: str = "recent"
+    # The window is the default of the arrêté, not the buyer's demand: older references
+    # may still fill the list, marked as such.
+    soft_window: bool = False
 
     def describe(self) -> str:
         """The criteria in a few French words, for the cover page and messages."""
