@@ -111,7 +111,12 @@ class Answer:
         return {v.mission.id: mark(v) for v in self.kept if v.too_old}
 
 
-def _reason(name: str, mission: Mission, c: Criteria, when: date) -> str:
+def _ranks_the_text(c: Criteria, text: str | None) -> bool:
+    """Whether --text is the text ranked against (no bid text): then it is a need, not words to find."""
+    return bool(c.text) and text == " ".join(c.text)
+
+
+def _reason(name: str, mission: Mission, c: Criteria, when: date, text: str | None) -> str:
     if name == "recence":
         year = last_year(mission, when)
         if year is None:
@@ -127,6 +132,8 @@ def _reason(name: str, mission: Mission, c: Criteria, when: date) -> str:
     if name == "personne":
         return "aucune des personnes demandées n'y est intervenue"
     if name == "texte":
+        if _ranks_the_text(c, text):
+            return "aucun terme en commun avec le texte"
         return "ne contient pas " + " et ".join(f"« {t} »" for t in c.text)
     return {
         "confidentiel": "confidentielle (--confidentiel pour l'inclure)",
@@ -152,12 +159,15 @@ def answer(missions: list[Mission], criteria: Criteria, when: date, text: str | 
     verdicts = []
     for mission in missions:
         failed = failed_criteria(mission, criteria, when)
+        if _ranks_the_text(criteria, text):
+            # A pasted tender is never found word for word: what counts is a term in common.
+            failed = [n for n in failed if n != "texte"] + ([] if relevance[mission.id].matches else ["texte"])
         year = last_year(mission, when)
         too_old = "recence" in failed
         verdicts.append(Verdict(
             mission=mission,
             relevance=relevance[mission.id],
-            reasons=[_reason(name, mission, criteria, when) for name in failed],
+            reasons=[_reason(name, mission, criteria, when, text) for name in failed],
             forced=mission.id in include and "exclude" not in failed,
             too_old=too_old,
             near_miss=failed == ["recence"] and year is not None and year >= start - NEAR_MISS_YEARS,

@@ -229,3 +229,13 @@ def test_a_demanded_window_that_leaves_nothing_says_how_to_keep_older_references
     result = run("build", "--bid", "appel.yaml")
     assert result.exit_code == 1
     assert f"« inclure: [{SHIPPED['etude']}, " in result.output and "retirez-en « fenetre_annees »" in result.output
+
+
+def test_a_tender_pasted_with_text_is_ranked_not_searched_word_for_word(project, run):
+    out = run("list", "--text", "Mission OPC urbain : coordination inter-chantiers des opérations du NPNRU, planning "
+              "général et gestion des interfaces entre maîtres d'ouvrage", "--explain").output
+    kept = out.split("Retenues (4) :")[1]
+    assert kept.lstrip().startswith(f"1. {SHIPPED['npru']} — score")
+    assert "coordination : titre" in kept and "ne contient pas" not in out
+    unrelated = run("list", "--text", "zzz inconnu", "--explain").output
+    assert "Retenues (0) :" in unrelated and "aucun terme en commun avec le texte" in unrelated
