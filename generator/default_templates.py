@@ -236,11 +236,14 @@ def matrix(doc) -> None:
 def fiche(doc) -> None:
     """One fiche référence per item of `references`, each after the first on a new page."""
     tag(doc, "{%p for r in references %}")
-    tag(doc, "{%p if not loop.first %}")
-    page_break(doc)
+    # « Page break before » on the fiche's first line, not a paragraph holding a break: a
+    # fiche that fills its page exactly would push that paragraph onto an empty page.
+    for condition, new_page in (("{%p if loop.first %}", False), ("{%p else %}", True)):
+        tag(doc, condition)
+        kicker = doc.add_paragraph("Référence {{ r.numero }}{% if r.type %} — {{ r.type }}{% endif %}", style=doc.styles["Petit"])
+        kicker.paragraph_format.keep_with_next = True
+        kicker.paragraph_format.page_break_before = new_page
     tag(doc, "{%p endif %}")
-    kicker = doc.add_paragraph("Référence {{ r.numero }}{% if r.type %} — {{ r.type }}{% endif %}", style=doc.styles["Petit"])
-    kicker.paragraph_format.keep_with_next = True
     doc.add_paragraph("{{ r.titre }}", style=doc.styles["Heading 2"])
     tag(doc, "{%p if r.maitre_ouvrage %}")
     doc.add_paragraph("{{ r.maitre_ouvrage }}", style=doc.styles["Subtitle"])

@@ -91,7 +91,7 @@ projet réaliser proposer assurer assister conduire préparer établir identifie
 passer procédure adapter proposition similaire référence candidature devra devront comprendre concerner souhaiter lancer
 porter général nouveau nouvelle ensemble objet cadre besoin contenu procéder devoir pouvoir prévoir rechercher
 particulier également différent existant critère jugement délai durée phase document dossier compétence moyen
-futur loi volet temps structure
+futur loi volet temps structure urbain quartier
 """.split()
 
 # Phrases every mission and every tender of the field contains (the governance bodies,

@@ -163,7 +163,7 @@ def test_ties_are_broken_by_recency_then_id(library):
 
 # Tenders as a règlement de consultation or a CCTP words them (boilerplate included), with
 # the shipped reference a consultant of the field would put first, and, where the choice is
-# clear, second. Run on the shipped library alone.
+# clear, second (a pair: either order). Run on the shipped library alone.
 RC_TENDERS = [
     pytest.param(
      "Marché d'assistance à maîtrise d'ouvrage pour la coordination du NPNRU de l'agglomération" + "\n" +
@@ -236,7 +236,7 @@ RC_TENDERS = [
      'économique et emploi) et sur la gouvernance, y compris la place des conseils citoyens. Le prestataire conduira\n'
      'des entretiens, une analyse des programmations annuelles et des ateliers avec les signataires, et formulera des\n'
      'recommandations pour le futur contrat de ville « Engagements Quartiers 2030 ».',
-     SHIPPED["etude"], SHIPPED["concertation"], id='evaluation-contrat-ville'),
+     (SHIPPED["etude"], SHIPPED["concertation"]), None, id='evaluation-contrat-ville'),
     pytest.param(
      'Définition du volet cohésion sociale du projet de renouvellement urbain' + "\n" +
      'Mission relative à la définition des orientations du projet de cohésion sociale accompagnant le\n'
@@ -310,6 +310,9 @@ BOILERPLATE = {"mission", "missions", "projet", "projets", "ville", "mise", "mar
 def test_rc_tender_ranks_the_consultants_choice_first_on_shipped_library(text, first, second):
     shipped = load_library(ROOT / "references")
     order = _order(shipped.missions, text)
+    if isinstance(first, tuple):  # two references a consultant would rank either way: both on top
+        assert set(order[:len(first)]) == set(first)
+        return
     assert order[0] == first
     if second:
         assert order[1] == second
@@ -318,7 +321,7 @@ def test_rc_tender_ranks_the_consultants_choice_first_on_shipped_library(text, f
 @pytest.mark.parametrize("text, first, second", RC_TENDERS)
 def test_rc_tender_reasons_are_words_of_the_need_not_boilerplate(text, first, second):
     shipped = load_library(ROOT / "references")
-    best = rank(shipped.missions, text)[first]
+    best = rank(shipped.missions, text)[first[0] if isinstance(first, tuple) else first]
     labels = {fold(label) for label in best.terms}
     assert not labels & {fold(w) for w in BOILERPLATE}, best.terms
     assert len(best.terms) >= 3
