@@ -140,7 +140,8 @@ def mission_fields(mission: Mission) -> list[dict]:
         ("Montant de la mission", format_montants(mission.montant)),
         ("Source", mission.source),
     ]
-    return [{"libelle": label, "valeur": value} for label, value in rows if value]
+    # Every line, even empty: the bid team sees what is left to fill in (as for the firm).
+    return [{"libelle": label, "valeur": value or ""} for label, value in rows]
 
 
 def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None, note: str = "") -> dict:
@@ -230,7 +231,8 @@ def person_fields(person: Personne) -> list[dict]:
         ("Expérience", f"{person.annees_experience} ans" if person.annees_experience is not None else ""),
         ("Domaines", format_names(person.domaines)),
     ]
-    return [{"libelle": label, "valeur": value} for label, value in rows if value]
+    # Every line, even empty: the bid team sees what is left to fill in (as for the firm).
+    return [{"libelle": label, "valeur": value or ""} for label, value in rows]
 
 
 def mission_role(mission: Mission, person: Personne) -> str:
@@ -429,7 +431,7 @@ DOCUMENT_VARIABLES = {
     "personnes[].fonction": "Fonction",
     "personnes[].champs": "Lignes « libellé : valeur » (fonction, formation, expérience, domaines)",
     "personnes[].champs[].libelle": "Libellé",
-    "personnes[].champs[].valeur": "Valeur",
+    "personnes[].champs[].valeur": "Valeur, vide quand elle n'est pas renseignée",
     "personnes[].missions": "Ses missions parmi les références retenues, une ligne chacune",
     "personnes[].autres_missions": "Ses autres missions de la bibliothèque, une ligne chacune",
     "productions": "Travaux produits joints en annexe (avec --annexes ; sinon liste vide)",
@@ -462,7 +464,7 @@ CV_VARIABLES = {
     "personne.fonction": "Fonction",
     "personne.champs": "Lignes « libellé : valeur » (fonction, formation, expérience, domaines)",
     "personne.champs[].libelle": "Libellé",
-    "personne.champs[].valeur": "Valeur",
+    "personne.champs[].valeur": "Valeur, vide quand elle n'est pas renseignée",
     "personne.presentation": "Présentation : liste de paragraphes",
     "personne.references": "Ses missions dans la bibliothèque",
     "personne.references[].annees": "Années",

@@ -15,7 +15,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
 from . import docx_xml
@@ -181,8 +181,13 @@ def loop_rows(doc, t, loop: str, texts: list[str], widths_cm: list[float], style
     return repeated
 
 
-def page_break(doc) -> None:
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+def field_line(doc) -> None:
+    """« Libellé : valeur » of a person, « à compléter » in red when the value is empty."""
+    line = doc.add_paragraph()
+    line.paragraph_format.space_after = Pt(2)
+    line.add_run("{{ c.libelle }} : ").bold = True
+    line.add_run("{{ c.valeur }}")
+    line.add_run("{% if not c.valeur %}à compléter{% endif %}", style=doc.styles["À compléter"])
 
 
 # --- blocks shared by several templates ----------------------------------------------------
@@ -387,9 +392,7 @@ def dossier_template():
     tag(doc, "{%p for p in personnes %}")
     doc.add_paragraph("{{ p.nom }}", style=doc.styles["Heading 2"])
     tag(doc, "{%p for c in p.champs %}")
-    line = doc.add_paragraph()
-    line.add_run("{{ c.libelle }} : ", style=None).bold = True
-    line.add_run("{{ c.valeur }}")
+    field_line(doc)
     tag(doc, "{%p endfor %}")
     listed(doc, "p.missions", "Références de la sélection")
     listed(doc, "p.autres_missions", "Autres références")
@@ -480,9 +483,7 @@ def cv_template():
     tag(doc, "{%p endif %}")
     doc.add_paragraph("{{ cabinet.nom }}", style=doc.styles["Petit"])
     tag(doc, "{%p for c in personne.champs %}")
-    line = doc.add_paragraph()
-    line.add_run("{{ c.libelle }} : ").bold = True
-    line.add_run("{{ c.valeur }}")
+    field_line(doc)
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p for para in personne.presentation %}")
     doc.add_paragraph("{{ para }}")

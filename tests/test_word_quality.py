@@ -56,3 +56,15 @@ def test_table_properties_are_in_schema_order(project, run):
     for tblPr in document.element.body.iter(qn("w:tblPr")):
         names = [child.tag.split("}")[1] for child in tblPr]
         assert names == sorted(names, key=order.index), names
+
+
+def test_a_cv_shows_what_is_left_to_fill_in_about_the_person(project, run):
+    (project / "references" / "personnes" / "chloe-etori.yaml").write_text(
+        "nom: Chloé Etori\nfonction: Chargée d'études\nformation: [Master urbanisme]\n", encoding="utf-8")
+    assert run("cv", "Chloé Etori", "-o", "cv.docx").exit_code == 0
+    document = Document(str(project / "cv.docx"))
+    lines = {p.text for p in document.paragraphs}
+    assert {"Fonction : Chargée d'études", "Formation : Master urbanisme", "Expérience : à compléter",
+            "Domaines : à compléter"} <= lines
+    missing = next(p for p in document.paragraphs if p.text == "Domaines : à compléter")
+    assert missing.runs[-1].style.name == "À compléter"
