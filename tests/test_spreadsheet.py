@@ -50,6 +50,9 @@ def test_xlsx_header_is_styled_frozen_filtered_and_properties_set(project, run):
     # fixed from --date, not the clock: the same inputs give the same bytes
     assert book.properties.created.date().isoformat() == DATE
     assert book.properties.modified.date().isoformat() == DATE
+    # printed like the Word table: A4 landscape, one page wide, header on every page, numbered
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
+    assert sheet.oddFooter.right.text == "page &P / &N"
 
 
 def test_several_amounts_get_several_columns_and_are_never_summed(project, run):
