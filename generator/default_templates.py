@@ -181,18 +181,21 @@ def loop_rows(doc, t, loop: str, texts: list[str], widths_cm: list[float], style
     return repeated
 
 
+# French typography: a no-break space before « : » and inside « », so that neither is left
+# alone at the start of a line.
+
 def field_line(doc) -> None:
     """« Libellé : valeur » of a person, « à compléter » in red when the value is empty."""
     line = doc.add_paragraph()
     line.paragraph_format.space_after = Pt(2)
-    line.add_run("{{ c.libelle }} : ").bold = True
+    line.add_run("{{ c.libelle }}\u00a0: ").bold = True
     line.add_run("{{ c.valeur }}")
     line.add_run("{% if not c.valeur %}à compléter{% endif %}", style=doc.styles["À compléter"])
 
 
 # --- blocks shared by several templates ----------------------------------------------------
 
-REFERENCES_WIDTHS = [0.9, 3.2, 5.6, 1.9, 2.6, 2.8]
+REFERENCES_WIDTHS = [0.8, 3.0, 5.3, 1.9, 2.3, 3.7]
 REFERENCES_HEADERS = ["N°", "Maître d'ouvrage", "Objet de la mission", "Années", "Montant", "Équipe"]
 
 
@@ -212,11 +215,11 @@ def references_table(doc, widths=REFERENCES_WIDTHS) -> None:
     objet.add_paragraph("{%p endif %}")
     equipe = repeated.cells[5]
     equipe.add_paragraph("{%p if r.role %}")
-    equipe.add_paragraph("Rôle du cabinet : {{ r.role }}", style=doc.styles["Petit"]).runs[0].bold = True
+    equipe.add_paragraph("Rôle du cabinet\u00a0: {{ r.role }}", style=doc.styles["Petit"]).runs[0].bold = True
     equipe.add_paragraph("{%p endif %}")
     # The arrêté du 22 mars 2019 asks for the recipient, public or private, and a contact.
     client = repeated.cells[1]
-    for condition, text in (("r.nature_client", "Client {{ r.nature_client }}"), ("r.contact", "Contact : {{ r.contact }}")):
+    for condition, text in (("r.nature_client", "Client {{ r.nature_client }}"), ("r.contact", "Contact\u00a0: {{ r.contact }}")):
         client.add_paragraph(f"{{%p if {condition} %}}")
         client.add_paragraph(text, style=doc.styles["Petit"])
         client.add_paragraph("{%p endif %}")
@@ -337,7 +340,7 @@ def cover(doc) -> None:
     tag(doc, "{%p endfor %}")
     dated = doc.add_paragraph("{{ document.date }}")
     dated.paragraph_format.space_before = Pt(8)
-    doc.add_paragraph("Références présentées : {{ selection.nombre }} ({{ selection.description }})", style=doc.styles["Petit"])
+    doc.add_paragraph("Références présentées\u00a0: {{ selection.nombre }} ({{ selection.description }})", style=doc.styles["Petit"])
 
 
 def missing_or(doc, cell, value: str) -> None:
@@ -377,7 +380,7 @@ def dossier_template():
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p if not cabinet.presentation %}")
     p = doc.add_paragraph()
-    p.add_run("Présentation du cabinet à compléter (champ « presentation » de references/cabinet.yaml).", style=doc.styles["À compléter"])
+    p.add_run("Présentation du cabinet à compléter (champ «\u00a0presentation\u00a0» de references/cabinet.yaml).", style=doc.styles["À compléter"])
     tag(doc, "{%p endif %}")
     tag(doc, "{%p if cabinet.chiffres_affaires %}")
     doc.add_paragraph("Chiffre d'affaires", style=doc.styles["Heading 3"])
@@ -412,7 +415,7 @@ def dossier_template():
     fiche(doc)
 
     tag(doc, "{%p if productions %}")
-    h = doc.add_paragraph("Annexes : travaux produits", style=doc.styles["Heading 1"])
+    h = doc.add_paragraph("Annexes\u00a0: travaux produits", style=doc.styles["Heading 1"])
     h.paragraph_format.page_break_before = True
     tag(doc, "{%p for a in productions %}")
     doc.add_paragraph("{{ a.nature }}", style=doc.styles["Petit"])
@@ -441,8 +444,8 @@ def why_note(doc) -> None:
     h = doc.add_paragraph("Pourquoi ces références", style=doc.styles["Heading 1"])
     h.paragraph_format.page_break_before = True
     warning = doc.add_paragraph()
-    warning.add_run("Note interne pour l'équipe de réponse : à supprimer avant l'envoi à l'acheteur.", style=doc.styles["À compléter"])
-    doc.add_paragraph("Période : {{ pourquoi.periode }}. Ordre : {{ pourquoi.ordre }}.", style=doc.styles["Petit"])
+    warning.add_run("Note interne pour l'équipe de réponse\u00a0: à supprimer avant l'envoi à l'acheteur.", style=doc.styles["À compléter"])
+    doc.add_paragraph("Période\u00a0: {{ pourquoi.periode }}. Ordre\u00a0: {{ pourquoi.ordre }}.", style=doc.styles["Petit"])
     doc.add_paragraph("Références retenues", style=doc.styles["Heading 3"])
     tag(doc, "{%p for v in pourquoi.retenues %}")
     line = doc.add_paragraph(style=doc.styles["List Number"])

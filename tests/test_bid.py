@@ -130,7 +130,7 @@ def test_group_role_and_amount_basis_as_the_data_says(project, run):
     write_bid(project, GUP_BID)
     assert run("table", "--bid", "appel.yaml", "-o", "t.docx").exit_code == 0
     text = docx_text(project / "t.docx")
-    assert "Rôle du cabinet : mandataire" in text
+    assert "Rôle du cabinet\u00a0: mandataire" in text
     assert "45\u202f000\u00a0€\u00a0HT (part du cabinet)" in text
     assert text.count("Rôle du cabinet") == 1  # the other mission's data does not say it
     assert run("fiches", "--bid", "appel.yaml", "--single", "-o", "f.docx").exit_code == 0

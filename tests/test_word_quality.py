@@ -64,7 +64,7 @@ def test_a_cv_shows_what_is_left_to_fill_in_about_the_person(project, run):
     assert run("cv", "Chloé Etori", "-o", "cv.docx").exit_code == 0
     document = Document(str(project / "cv.docx"))
     lines = {p.text for p in document.paragraphs}
-    assert {"Fonction : Chargée d'études", "Formation : Master urbanisme", "Expérience : à compléter",
-            "Domaines : à compléter"} <= lines
-    missing = next(p for p in document.paragraphs if p.text == "Domaines : à compléter")
+    assert {"Fonction\u00a0: Chargée d'études", "Formation\u00a0: Master urbanisme", "Expérience\u00a0: à compléter",
+            "Domaines\u00a0: à compléter"} <= lines
+    missing = next(p for p in document.paragraphs if p.text == "Domaines\u00a0: à compléter")
     assert missing.runs[-1].style.name == "À compléter"
