@@ -140,8 +140,7 @@ def mission_fields(mission: Mission) -> list[dict]:
         ("Montant de la mission", format_montants(mission.montant)),
         ("Source", mission.source),
     ]
-    # Every line, even empty: the bid team sees what is left to fill in (as for the firm).
-    return [{"libelle": label, "valeur": value or ""} for label, value in rows]
+    return [{"libelle": label, "valeur": value} for label, value in rows if value]
 
 
 def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None, note: str = "") -> dict:

@@ -46,6 +46,9 @@ def test_each_fiche_starts_on_a_new_page_and_table_rows_never_split(project, run
     for table in document.tables:
         for row in table.rows:
             assert row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
+    # a fiche lists what the mission file says: no empty line
+    rows = [row.cells for table in document.tables for row in table.rows if len(row.cells) == 2]
+    assert rows and all(cells[1].text.strip() for cells in rows)
 
 
 def test_table_properties_are_in_schema_order(project, run):
