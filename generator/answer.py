@@ -45,8 +45,8 @@ class Verdict:
         if self.forced:
             return "retenue à la main (inclure)" + (" : " + " ; ".join(self.reasons) if self.reasons else "")
         if self.kept and self.too_old:
-            return "gardée pour compléter la liste, signalée comme ancienne (" + \
-                " ; ".join(r.removeprefix("trop ancienne : ") for r in self.reasons) + ")"
+            return "gardée pour compléter la liste, signalée comme ancienne : " + \
+                " ; ".join(r.removeprefix("trop ancienne : ") for r in self.reasons)
         return ""
 
 

@@ -209,7 +209,7 @@ def test_default_window_prefers_recent_references_and_completes_with_older_ones_
     # the two references of the window take their places first; the third place goes to
     # the most relevant older one (the GUP charter), marked, not to the IAE one
     assert f"1. {GUP} — score" in kept and f"{CDV} — score" in kept and f"{SHIPPED['etude']} — score" in kept
-    assert "gardée pour compléter la liste, signalée comme ancienne (achevée en 2013, la période par défaut" in kept
+    assert "gardée pour compléter la liste, signalée comme ancienne : achevée en 2013, la période par défaut" in kept
     assert IAE not in kept
 
 
