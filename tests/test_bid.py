@@ -239,3 +239,11 @@ def test_a_tender_pasted_with_text_is_ranked_not_searched_word_for_word(project,
     assert "coordination : titre" in kept and "ne contient pas" not in out
     unrelated = run("list", "--text", "zzz inconnu", "--explain").output
     assert "Retenues (0) :" in unrelated and "aucun terme en commun avec le texte" in unrelated
+
+
+def test_a_mission_without_composantes_is_not_said_to_lack_the_required_one(project, run):
+    write_bid(project, GUP_BID.replace("fenetre_annees: 3\n", "composantes_requises: Gestion urbaine de proximité\n"))
+    out = run("list", "--bid", "appel.yaml", "--explain").output
+    line = next(x for x in out.splitlines() if x.startswith(f"  - {SHIPPED['npru']}"))
+    assert "composantes non renseignées : Gestion urbaine de proximité invérifiable" in line
+    assert "absente" not in line
