@@ -51,7 +51,7 @@ class Criteria:
         if self.since:
             parts.append(f"depuis {self.since}")
         if self.last:
-            parts.append(f"{self.last} dernières années")
+            parts.append(f"{self.last} dernières années" + (" en priorité" if self.soft_window else ""))
         if self.persons:
             parts.append("avec " + ", ".join(self.persons))
         if self.min_amount:

@@ -222,6 +222,7 @@ def test_default_window_on_a_late_deadline_still_builds_with_the_best_reference_
     assert "antérieure à la période par défaut (depuis 2024)" in result.output
     text = docx_text(project / "t.docx")
     assert "Référence achevée en 2013, antérieure aux 3 dernières années" in text
+    assert "(3 dernières années en priorité ; classées par pertinence)" in text  # not a claim the table belies
 
 
 def test_a_demanded_window_that_leaves_nothing_says_how_to_keep_older_references(project, run):
