@@ -91,14 +91,19 @@ projet réaliser proposer assurer assister conduire préparer établir identifie
 passer procédure adapter proposition similaire référence candidature devra devront comprendre concerner souhaiter lancer
 porter général nouveau nouvelle ensemble objet cadre besoin contenu procéder devoir pouvoir prévoir rechercher
 particulier également différent existant critère jugement délai durée phase document dossier compétence moyen
-futur loi volet temps structure urbain quartier
+futur loi volet temps structure urbain quartier politique direction enjeu méthode méthodologique valeur prix
+global forfaitaire date limite note notification validité variante négociation attestation assurance intervenant
+compréhension transmettre électronique réception envoi décomposition saint enjeux cours fonction technique
 """.split()
 
 # Phrases every mission and every tender of the field contains (the governance bodies,
 # the buyer's role, the procurement code): removed before anything else is read.
 _BOILERPLATE = re.compile(
     r"\b(?:comit[ée]s?\s+(?:de\s+pilotage|techniques?)|copil|cotech|ma[îi]tres?\s+d\W?\s*ouvrage|"
-    r"(?:code\s+de\s+la\s+)?commande\s+publique|proc[ée]dure\s+adapt[ée]e|r[èe]glement\s+de\s+(?:la\s+)?consultation)\b",
+    r"(?:code\s+de\s+la\s+)?commande\s+publique|proc[ée]dure\s+adapt[ée]e|r[èe]glement\s+de\s+(?:la\s+)?consultation|"
+    r"acte\s+d\W?\s*engagement|destinataire\s+public\s+ou\s+priv[ée]|(?:acheteur|march[ée]|pouvoir)\s+public|"
+    r"groupement\s+conjoint|mandataire\s+solidaire|profil\s+d\W?\s*acheteur|moyens\s+humains|"
+    r"trois\s+derni[èe]res\s+ann[ée]es)\b",
     re.IGNORECASE,
 )
 _stemmer = Stemmer.Stemmer("french")
@@ -126,7 +131,8 @@ def tokens(text: str | None) -> list[Token]:
         (part, raw.casefold())
         for raw in re.findall(r"[^\W_]+", text)
         for part in fold(raw).split()
-        if part not in STOP_WORDS and part not in _ACRONYMS and (len(part) > 1 or part.isdigit())
+        # numbers are articles, phases and years of the tender, not its subject
+        if part not in STOP_WORDS and part not in _ACRONYMS and len(part) > 1 and not part.isdigit()
     ]
     stems = _stemmer.stemWords([part for part, _ in words])
     out = [Token(stem, label) for (_, label), stem in zip(words, stems) if stem not in _GENERIC_STEMS]

@@ -297,13 +297,35 @@ RC_TENDERS = [
      "renouvellement urbain : retour d'expérience sur la maison du projet, les ateliers et les outils, évaluation de\n"
      'la démarche et recommandations.',
      SHIPPED["concertation"], None, id='capitalisation'),
+    # a whole RC pasted, procurement boilerplate and all: only the need may count
+    pytest.param(
+     'RÈGLEMENT DE LA CONSULTATION\n'
+     'Pouvoir adjudicateur : Ville de Saint-Quentin, Direction de la Politique de la Ville et du Renouvellement Urbain.\n'
+     'Article 1 – Objet de la consultation\n'
+     "La présente consultation concerne une mission d'assistance à maîtrise d'ouvrage pour l'élaboration et l'animation de la démarche de gestion urbaine et sociale de proximité (GUSP) des quartiers Europe et Vermandois, inscrits au NPNRU.\n"
+     'Article 2 – Conditions de la consultation\n'
+     '2.1 Procédure : la consultation est passée selon la procédure adaptée ouverte en application des articles L.2123-1 et R.2123-1 1° du code de la commande publique.\n'
+     "2.2 Décomposition : le marché n'est pas alloti. Variantes : non autorisées. Durée du marché : 24 mois à compter de la notification. Délai de validité des offres : 120 jours.\n"
+     '2.3 Forme juridique du groupement : en cas de groupement, la forme souhaitée est le groupement conjoint avec mandataire solidaire. Sous-traitance autorisée.\n'
+     "Article 3 – Contenu du dossier de consultation : le présent RC, l'acte d'engagement (AE), le CCAP, le CCTP, la décomposition du prix global et forfaitaire (DPGF).\n"
+     'Article 4 – Présentation des candidatures et des offres\n'
+     "Les candidats produiront : DC1, DC2 ou DUME, attestations d'assurance, liste des principales prestations effectuées au cours des trois dernières années indiquant le montant, la date et le destinataire public ou privé, CV des intervenants, note méthodologique détaillant la compréhension des enjeux, la méthode, le planning et les moyens humains affectés.\n"
+     'Article 5 – Jugement des offres\n'
+     'Critères : valeur technique appréciée au regard de la note méthodologique (60 %), prix des prestations (40 %). Négociation possible avec les trois premiers candidats.\n'
+     'CCTP – Article 2 – Contenu de la mission\n'
+     'Phase 1 : diagnostic partagé du fonctionnement urbain et social des quartiers (diagnostics en marchant avec les habitants, les gardiens, les bailleurs et les services de la Ville).\n'
+     "Phase 2 : élaboration de la convention GUSP et de son programme d'actions, articulation avec les conventions d'abattement de la TFPB.\n"
+     'Phase 3 : animation des instances, suivi et évaluation de la démarche, gestion transitoire pendant les chantiers.\n'
+     "Article 6 – Conditions d'envoi : les offres sont transmises par voie électronique sur le profil d'acheteur avant la date limite de réception des offres.",
+     SHIPPED["etude"], SHIPPED["concertation"], id='rc-complet-gusp'),
 ]
 
 # What a bid team must never read as a reason: procurement boilerplate and words every
 # mission of the field shares.
 BOILERPLATE = {"mission", "missions", "projet", "projets", "ville", "mise", "marché", "titulaire", "candidats",
                "références", "similaires", "procédure", "adaptée", "passé", "présent", "objet", "cadre", "comités",
-               "maître", "maîtres", "ouvrage", "réalisera", "assistera", "proposera", "co"}
+               "maître", "maîtres", "ouvrage", "réalisera", "assistera", "proposera", "co", "enjeux", "valeur",
+               "technique", "techniques", "prix", "note", "saint", "cours", "conjoint", "2", "5"}
 
 
 @pytest.mark.parametrize("text, first, second", RC_TENDERS)
