@@ -64,8 +64,10 @@ CONCEPTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "participation": ("concertation / participation des habitants", ("concertation", "participation des habitants", "co construction",
                                                       "conseil citoyen", "conseils citoyens", "maison du projet",
                                                       "maison de projet", "maisons de projet", "participatif", "participative")),
-    "finance": ("montage financier", ("montage financier", "montage operationnel et financier", "ingenierie financiere",
-                                      "plan de financement", "maquette financiere", "engagements financiers")),
+    "finance": ("montage opérationnel et financier", ("montage financier", "montage operationnel et financier",
+                                                      "montage operationnel", "montage des operations", "montage d operations",
+                                                      "ingenierie financiere", "plan de financement", "plans de financement",
+                                                      "maquette financiere", "engagements financiers")),
     "diagnostic": ("diagnostic / étude urbaine", ("diagnostic", "diagnostics", "etude urbaine", "etudes urbaines",
                                                   "etude de definition", "diagnostic en marchant", "diagnostics en marchant")),
 }
