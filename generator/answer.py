@@ -32,11 +32,22 @@ class Verdict:
     forced: bool = False  # kept by hand (inclure) despite its reasons
     too_old: bool = False
     near_miss: bool = False
+    soft: bool = False  # only outside the default window: may complete the list, marked
     rank: int | None = None
 
     @property
     def score(self) -> float:
         return self.relevance.score
+
+    @property
+    def note(self) -> str:
+        """Why a kept reference is there despite a reason, in French for the bid team; else empty."""
+        if self.forced:
+            return "retenue à la main (inclure)" + (" : " + " ; ".join(self.reasons) if self.reasons else "")
+        if self.kept and self.too_old:
+            return "gardée pour compléter la liste, signalée comme ancienne : " + \
+                " ; ".join(r.removeprefix("trop ancienne : ") for r in self.reasons)
+        return ""
 
 
 @dataclass
@@ -46,6 +57,18 @@ class Answer:
     start: int | None
     ranked: bool  # ordered by relevance to a text (else by the --sort order)
     wanted: int | None = None
+    soft_window: bool = False
+
+    @property
+    def period(self) -> str:
+        """The recency window in French, as the explanation and the note show it."""
+        if not self.start:
+            return "sans limite d'ancienneté"
+        text = f"achevées en {self.start} ou après, ou en cours"
+        if self.soft_window:
+            text += " (période par défaut : les plus anciennes complètent la liste, signalées ; " \
+                    "fenetre_annees dans l'appel pour les écarter)"
+        return text
 
     @property
     def kept(self) -> list[Verdict]:
@@ -78,29 +101,41 @@ class Answer:
         return sorted(self.excluded, key=lambda v: (len(v.reasons), -v.score, v.mission.id))[:n]
 
     def old_notes(self) -> dict[str, str]:
-        """Mission id → the mark of a reference kept on purpose although outside the window."""
-        return {
-            v.mission.id: f"Référence antérieure à la période demandée (achevée en {last_year(v.mission, self.when)}), "
-            f"retenue à dessein"
-            for v in self.kept if v.too_old
-        }
+        """Mission id → the mark of a reference kept although outside the window."""
+        def mark(v: Verdict) -> str:
+            year = last_year(v.mission, self.when)
+            if v.soft:
+                return f"Référence achevée en {year}, antérieure aux {self.when.year - self.start} dernières années"
+            return f"Référence antérieure à la période demandée (achevée en {year}), retenue à dessein"
+
+        return {v.mission.id: mark(v) for v in self.kept if v.too_old}
 
 
-def _reason(name: str, mission: Mission, c: Criteria, when: date) -> str:
+def _ranks_the_text(c: Criteria, text: str | None) -> bool:
+    """Whether --text is the text ranked against (no bid text): then it is a need, not words to find."""
+    return bool(c.text) and text == " ".join(c.text)
+
+
+def _reason(name: str, mission: Mission, c: Criteria, when: date, text: str | None) -> str:
     if name == "recence":
         year = last_year(mission, when)
         if year is None:
             return "années non renseignées : récence invérifiable"
-        return f"trop ancienne : achevée en {year}, la période demandée commence en {window_start(c, when)}"
+        period = "la période par défaut" if c.soft_window else "la période demandée"
+        return f"trop ancienne : achevée en {year}, {period} commence en {window_start(c, when)}"
     if name == "composante":
         wanted = [canonical_composante(x) or x for x in c.components]
         missing = [x for x in wanted if x not in mission.composantes]
+        if not mission.composantes:  # the fiche says nothing: not the same as « not done »
+            return f"composantes non renseignées : {format_names(missing)} invérifiable (à compléter dans la fiche)"
         return "composante requise absente : " + format_names(missing)
     if name == "type":
         return f"type « {mission.type or 'non renseigné'} » hors des types demandés"
     if name == "personne":
         return "aucune des personnes demandées n'y est intervenue"
     if name == "texte":
+        if _ranks_the_text(c, text):
+            return "aucun terme en commun avec le texte"
         return "ne contient pas " + " et ".join(f"« {t} »" for t in c.text)
     return {
         "confidentiel": "confidentielle (--confidentiel pour l'inclure)",
@@ -126,15 +161,19 @@ def answer(missions: list[Mission], criteria: Criteria, when: date, text: str | 
     verdicts = []
     for mission in missions:
         failed = failed_criteria(mission, criteria, when)
+        if _ranks_the_text(criteria, text):
+            # A pasted tender is never found word for word: what counts is a term in common.
+            failed = [n for n in failed if n != "texte"] + ([] if relevance[mission.id].matches else ["texte"])
         year = last_year(mission, when)
         too_old = "recence" in failed
         verdicts.append(Verdict(
             mission=mission,
             relevance=relevance[mission.id],
-            reasons=[_reason(name, mission, criteria, when) for name in failed],
+            reasons=[_reason(name, mission, criteria, when, text) for name in failed],
             forced=mission.id in include and "exclude" not in failed,
             too_old=too_old,
             near_miss=failed == ["recence"] and year is not None and year >= start - NEAR_MISS_YEARS,
+            soft=criteria.soft_window and failed == ["recence"],
         ))
     if ranked:
         verdicts.sort(key=lambda v: (-v.score, -(last_year(v.mission, when) or 0), v.mission.id))
@@ -142,7 +181,9 @@ def answer(missions: list[Mission], criteria: Criteria, when: date, text: str | 
         order = {m.id: i for i, m in enumerate(sort_missions(missions, criteria.sort, when))}
         verdicts.sort(key=lambda v: order[v.mission.id])
     forced = [v for v in verdicts if v.forced]
-    eligible = [v for v in verdicts if not v.reasons and not v.forced]
+    # Within the limit, the references of the window come first; older ones (when the
+    # window is only the default) complete the list. The kept ones stay in relevance order.
+    eligible = sorted((v for v in verdicts if (not v.reasons or v.soft) and not v.forced), key=lambda v: v.soft)
     room = None if criteria.limit is None else max(criteria.limit - len(forced), 0)
     for v in forced + eligible[:room]:
         v.kept = True
@@ -150,7 +191,7 @@ def answer(missions: list[Mission], criteria: Criteria, when: date, text: str | 
     for i, v in enumerate(kept, 1):
         v.rank = i
     rest = [v for v in verdicts if not v.kept]
-    return Answer(kept + rest, when, start, ranked, criteria.limit)
+    return Answer(kept + rest, when, start, ranked, criteria.limit, criteria.soft_window)
 
 
 def empty_message(result: Answer) -> str:
@@ -165,6 +206,10 @@ def empty_message(result: Answer) -> str:
     for v in closest:
         score = f"{v.score:.1f}".replace(".", ",")
         lines.append(f"  - {v.mission.id} (score {score}) : " + " ; ".join(v.reasons))
+    old = [v.mission.id for v in closest if v.too_old and len(v.reasons) == 1]
+    if old:
+        lines.append("Si l'acheteur accepte des références plus anciennes : « inclure: [" + ", ".join(old) + "] » "
+                     "dans le fichier d'appel, ou retirez-en « fenetre_annees » (elles seront signalées comme anciennes).")
     return "\n".join(lines)
 
 
@@ -190,7 +235,10 @@ def compliance(result: Answer, library: Library) -> list[Problem]:
             gap("montant", "mission en groupement : précisez si le montant est la part du cabinet ou celui du groupement (perimetre)")
         if m.nature_client is None:
             gap("nature_client", "destinataire public ou privé non précisé")
-        if v.too_old:
+        if v.too_old and v.soft:
+            gap("annees", f"antérieure à la période par défaut (depuis {result.start}) : gardée, signalée comme ancienne ; "
+                "écrivez fenetre_annees dans l'appel si l'acheteur exige une période")
+        elif v.too_old:
             gap("annees", f"hors de la période demandée (depuis {result.start}) : retenue à dessein, signalée comme ancienne")
     return problems
 

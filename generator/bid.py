@@ -88,6 +88,11 @@ class Bid(Model):
         return value
 
     @property
+    def window_demanded(self) -> bool:
+        """Whether the bid file states the window (the buyer's demand) or leaves the default."""
+        return "fenetre_annees" in self.model_fields_set
+
+    @property
     def text(self) -> str:
         """What the references are ranked against: the need, the title and the lots."""
         lots = [lot.intitule for lot in self.lots]
@@ -118,6 +123,7 @@ def criteria(bid: Bid, given: Criteria) -> Criteria:
         given,
         components=tuple(dict.fromkeys([*bid.composantes_requises, *given.components])),
         last=given.last or bid.fenetre_annees,
+        soft_window=not (given.last or given.since or bid.window_demanded),
         exclude=tuple(dict.fromkeys([*bid.exclure, *given.exclude])),
         limit=given.limit or bid.nombre_references,
     )
@@ -137,9 +143,11 @@ acheteur_public: oui
 # Date limite de remise des offres (2027-01-15 ou 15/01/2027) : la fenêtre de
 # récence est comptée depuis cette date, pas depuis aujourd'hui.
 date_limite: 2027-01-15
-# Références des N dernières années (3 : arrêté du 22 mars 2019 pour les services).
-# Une mission compte si elle s'est achevée dans la fenêtre, ou est « en cours ».
-fenetre_annees: 3
+# Période exigée par l'acheteur, en années comptées depuis la date limite (souvent 3 :
+# arrêté du 22 mars 2019 pour les services). Écrite, elle écarte les références plus
+# anciennes. Sans elle, les références des 3 dernières années passent d'abord et les
+# plus anciennes complètent la liste, signalées comme telles.
+# fenetre_annees: 3
 # Lots de la consultation (facultatif).
 lots:
   - "1 : Diagnostic et charte de GUP"

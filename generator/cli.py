@@ -522,8 +522,7 @@ def _explain(bid, result) -> None:
 
     if bid.titre or bid.acheteur:
         click.echo(f"Appel : {bid.titre or '—'}" + (f" — {bid.acheteur}" if bid.acheteur else ""))
-    period = f"achevées en {result.start} ou après, ou en cours" if result.start else "sans limite d'ancienneté"
-    click.echo(f"Date de référence : {format_long_date(result.when)} ; période : références {period}")
+    click.echo(f"Date de référence : {format_long_date(result.when)} ; période : références {result.period}")
     click.echo(f"Ordre : {'pertinence par rapport au besoin' if result.ranked else 'ordre demandé (--sort)'}")
     click.echo(f"\nRetenues ({len(result.kept)}) :")
     for v in result.kept:
@@ -533,8 +532,8 @@ def _explain(bid, result) -> None:
             click.echo(f"       {match.label} : {', '.join(match.fields)}")
         if result.ranked and not v.relevance.matches:
             click.echo("       aucun terme du besoin")
-        if v.forced:
-            click.echo("       retenue à la main (inclure)" + (" : " + " ; ".join(v.reasons) if v.reasons else ""))
+        if v.note:
+            click.echo("       " + v.note)
     if result.beyond_limit:
         click.echo(f"\nNon retenues, au-delà des {result.wanted} demandées ({len(result.beyond_limit)}) :")
         for v in result.beyond_limit:

@@ -230,7 +230,8 @@ def person_fields(person: Personne) -> list[dict]:
         ("Expérience", f"{person.annees_experience} ans" if person.annees_experience is not None else ""),
         ("Domaines", format_names(person.domaines)),
     ]
-    return [{"libelle": label, "valeur": value} for label, value in rows if value]
+    # Every line, even empty: the bid team sees what is left to fill in (as for the firm).
+    return [{"libelle": label, "valeur": value or ""} for label, value in rows]
 
 
 def mission_role(mission: Mission, person: Personne) -> str:
@@ -343,9 +344,8 @@ def _terms(verdict) -> str:
 
 def why_context(answer: Answer) -> dict:
     """The « Pourquoi ces références » note: for the bid team, not the buyer."""
-    periode = f"missions achevées en {answer.start} ou après, ou en cours" if answer.start else "pas de limite d'ancienneté"
     return {
-        "periode": periode,
+        "periode": ("missions " if answer.start else "") + answer.period,
         "ordre": "pertinence par rapport au besoin de l'appel" if answer.ranked else "ordre demandé (--sort)",
         "retenues": [
             {
@@ -353,7 +353,7 @@ def why_context(answer: Answer) -> dict:
                 "titre": v.mission.titre,
                 "score": f"{v.score:.1f}".replace(".", ","),
                 "termes": _terms(v) or "aucun terme du besoin",
-                "note": "retenue à la main" + (" malgré son ancienneté" if v.too_old else "") if v.forced else "",
+                "note": v.note,
             }
             for v in answer.kept
         ],
@@ -411,7 +411,7 @@ DOCUMENT_VARIABLES = {
     "references[].equipe": "Équipe (« Tracés urbains (mandataire), Perspectives Urbaines et Sociales »)",
     "references[].role": "Rôle du cabinet dans l'équipe (mandataire, cotraitant, sous-traitant) ou vide",
     "references[].contact": "Contact chez un client public (nom, fonction, téléphone, courriel) ou vide",
-    "references[].note": "Mention d'une référence antérieure à la période, retenue à dessein (--bid), ou vide",
+    "references[].note": "Mention d'une référence antérieure à la période, retenue à dessein ou pour compléter la liste (--bid), ou vide",
     "references[].directeur": "Directeur de mission",
     "references[].referent": "Référent",
     "references[].consultants": "Consultants mobilisés, séparés par des virgules",
@@ -437,7 +437,7 @@ DOCUMENT_VARIABLES = {
     "personnes[].fonction": "Fonction",
     "personnes[].champs": "Lignes « libellé : valeur » (fonction, formation, expérience, domaines)",
     "personnes[].champs[].libelle": "Libellé",
-    "personnes[].champs[].valeur": "Valeur",
+    "personnes[].champs[].valeur": "Valeur, vide quand elle n'est pas renseignée",
     "personnes[].missions": "Ses missions parmi les références retenues, une ligne chacune",
     "personnes[].autres_missions": "Ses autres missions de la bibliothèque, les 8 plus récentes (toutes : dossier cv)",
     "productions": "Travaux produits joints en annexe (avec --annexes ; sinon liste vide)",
@@ -457,7 +457,7 @@ DOCUMENT_VARIABLES = {
     "pourquoi.retenues[].titre": "Intitulé",
     "pourquoi.retenues[].score": "Score de pertinence (« 12,4 »)",
     "pourquoi.retenues[].termes": "Termes du besoin trouvés, avec les champs où ils sont",
-    "pourquoi.retenues[].note": "« retenue à la main… » ou vide",
+    "pourquoi.retenues[].note": "« retenue à la main… », « gardée pour compléter la liste… » ou vide",
     "pourquoi.ecartees": "Références écartées, avec la raison",
     "pourquoi.ecartees[].titre": "Intitulé",
     "pourquoi.ecartees[].raison": "Raison(s) de l'exclusion",
@@ -470,7 +470,7 @@ CV_VARIABLES = {
     "personne.fonction": "Fonction",
     "personne.champs": "Lignes « libellé : valeur » (fonction, formation, expérience, domaines)",
     "personne.champs[].libelle": "Libellé",
-    "personne.champs[].valeur": "Valeur",
+    "personne.champs[].valeur": "Valeur, vide quand elle n'est pas renseignée",
     "personne.presentation": "Présentation : liste de paragraphes",
     "personne.references": "Ses missions dans la bibliothèque",
     "personne.references[].annees": "Années",

@@ -15,7 +15,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
 from . import docx_xml
@@ -181,13 +181,21 @@ def loop_rows(doc, t, loop: str, texts: list[str], widths_cm: list[float], style
     return repeated
 
 
-def page_break(doc) -> None:
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+# French typography: a no-break space before « : » and inside « », so that neither is left
+# alone at the start of a line.
+
+def field_line(doc) -> None:
+    """« Libellé : valeur » of a person, « à compléter » in red when the value is empty."""
+    line = doc.add_paragraph()
+    line.paragraph_format.space_after = Pt(2)
+    line.add_run("{{ c.libelle }}\u00a0: ").bold = True
+    line.add_run("{{ c.valeur }}")
+    line.add_run("{% if not c.valeur %}à compléter{% endif %}", style=doc.styles["À compléter"])
 
 
 # --- blocks shared by several templates ----------------------------------------------------
 
-REFERENCES_WIDTHS = [0.9, 3.2, 5.6, 1.9, 2.6, 2.8]
+REFERENCES_WIDTHS = [0.8, 3.0, 5.3, 1.9, 2.3, 3.7]
 REFERENCES_HEADERS = ["N°", "Maître d'ouvrage", "Objet de la mission", "Années", "Montant", "Équipe"]
 
 
@@ -207,11 +215,11 @@ def references_table(doc, widths=REFERENCES_WIDTHS) -> None:
     objet.add_paragraph("{%p endif %}")
     equipe = repeated.cells[5]
     equipe.add_paragraph("{%p if r.role %}")
-    equipe.add_paragraph("Rôle du cabinet : {{ r.role }}", style=doc.styles["Petit"]).runs[0].bold = True
+    equipe.add_paragraph("Rôle du cabinet\u00a0: {{ r.role }}", style=doc.styles["Petit"]).runs[0].bold = True
     equipe.add_paragraph("{%p endif %}")
     # The arrêté du 22 mars 2019 asks for the recipient, public or private, and a contact.
     client = repeated.cells[1]
-    for condition, text in (("r.nature_client", "Client {{ r.nature_client }}"), ("r.contact", "Contact : {{ r.contact }}")):
+    for condition, text in (("r.nature_client", "Client {{ r.nature_client }}"), ("r.contact", "Contact\u00a0: {{ r.contact }}")):
         client.add_paragraph(f"{{%p if {condition} %}}")
         client.add_paragraph(text, style=doc.styles["Petit"])
         client.add_paragraph("{%p endif %}")
@@ -236,11 +244,14 @@ def matrix(doc) -> None:
 def fiche(doc) -> None:
     """One fiche référence per item of `references`, each after the first on a new page."""
     tag(doc, "{%p for r in references %}")
-    tag(doc, "{%p if not loop.first %}")
-    page_break(doc)
+    # « Page break before » on the fiche's first line, not a paragraph holding a break: a
+    # fiche that fills its page exactly would push that paragraph onto an empty page.
+    for condition, new_page in (("{%p if loop.first %}", False), ("{%p else %}", True)):
+        tag(doc, condition)
+        kicker = doc.add_paragraph("Référence {{ r.numero }}{% if r.type %} — {{ r.type }}{% endif %}", style=doc.styles["Petit"])
+        kicker.paragraph_format.keep_with_next = True
+        kicker.paragraph_format.page_break_before = new_page
     tag(doc, "{%p endif %}")
-    kicker = doc.add_paragraph("Référence {{ r.numero }}{% if r.type %} — {{ r.type }}{% endif %}", style=doc.styles["Petit"])
-    kicker.paragraph_format.keep_with_next = True
     doc.add_paragraph("{{ r.titre }}", style=doc.styles["Heading 2"])
     tag(doc, "{%p if r.maitre_ouvrage %}")
     doc.add_paragraph("{{ r.maitre_ouvrage }}", style=doc.styles["Subtitle"])
@@ -329,7 +340,7 @@ def cover(doc) -> None:
     tag(doc, "{%p endfor %}")
     dated = doc.add_paragraph("{{ document.date }}")
     dated.paragraph_format.space_before = Pt(8)
-    doc.add_paragraph("Références présentées : {{ selection.nombre }} ({{ selection.description }})", style=doc.styles["Petit"])
+    doc.add_paragraph("Références présentées\u00a0: {{ selection.nombre }} ({{ selection.description }})", style=doc.styles["Petit"])
 
 
 def missing_or(doc, cell, value: str) -> None:
@@ -369,7 +380,7 @@ def dossier_template():
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p if not cabinet.presentation %}")
     p = doc.add_paragraph()
-    p.add_run("Présentation du cabinet à compléter (champ « presentation » de references/cabinet.yaml).", style=doc.styles["À compléter"])
+    p.add_run("Présentation du cabinet à compléter (champ «\u00a0presentation\u00a0» de references/cabinet.yaml).", style=doc.styles["À compléter"])
     tag(doc, "{%p endif %}")
     tag(doc, "{%p if cabinet.chiffres_affaires %}")
     doc.add_paragraph("Chiffre d'affaires", style=doc.styles["Heading 3"])
@@ -384,9 +395,7 @@ def dossier_template():
     tag(doc, "{%p for p in personnes %}")
     doc.add_paragraph("{{ p.nom }}", style=doc.styles["Heading 2"])
     tag(doc, "{%p for c in p.champs %}")
-    line = doc.add_paragraph()
-    line.add_run("{{ c.libelle }} : ", style=None).bold = True
-    line.add_run("{{ c.valeur }}")
+    field_line(doc)
     tag(doc, "{%p endfor %}")
     listed(doc, "p.missions", "Références de la sélection")
     listed(doc, "p.autres_missions", "Autres références")
@@ -406,7 +415,7 @@ def dossier_template():
     fiche(doc)
 
     tag(doc, "{%p if productions %}")
-    h = doc.add_paragraph("Annexes : travaux produits", style=doc.styles["Heading 1"])
+    h = doc.add_paragraph("Annexes\u00a0: travaux produits", style=doc.styles["Heading 1"])
     h.paragraph_format.page_break_before = True
     tag(doc, "{%p for a in productions %}")
     doc.add_paragraph("{{ a.nature }}", style=doc.styles["Petit"])
@@ -435,8 +444,8 @@ def why_note(doc) -> None:
     h = doc.add_paragraph("Pourquoi ces références", style=doc.styles["Heading 1"])
     h.paragraph_format.page_break_before = True
     warning = doc.add_paragraph()
-    warning.add_run("Note interne pour l'équipe de réponse : à supprimer avant l'envoi à l'acheteur.", style=doc.styles["À compléter"])
-    doc.add_paragraph("Période : {{ pourquoi.periode }}. Ordre : {{ pourquoi.ordre }}.", style=doc.styles["Petit"])
+    warning.add_run("Note interne pour l'équipe de réponse\u00a0: à supprimer avant l'envoi à l'acheteur.", style=doc.styles["À compléter"])
+    doc.add_paragraph("Période\u00a0: {{ pourquoi.periode }}. Ordre\u00a0: {{ pourquoi.ordre }}.", style=doc.styles["Petit"])
     doc.add_paragraph("Références retenues", style=doc.styles["Heading 3"])
     tag(doc, "{%p for v in pourquoi.retenues %}")
     line = doc.add_paragraph(style=doc.styles["List Number"])
@@ -477,9 +486,7 @@ def cv_template():
     tag(doc, "{%p endif %}")
     doc.add_paragraph("{{ cabinet.nom }}", style=doc.styles["Petit"])
     tag(doc, "{%p for c in personne.champs %}")
-    line = doc.add_paragraph()
-    line.add_run("{{ c.libelle }} : ").bold = True
-    line.add_run("{{ c.valeur }}")
+    field_line(doc)
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p for para in personne.presentation %}")
     doc.add_paragraph("{{ para }}")

@@ -49,6 +49,9 @@ CONCEPTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "opc": ("OPC / coordination inter-chantiers", ("opc", "opcu", "ordonnancement pilotage coordination",
                                                    "ordonnancement pilotage et coordination", "coordination inter chantiers",
                                                    "coordination interchantiers")),
+    "pilotage": ("pilotage / coordination de projet", ("coordination", "coordonner", "pilotage", "piloter",
+                                                       "conduite de projet", "direction de projet", "management de projet",
+                                                       "ensemblier")),
     "qpv": ("QPV (quartiers prioritaires)", ("qpv", "zus", "quartier prioritaire", "quartiers prioritaires",
                                              "politique de la ville")),
     "tfpb": ("TFPB (abattement de taxe foncière)", ("tfpb", "abattement de tfpb", "taxe fonciere sur les proprietes baties",
@@ -61,8 +64,10 @@ CONCEPTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "participation": ("concertation / participation des habitants", ("concertation", "participation des habitants", "co construction",
                                                       "conseil citoyen", "conseils citoyens", "maison du projet",
                                                       "maison de projet", "maisons de projet", "participatif", "participative")),
-    "finance": ("montage financier", ("montage financier", "montage operationnel et financier", "ingenierie financiere",
-                                      "plan de financement", "maquette financiere", "engagements financiers")),
+    "finance": ("montage opérationnel et financier", ("montage financier", "montage operationnel et financier",
+                                                      "montage operationnel", "montage des operations", "montage d operations",
+                                                      "ingenierie financiere", "plan de financement", "plans de financement",
+                                                      "maquette financiere", "engagements financiers")),
     "diagnostic": ("diagnostic / étude urbaine", ("diagnostic", "diagnostics", "etude urbaine", "etudes urbaines",
                                                   "etude de definition", "diagnostic en marchant", "diagnostics en marchant")),
 }
@@ -77,10 +82,34 @@ ceux cela ci ça etc notamment via selon auprès après avant depuis pendant
 marché marchés prestation prestations lot lots offre offres candidat candidats titulaire présent présente objet
 consultation cahier charges article règlement rc cctp ccap acheteur pouvoir adjudicateur mission missions mise place
 cadre relative relatif relatives relatifs visant vue mettre faire permettre souhaite souhaitent sein
-ville villes inscrit inscrits inscrite inscrites
+ville villes inscrit inscrits inscrite inscrites équipe équipes co
 """.split())
 
+# Words a règlement de consultation or a CCTP uses whatever the need (« le titulaire
+# réalisera… », « procédure adaptée », « références similaires »): dropped in every
+# inflection, by their stem, so that no reason shown to the bid team is boilerplate.
+GENERIC_WORDS = """
+projet réaliser proposer assurer assister conduire préparer établir identifier formuler analyser présenter
+passer procédure adapter proposition similaire référence candidature devra devront comprendre concerner souhaiter lancer
+porter général nouveau nouvelle ensemble objet cadre besoin contenu procéder devoir pouvoir prévoir rechercher
+particulier également différent existant critère jugement délai durée phase document dossier compétence moyen
+futur loi volet temps structure urbain quartier politique direction enjeu méthode méthodologique valeur prix
+global forfaitaire date limite note notification validité variante négociation attestation assurance intervenant
+compréhension transmettre électronique réception envoi décomposition saint enjeux cours fonction technique
+""".split()
+
+# Phrases every mission and every tender of the field contains (the governance bodies,
+# the buyer's role, the procurement code): removed before anything else is read.
+_BOILERPLATE = re.compile(
+    r"\b(?:comit[ée]s?\s+(?:de\s+pilotage|techniques?)|copil|cotech|ma[îi]tres?\s+d\W?\s*ouvrage|"
+    r"(?:code\s+de\s+la\s+)?commande\s+publique|proc[ée]dure\s+adapt[ée]e|r[èe]glement\s+de\s+(?:la\s+)?consultation|"
+    r"acte\s+d\W?\s*engagement|destinataire\s+public\s+ou\s+priv[ée]|(?:acheteur|march[ée]|pouvoir)\s+public|"
+    r"groupement\s+conjoint|mandataire\s+solidaire|profil\s+d\W?\s*acheteur|moyens\s+humains|"
+    r"trois\s+derni[èe]res\s+ann[ée]es)\b",
+    re.IGNORECASE,
+)
 _stemmer = Stemmer.Stemmer("french")
+_GENERIC_STEMS = frozenset(_stemmer.stemWords([fold(w) for w in GENERIC_WORDS]))
 _CONCEPT_PATTERNS = [
     (token, re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b"))
     for token, (_, phrases) in CONCEPTS.items()
@@ -99,14 +128,16 @@ class Token:
 def tokens(text: str | None) -> list[Token]:
     """The searchable tokens of a text: stems of its content words, then its concepts."""
     text = (text or "").replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae")
+    text = _BOILERPLATE.sub(" ", text)
     words = [
         (part, raw.casefold())
         for raw in re.findall(r"[^\W_]+", text)
         for part in fold(raw).split()
-        if part not in STOP_WORDS and part not in _ACRONYMS and (len(part) > 1 or part.isdigit())
+        # numbers are articles, phases and years of the tender, not its subject
+        if part not in STOP_WORDS and part not in _ACRONYMS and len(part) > 1 and not part.isdigit()
     ]
     stems = _stemmer.stemWords([part for part, _ in words])
-    out = [Token(stem, label) for (_, label), stem in zip(words, stems)]
+    out = [Token(stem, label) for (_, label), stem in zip(words, stems) if stem not in _GENERIC_STEMS]
     folded = fold(text)
     for token, pattern in _CONCEPT_PATTERNS:
         count = len(pattern.findall(folded))
@@ -154,7 +185,8 @@ def rank(missions: list[Mission], text: str | None) -> dict[str, Relevance]:
     for token in query:
         counts[token.key] = counts.get(token.key, 0) + 1
         labels.setdefault(token.key, token.label)
-    docs = {name: [[t.key for t in tokens(_field_texts(m)[name])] for m in missions] for name in FIELDS}
+    fields = [{name: tokens(text) for name, text in _field_texts(m).items()} for m in missions]
+    docs = {name: [[t.key for t in f[name]] for f in fields] for name in FIELDS}
     per_term: dict[str, dict[str, list[float]]] = {}  # term → field → score per mission
     for name, weight in FIELDS.items():
         if not any(docs[name]):
@@ -167,10 +199,15 @@ def rank(missions: list[Mission], text: str | None) -> dict[str, Relevance]:
             per_term.setdefault(key, {})[name] = [float(s) * boost for s in index.get_scores([key])]
     for i, mission in enumerate(missions):
         relevance = result[mission.id]
+        # A reason reads best in the mission's own words (« animation », not the tender's « animera »).
+        own = {}
+        for name in FIELDS:
+            for t in fields[i][name]:
+                own.setdefault(t.key, t.label)
         for key, by_field in per_term.items():
             hits = {name: scores[i] for name, scores in by_field.items() if scores[i] > 0}
             if hits:
-                relevance.matches.append(Match(labels[key], list(hits), sum(hits.values())))
+                relevance.matches.append(Match(own.get(key, labels[key]), list(hits), sum(hits.values())))
         relevance.matches.sort(key=lambda m: (-m.score, fold(m.label)))
         relevance.score = round(sum(m.score for m in relevance.matches), 6)
     return result

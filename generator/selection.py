@@ -34,6 +34,9 @@ class Criteria:
     include_confidential: bool = False
     limit: int | None = None
     sort: str = "recent"
+    # The window is the default of the arrêté, not the buyer's demand: older references
+    # may still fill the list, marked as such.
+    soft_window: bool = False
 
     def describe(self) -> str:
         """The criteria in a few French words, for the cover page and messages."""
@@ -48,7 +51,7 @@ class Criteria:
         if self.since:
             parts.append(f"depuis {self.since}")
         if self.last:
-            parts.append(f"{self.last} dernières années")
+            parts.append(f"{self.last} dernières années" + (" en priorité" if self.soft_window else ""))
         if self.persons:
             parts.append("avec " + ", ".join(self.persons))
         if self.min_amount:

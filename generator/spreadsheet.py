@@ -94,6 +94,9 @@ def xlsx_bytes(rows: list[TableRow], *, title: str, author: str, subject: str, t
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    # Printed, as the Word table: the title on the left, page numbers on the right.
+    sheet.oddFooter.left.text = title
+    sheet.oddFooter.right.text = "page &P / &N"
 
     stamp = datetime.combine(today, time())
     props = book.properties

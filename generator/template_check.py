@@ -89,10 +89,14 @@ def _unbalanced(text: str) -> str | None:
 
 
 def variables_for(path: Path, kind: str | None) -> dict[str, str]:
-    """The documented variables of the template kind, guessed from the file name when not given."""
+    """The documented variables of the template kind, guessed when not given: from the file
+    name, else (a renamed copy such as « cv-cabinet.docx ») the set it fits best."""
     if kind:
         return TEMPLATE_VARIABLES[kind]
-    return TEMPLATE_VARIABLES.get(path.stem, DOCUMENT_VARIABLES)
+    if path.stem in TEMPLATE_VARIABLES:
+        return TEMPLATE_VARIABLES[path.stem]
+    sets = list({id(v): v for v in TEMPLATE_VARIABLES.values()}.values())
+    return min(sets, key=lambda v: (len(check_template(path, v)), v is not DOCUMENT_VARIABLES))
 
 
 def check_template(path: Path, variables: dict[str, str]) -> list[Problem]:

@@ -27,6 +27,7 @@ titre: AMO pour la mise en place d'une démarche de gestion urbaine de proximit�
 acheteur: Ville de Pantin
 acheteur_public: oui
 date_limite: 15/01/2027
+fenetre_annees: 3
 besoin: |
   Diagnostics en marchant, charte GUP avec les bailleurs (abattement TFPB),
   animation des instances de gestion dans trois quartiers NPNRU.
@@ -129,7 +130,7 @@ def test_group_role_and_amount_basis_as_the_data_says(project, run):
     write_bid(project, GUP_BID)
     assert run("table", "--bid", "appel.yaml", "-o", "t.docx").exit_code == 0
     text = docx_text(project / "t.docx")
-    assert "Rôle du cabinet : mandataire" in text
+    assert "Rôle du cabinet\u00a0: mandataire" in text
     assert "45\u202f000\u00a0€\u00a0HT (part du cabinet)" in text
     assert text.count("Rôle du cabinet") == 1  # the other mission's data does not say it
     assert run("fiches", "--bid", "appel.yaml", "--single", "-o", "f.docx").exit_code == 0
@@ -140,7 +141,7 @@ def test_group_role_and_amount_basis_as_the_data_says(project, run):
 
 def test_compliance_warns_or_refuses_with_strict(project, run):
     write_missions(project)
-    write_bid(project, GUP_BID.replace("date_limite: 15/01/2027", "date_limite: 15/01/2027\nfenetre_annees:"))
+    write_bid(project, GUP_BID.replace("fenetre_annees: 3", "fenetre_annees:"))
     result = run("table", "--bid", "appel.yaml", "--strict", "-o", "t.docx")
     assert result.exit_code == 2
     assert ("references/missions/2021-mission-appui-relative-equipements-publics-marseillais.yaml:19: avertissement : "
@@ -197,3 +198,53 @@ def test_cv_lists_exactly_the_persons_missions(project, run):
                       "AMO pour la mise en place de la concertation via la création de la Maison du projet ANRU",
                       "Etude de définition du projet urbain et social du Sud-Ouest de l'agglomération en vue de l'ANRU 2"}
     assert run("cv", "Personne Inconnue").exit_code == 1
+
+
+def test_default_window_prefers_recent_references_and_completes_with_older_ones_marked(project, run):
+    write_missions(project)
+    write_bid(project, GUP_BID.replace("fenetre_annees: 3\n", "nombre_references: 3\n"))
+    out = run("list", "--bid", "appel.yaml", "--explain").output
+    assert "période par défaut : les plus anciennes complètent la liste" in out
+    kept = out.split("Retenues (3) :")[1].split("\n\n")[0]
+    # the two references of the window take their places first; the third place goes to
+    # the most relevant older one (the GUP charter), marked, not to the IAE one
+    assert f"1. {GUP} — score" in kept and f"{CDV} — score" in kept and f"{SHIPPED['etude']} — score" in kept
+    assert "gardée pour compléter la liste, signalée comme ancienne : achevée en 2013, la période par défaut" in kept
+    assert IAE not in kept
+
+
+def test_default_window_on_a_late_deadline_still_builds_with_the_best_reference_first(project, run):
+    write_bid(project, GUP_BID.replace("fenetre_annees: 3\n", ""))
+    explained = run("list", "--bid", "appel.yaml", "--explain").output
+    assert f"1. {SHIPPED['etude']} — score" in explained.split("Retenues (4) :")[1]
+    result = run("table", "--bid", "appel.yaml", "-o", "t.docx")
+    assert result.exit_code == 0, result.output
+    assert "antérieure à la période par défaut (depuis 2024)" in result.output
+    text = docx_text(project / "t.docx")
+    assert "Référence achevée en 2013, antérieure aux 3 dernières années" in text
+    assert "(3 dernières années en priorité ; classées par pertinence)" in text  # not a claim the table belies
+
+
+def test_a_demanded_window_that_leaves_nothing_says_how_to_keep_older_references(project, run):
+    write_bid(project, GUP_BID)
+    result = run("build", "--bid", "appel.yaml")
+    assert result.exit_code == 1
+    assert f"« inclure: [{SHIPPED['etude']}, " in result.output and "retirez-en « fenetre_annees »" in result.output
+
+
+def test_a_tender_pasted_with_text_is_ranked_not_searched_word_for_word(project, run):
+    out = run("list", "--text", "Mission OPC urbain : coordination inter-chantiers des opérations du NPNRU, planning "
+              "général et gestion des interfaces entre maîtres d'ouvrage", "--explain").output
+    kept = out.split("Retenues (4) :")[1]
+    assert kept.lstrip().startswith(f"1. {SHIPPED['npru']} — score")
+    assert "coordination : titre" in kept and "ne contient pas" not in out
+    unrelated = run("list", "--text", "zzz inconnu", "--explain").output
+    assert "Retenues (0) :" in unrelated and "aucun terme en commun avec le texte" in unrelated
+
+
+def test_a_mission_without_composantes_is_not_said_to_lack_the_required_one(project, run):
+    write_bid(project, GUP_BID.replace("fenetre_annees: 3\n", "composantes_requises: Gestion urbaine de proximité\n"))
+    out = run("list", "--bid", "appel.yaml", "--explain").output
+    line = next(x for x in out.splitlines() if x.startswith(f"  - {SHIPPED['npru']}"))
+    assert "composantes non renseignées : Gestion urbaine de proximité invérifiable" in line
+    assert "absente" not in line

@@ -50,6 +50,9 @@ def test_xlsx_header_is_styled_frozen_filtered_and_properties_set(project, run):
     # fixed from --date, not the clock: the same inputs give the same bytes
     assert book.properties.created.date().isoformat() == DATE
     assert book.properties.modified.date().isoformat() == DATE
+    # printed like the Word table: A4 landscape, one page wide, header on every page, numbered
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
+    assert sheet.oddFooter.right.text == "page &P / &N"
 
 
 def test_several_amounts_get_several_columns_and_are_never_summed(project, run):
@@ -107,7 +110,7 @@ def test_public_client_and_contact_reach_the_docx_table_and_the_spreadsheet(proj
         "annees: 2025\ncontact:\n  nom: Jeanne Martin\n  telephone: 01 23 45 67 89\n", encoding="utf-8")
     assert run("table", "--id", "2025-controlable").exit_code == 0
     cell = Document(str(project / "outputs" / "tableau-references.docx")).tables[0].rows[1].cells[1]
-    assert [p.text for p in cell.paragraphs] == ["Ville de Bondy", "Client public", "Contact : Jeanne Martin, 01 23 45 67 89"]
+    assert [p.text for p in cell.paragraphs] == ["Ville de Bondy", "Client public", "Contact\u00a0: Jeanne Martin, 01 23 45 67 89"]
     assert run("table", "--id", "2025-controlable", "--format", "xlsx").exit_code == 0
     _, sheet = _sheet(project / "outputs" / "tableau-references.xlsx")
     row = dict(zip([c.value for c in sheet[1]], next(sheet.iter_rows(min_row=2, values_only=True))))

@@ -126,3 +126,12 @@ def test_readme_lists_the_variables_as_the_code_generates_them():
     section = re.search(r"<!-- variables:start -->\n(.*?)<!-- variables:end -->", readme, re.S)
     assert section, "README.md lacks the generated variables section"
     assert section.group(1) == variables_markdown(), "regenerate it: dossier templates variables"
+
+
+def test_a_renamed_copy_of_the_cv_template_is_checked_as_a_cv(project, run):
+    assert run("templates", "export", "cv", "-o", "cv-cabinet.docx").exit_code == 0
+    result = run("templates", "check", "cv-cabinet.docx")
+    assert result.exit_code == 0, result.output
+    path = _template(project / "mon-cv.docx", ["{{ personne.nom }}"], ["{{ personne.fonctio }}"])
+    result = run("templates", "check", str(path))
+    assert result.exit_code == 3 and "variable inconnue « personne.fonctio »" in result.output

@@ -38,11 +38,17 @@ def test_cover_page_names_firm_tender_buyer_and_deadline_without_footer(project,
 def test_each_fiche_starts_on_a_new_page_and_table_rows_never_split(project, run):
     assert run("fiches", "--single", "--date", "2026-11-24").exit_code == 0
     document = Document(str(project / "outputs" / "fiches-references.docx"))
-    breaks = document.element.body.xpath(".//w:br[@w:type='page']")
-    assert len(breaks) == 4 - 1
+    # « page break before » on each fiche's first line but the first: never a paragraph
+    # holding a break, which lands on an empty page when the fiche before fills its own
+    starts = [p for p in document.paragraphs if p.text.startswith("Référence ")]
+    assert [p.paragraph_format.page_break_before for p in starts] == [False, True, True, True]
+    assert not document.element.body.xpath(".//w:br[@w:type='page']")
     for table in document.tables:
         for row in table.rows:
             assert row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
+    # a fiche lists what the mission file says: no empty line
+    rows = [row.cells for table in document.tables for row in table.rows if len(row.cells) == 2]
+    assert rows and all(cells[1].text.strip() for cells in rows)
 
 
 def test_table_properties_are_in_schema_order(project, run):
@@ -53,3 +59,15 @@ def test_table_properties_are_in_schema_order(project, run):
     for tblPr in document.element.body.iter(qn("w:tblPr")):
         names = [child.tag.split("}")[1] for child in tblPr]
         assert names == sorted(names, key=order.index), names
+
+
+def test_a_cv_shows_what_is_left_to_fill_in_about_the_person(project, run):
+    (project / "references" / "personnes" / "chloe-etori.yaml").write_text(
+        "nom: Chloé Etori\nfonction: Chargée d'études\nformation: [Master urbanisme]\n", encoding="utf-8")
+    assert run("cv", "Chloé Etori", "-o", "cv.docx").exit_code == 0
+    document = Document(str(project / "cv.docx"))
+    lines = {p.text for p in document.paragraphs}
+    assert {"Fonction\u00a0: Chargée d'études", "Formation\u00a0: Master urbanisme", "Expérience\u00a0: à compléter",
+            "Domaines\u00a0: à compléter"} <= lines
+    missing = next(p for p in document.paragraphs if p.text == "Domaines\u00a0: à compléter")
+    assert missing.runs[-1].style.name == "À compléter"
