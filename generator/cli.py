@@ -451,7 +451,8 @@ def fiches(**kw):
     """Écrit une fiche référence (DOCX) par mission sélectionnée.
 
     Avec --single, toutes les fiches dans un seul fichier ; sinon un fichier par
-    fiche dans outputs/fiches/ (ou dans le dossier donné par -o).
+    fiche dans outputs/fiches/ (ou dans le dossier donné par -o ; -o fiche.docx
+    pour une seule fiche).
 
     \b
     Exemple :
@@ -462,10 +463,15 @@ def fiches(**kw):
     library, selected, criteria, today = _selected(kw)
     options = _build_options(kw, today, criteria)
     single = kw.pop("single")
+    output = kw.pop("output")
+    if output is not None and output.suffix.lower() == ".docx" and not single:
+        if len(selected) > 1:
+            raise UsageError(f"-o {output} : un fichier pour {len(selected)} fiches ; ajoutez --single "
+                             "pour les réunir, ou donnez un dossier à -o")
+        single = True  # one fiche, one file: the name the user gave
     template = documents.find_template("fiches", kw.pop("templates_dir"), kw.pop("template"))
     with _progress(1 if single else len(selected), "Fiches") as advance:
         produced = documents.fiches(library, selected, options, template, single, advance)
-    output = kw.pop("output")
     written = []
     for name, data in produced:
         if single:

@@ -133,3 +133,13 @@ def test_help_headings_are_french(run):
     assert result.exit_code == 0
     assert result.output.startswith("Utilisation : ")
     assert "[par défaut : references]" in result.output
+
+
+def test_fiches_output_file_needs_single_when_several(project, run):
+    several = run("fiches", "--type", "Stratégie", "-o", "x.docx")
+    assert several.exit_code == 1
+    assert "-o x.docx : un fichier pour 2 fiches ; ajoutez --single" in several.output
+    assert not (project / "x.docx").exists()
+    one = run("fiches", "--client", "Neuilly", "-o", "neuilly.docx")
+    assert one.exit_code == 0, one.output
+    assert (project / "neuilly.docx").is_file()
