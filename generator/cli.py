@@ -369,6 +369,13 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
+def _plain(view, *cells) -> None:
+    """A row of user text: rich would read « [b] » or « [/x] » in a title as markup."""
+    from rich.markup import escape
+
+    view.add_row(*(escape(str(cell)) for cell in cells))
+
+
 # --- commands -----------------------------------------------------------------------------
 
 @click.group(cls=DossierGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -497,6 +504,7 @@ def list_(**kw):
       dossier list --bid appel.yaml --explain
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from .formatting import format_annees, format_montants
@@ -510,11 +518,11 @@ def list_(**kw):
         from .bid import criteria as bid_criteria
 
         criteria = bid_criteria(kw["bid"], criteria)
-    view = Table(title=f"{len(selected)} référence(s) — {criteria.describe()}", show_lines=False)
+    view = Table(title=escape(f"{len(selected)} référence(s) — {criteria.describe()}"), show_lines=False)
     for column in ("Identifiant", "Années", "Type", "Maître d'ouvrage", "Titre", "Montant"):
         view.add_column(column, overflow="fold", style="cyan" if column == "Identifiant" else None)
     for m in selected:
-        view.add_row(m.id, format_annees(m.annees), m.type or "", m.maitre_ouvrage or "", m.titre, format_montants(m.montant))
+        _plain(view, m.id, format_annees(m.annees), m.type or "", m.maitre_ouvrage or "", m.titre, format_montants(m.montant))
     Console().print(view)
 
 
@@ -576,6 +584,7 @@ def show(ident, references):
       dossier show 2021-mission-appui-relative-equipements-publics-marseillais
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from .context import mission_fields, paragraphs
@@ -588,15 +597,15 @@ def show(ident, references):
         guess = nearest(ident, [m.id for m in library.missions]) or [m.id for m in library.missions if ident in m.id]
         hint = f" ; vouliez-vous dire « {guess[0]} » ?" if guess else ""
         raise UsageError(f"aucune référence n'a l'identifiant « {ident} »{hint}")
-    view = Table(title=mission.titre, show_header=False, show_lines=True)
+    view = Table(title=escape(mission.titre), show_header=False, show_lines=True)
     view.add_column("", style="bold")
     view.add_column("")
-    view.add_row("Identifiant", mission.id)
+    _plain(view, "Identifiant", mission.id)
     for row in mission_fields(mission):
-        view.add_row(row["libelle"], row["valeur"])
-    view.add_row("Composantes", "\n".join(mission.composantes) or "—")
-    view.add_row("Enjeux", "\n\n".join(paragraphs(mission.enjeux)) or "—")
-    view.add_row("Contenu", "\n".join(f"• {c}" for c in mission.contenu) or "—")
+        _plain(view, row["libelle"], row["valeur"])
+    _plain(view, "Composantes", "\n".join(mission.composantes) or "—")
+    _plain(view, "Enjeux", "\n\n".join(paragraphs(mission.enjeux)) or "—")
+    _plain(view, "Contenu", "\n".join(f"• {c}" for c in mission.contenu) or "—")
     Console().print(view)
 
 
@@ -683,6 +692,7 @@ def templates_list(templates_dir):
       dossier templates list
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from .default_templates import TEMPLATE_NAMES
@@ -693,7 +703,7 @@ def templates_list(templates_dir):
     for column in ("Nom", "Commande", "Modèle utilisé"):
         view.add_column(column)
     for name in TEMPLATE_NAMES:
-        view.add_row(name, purposes.get(name, ""), find_template(name, templates_dir).display)
+        _plain(view, name, purposes.get(name, ""), find_template(name, templates_dir).display)
     Console().print(view)
 
 
@@ -854,6 +864,7 @@ def stats(**kw):
     from collections import Counter
 
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from .selection import last_year
@@ -862,14 +873,14 @@ def stats(**kw):
     kw["verbose"] = False
     library, selected, criteria, today = _selected(kw)
     console = Console()
-    console.print(f"{len(selected)} référence(s) — {criteria.describe()}")
+    console.print(escape(f"{len(selected)} référence(s) — {criteria.describe()}"))
 
     def show(title: str, header: str, counts, order=None) -> None:
         view = Table(title=title, title_justify="left")
         view.add_column(header, style="cyan")
         view.add_column("Références", justify="right")
         for key in order if order is not None else sorted(counts, key=lambda k: (-counts[k], fold(str(k)))):
-            view.add_row(str(key), str(counts.get(key, 0)))
+            _plain(view, key, counts.get(key, 0))
         console.print(view)
 
     show("Par type de mission", "Type", Counter(m.type or "(type non renseigné)" for m in selected))

@@ -143,3 +143,15 @@ def test_fiches_output_file_needs_single_when_several(project, run):
     one = run("fiches", "--client", "Neuilly", "-o", "neuilly.docx")
     assert one.exit_code == 0, one.output
     assert (project / "neuilly.docx").is_file()
+
+
+def test_list_and_show_print_titles_with_brackets_as_written(project, run):
+    (project / "references" / "missions" / "2020-markup.yaml").write_text(
+        'titre: "Étude [/b] [bold]quartiers[/bold]"\nmaitre_ouvrage: "[red]Ville[/red]"\nannees: 2020\n',
+        encoding="utf-8")
+    listed = run("list", "--id", "2020-markup")
+    assert listed.exit_code == 0, listed.output
+    assert "[red]Ville[/red]" in listed.output
+    shown = run("show", "2020-markup")
+    assert shown.exit_code == 0, shown.output
+    assert "[bold]quartiers[/bold]" in shown.output
