@@ -62,7 +62,8 @@ _LABELS = {
                 "Montant TTC", "Montant de la prestation", "Budget de la mission", "Coût de la mission",
                 "Coût de l'étude", "Coût de la prestation"),
     "composantes": ("Composantes de la mission", "Composantes", "Composantes de la prestation"),
-    "enjeux": ("Enjeux de la mission", "Enjeux", "Contexte et enjeux", "Contexte", "Contexte de la mission"),
+    "enjeux": ("Enjeux de la mission", "Enjeux", "Contexte et enjeux", "Contexte", "Contexte de la mission",
+               "Objectifs de la mission", "Objectifs", "Enjeux et objectifs"),
     "contenu": ("Contenu de la mission", "Contenu", "Description de la mission", "Prestations",
                 "Missions réalisées", "Contenu de la prestation", "Prestations réalisées"),
     "source": ("Source",),
@@ -513,17 +514,38 @@ def _field_value(f: _Field, firm_names: list[str], warnings: list[str], kept: li
         joined = " ; ".join(clean(l.text) for l in texts)
         default_tax = "HT" if re.search(r"\bht\b", fold(f.label)) else ("TTC" if "ttc" in fold(f.label) else None)
         return _montants(joined, f.label, default_tax, firm_names, warnings, kept)
+    if f.key == "equipe":
+        return _equipe(texts, f.label, firm_names, warnings) or None
     if f.key in LIST_FIELDS:
         items = []
         for line in texts:
             items += split_list(_strip_bullet(line.text), protected=firm_names,
-                                on_et=f.key in ("equipe", "consultants"), label=f.label, warnings=warnings)
-        items = _drop_final_dot(items)
-        if f.key == "equipe":
-            role = _ROLE_OF_LABEL.get(_label_key(f.label))
-            return [{**_member(item), **({"role": role} if role else {})} for item in items] or None
-        return items or None
+                                on_et=f.key == "consultants", label=f.label, warnings=warnings)
+        return _drop_final_dot(items) or None
     return joined
+
+
+# « Mandataire : A ; Cotraitants : B, C » inside the team's value: each role names the names after it.
+_INLINE_ROLE = re.compile(r"(?:^|(?<=[;,.\s]))(" + "|".join(
+    re.escape(label) + "s?" for label in sorted(_ROLE_LABELS, key=len, reverse=True)) + r")\s*:\s*", re.IGNORECASE)
+
+
+def _equipe(lines: list[Line], label: str, firm_names: list[str], warnings: list[str]) -> list[dict]:
+    members = []
+    for line in lines:
+        text = _strip_bullet(line.text)
+        role = _ROLE_OF_LABEL.get(_label_key(label))
+        pieces = _INLINE_ROLE.split(text)
+        # split() gives [before the first role, role, names, role, names…]
+        for i, piece in enumerate(pieces):
+            if i % 2:
+                role = _ROLE_OF_LABEL.get(_label_key(piece))
+                continue
+            names = _drop_final_dot(split_list(piece.strip(" ;,"), protected=firm_names, on_et=True, label=label,
+                                               warnings=warnings))
+            # a role written beside the name, « X (cotraitant) », wins over the heading's
+            members += [{**({"role": role} if role else {}), **_member(name)} for name in names]
+    return members
 
 
 def _value_paragraph(lines: list[Line]) -> tuple[list[Line], list[Line]]:
@@ -563,12 +585,17 @@ def _paragraphs(lines: list[Line]) -> list[str]:
     return paras
 
 
+# « 1. », « 2) », « 3 - », « a) » before a typed numbered item (Word's own numbers are not text)
+_NUMBER = re.compile(r"^\s*(?:\d{1,2}\s*[.)/]|\d{1,2}\s+[-–—]|[a-z]\))\s+")
+
+
 def _items(lines: list[Line]) -> list[str]:
-    """Bullets without their markers (« - ▶ », « • »…); a lower-case line continues the item."""
+    """Bullets without their markers (« - ▶ », « • », « 1. »…); a lower-case line continues the item."""
     items: list[str] = []
     for line in lines:
-        bullet = line.bullet or bool(_BULLET.match(line.text))
-        text = clean(_BULLET.sub("", line.text, count=1), keep_nbsp=True)
+        number = _NUMBER.match(line.text)
+        bullet = line.bullet or bool(_BULLET.match(line.text)) or bool(number)
+        text = clean(_BULLET.sub("", line.text[number.end():] if number else line.text, count=1), keep_nbsp=True)
         if not bullet and items and _starts_lower(text):
             items[-1] += " " + text
         elif text:
@@ -706,7 +733,7 @@ _SEPARATORS = re.compile(r"\+|;|,|/|\(|\bet\b|\n|(?=\bdont\b)|(?=\b(?:TF|TO|TC|[
 _TAXES = ((r"\bH\.?\s?T\b\.?|hors[- ]tax\w*", "HT"), (r"\bT\.?T\.?C\b\.?|toutes taxes comprises", "TTC"))
 _TRANCHES = ((r"\bT\.?F\b\.?|tranche ferme|\bferme\b", "ferme"),
              (r"\bT\.?[OC]\b\.?|tranche (?:optionnelle|conditionnelle)|\b(?:optionnelle|conditionnelle)\b", "optionnelle"))
-_FILLER = re.compile(r"\b(?:soit|dont|montant|de la mission|euros?|EUR)\b|€")
+_FILLER = re.compile(r"\b(?:soit|dont|montant|de la mission|euros?|EUR)\b|€", re.IGNORECASE)
 
 
 def parse_montants(text: str, default_tax: str | None = None, firm_names: list[str] = ()) -> list[dict]:
@@ -814,6 +841,12 @@ def _composantes(lines: list[Line], warnings: list[str], kept: list[str]):
     # Empty boxes beside plain bullets (« ■ A », « □ B »): the bullets are the ticked ones.
     plain_is_ticked = not any(state for _, state in entries)
     chosen = [term for term, state in entries if state or (state is None and plain_is_ticked)]
+    for term, state in entries:
+        if state is None and not plain_is_ticked:
+            # Text without a box in a ticked grid: neither a ticked composante nor to be lost.
+            warnings.append(f"texte sans case dans la grille des composantes « {term} » : non retenu, "
+                            "gardé en commentaire")
+            kept.append(f"Composantes : {term}")
     result: list[str] = []
     for term in chosen:
         canonical = canonical_composante(term)

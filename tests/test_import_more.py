@@ -1,0 +1,75 @@
+"""`dossier import` on fiches of other missions: shapes a real export has that the seeds do not.
+
+Each expectation is what a careful reader sees in the fiche the test writes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_import import imported, library, only  # noqa: F401  (fixture)
+from generator.vocabulary import fold
+
+
+def test_team_with_roles_written_inside_the_value(library, run, tmp_path):
+    fiche = tmp_path / "fiche.txt"
+    fiche.write_text(
+        "Etude de relogement\n\nParis Habitat\n\nType de mission : Relogement\n\nAnnée : 2019\n\n"
+        "Equipe : Mandataire : Perspectives Urbaines et Sociales ; Cotraitants : Le Frêne, Trajectoires\n",
+        encoding="utf-8")
+    assert run("import", str(fiche)).exit_code == 0
+    assert only(library)["equipe"] == [
+        {"nom": "Perspectives Urbaines et Sociales", "role": "mandataire"},
+        {"nom": "Le Frêne", "role": "cotraitant"},
+        {"nom": "Trajectoires", "role": "cotraitant"},
+    ]
+
+
+def test_typed_numbers_of_a_numbered_list_are_markers(library, run, tmp_path):
+    fiche = tmp_path / "fiche.txt"
+    fiche.write_text(
+        "Etude pré-opérationnelle OPAH-RU\n\nVille de Saint-Denis\n\nAnnée : 2020\n\nContenu de la mission\n\n"
+        "1. Diagnostic multicritère\n2) Définition du périmètre\n3 - Programme d'actions\n"
+        "• Animation des ateliers\n■ Rédaction de la convention\n",
+        encoding="utf-8")
+    assert run("import", str(fiche)).exit_code == 0
+    assert only(library)["contenu"] == [
+        "Diagnostic multicritère", "Définition du périmètre", "Programme d'actions", "Animation des ateliers",
+        "Rédaction de la convention",
+    ]
+
+
+def test_text_after_a_ticked_grid_is_not_lost(library, run, tmp_path):
+    fiche = tmp_path / "fiche.txt"
+    fiche.write_text(
+        "Schéma directeur de la médiation\n\nMétropole Européenne de Lille\n\nAnnée : 2018\n\n"
+        "Composantes de la mission :\n\n☒ Conseil stratégique ☐ Etudes urbaines\n☐ Planification ☒ Cohésion sociale\n\n"
+        "Résultats obtenus\n\nUne charte signée par douze partenaires.\n",
+        encoding="utf-8")
+    result = run("import", str(fiche))
+    assert result.exit_code == 0
+    (path,) = (library / "missions").glob("*.yaml")
+    assert only(library)["composantes"] == ["Conseil stratégique", "Cohésion sociale"]
+    text = path.read_text(encoding="utf-8")
+    assert "# Non importé (à vérifier) : Composantes : Résultats obtenus" in text
+    assert "# Non importé (à vérifier) : Composantes : Une charte signée par douze partenaires" in text
+
+
+def test_objectifs_heading_is_prose_of_the_enjeux(library, run, tmp_path):
+    fiche = tmp_path / "fiche.txt"
+    fiche.write_text("Charte de relogement\n\nVille de Sevran\n\nAnnée : 2016\n\nObjectifs de la mission\n\n"
+                     "Reloger 300 ménages dans de bonnes conditions.\n", encoding="utf-8")
+    assert run("import", str(fiche)).exit_code == 0
+    assert only(library)["enjeux"] == "Reloger 300 ménages dans de bonnes conditions.\n"
+
+
+def test_ligature_oe_is_kept_in_the_id():
+    assert fold("Mise en œuvre de la GUSP") == "mise en oeuvre de la gusp"
+
+
+def test_amount_label_repeated_in_the_value_is_not_a_libelle(library, run, tmp_path):
+    fiche = tmp_path / "fiche.txt"
+    fiche.write_text("Etude\n\nVille de Bondy\n\nAnnée : 2021\n\nMontant de la mission : Montant : 120 k€ TTC\n",
+                     encoding="utf-8")
+    assert run("import", str(fiche)).exit_code == 0
+    assert only(library)["montant"] == [{"valeur": "120000", "taxe": "TTC"}]
