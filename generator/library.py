@@ -6,6 +6,7 @@ problem found, each named by file, line and field, in French.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +63,12 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def is_library_file(path: Path) -> bool:
+    """A .yaml/.yml file, whatever the case of its suffix (Windows does not tell them apart);
+    hidden files and lock files (`._x.yaml` left by a Mac, `~$x.yaml`) are not records."""
+    return path.suffix.lower() in (".yaml", ".yml") and not path.name.startswith((".", "~$"))
+
+
 def load_library(root: Path) -> Library:
     library = Library(root=root)
     if not root.is_dir():
@@ -76,7 +83,7 @@ def load_library(root: Path) -> Library:
         )
     for kind, model in KINDS.items():
         folder = root / kind
-        paths = sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")))
+        paths = sorted(path for path in folder.glob("*") if is_library_file(path))
         items = getattr(library, kind)
         for path in paths:
             item = _load_one(path, model, library)
@@ -178,6 +185,12 @@ def _french(error: dict, loc: tuple, model: type[Model]) -> str:
         shown = "…"
     if kind == "extra_forbidden":
         known = _fields_at(model, loc[:-1])
+        invisible = sorted(set(re.findall(r"[^\S ]|[\u200b-\u200f\u2060\ufeff]", str(loc[-1]))))
+        if invisible and str(loc[-1]).strip(" \u00a0\u202f\u200b\u200e\u200f\u2060\ufeff\t") in known:
+            # « titre : » typed in Word gets a no-break space before the colon: invisible in the editor.
+            codes = ", ".join(f"U+{ord(c):04X}" for c in invisible)
+            return (f"le nom du champ « {str(loc[-1]).strip()} » contient un caractère invisible ({codes}, "
+                    "souvent une espace insécable copiée depuis Word) : retapez-le")
         guess = nearest(str(loc[-1]), known)
         hint = f" ; vouliez-vous dire « {guess[0]} » ?" if guess else f" ; champs possibles : {', '.join(known)}"
         return f"champ inconnu « {loc[-1]} »{hint}"

@@ -1,0 +1,69 @@
+"""More hostile files: line separators pasted from a PDF, huge and binary files, odd names."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import docx_text
+
+from .test_corpus import DATE, _write
+
+M = "references/missions/zz.yaml"
+GOOD = "titre: Étude test\nmaitre_ouvrage: Ville de Test\ntype: Étude\nannees: 2025\nmontant: 1000\n"
+
+CASES = [
+    ("separateur-de-ligne", M, GOOD.replace("titre: Étude test", "titre: Étude\u2028test"),
+     f"{M}:1: séparateur de ligne invisible (copié depuis un PDF ou une page web) U+2028 interdit dans un document "
+     "Word : supprimez-le"),
+    ("separateur-de-paragraphe", M, GOOD + "enjeux: 'a\u2029b'\n",
+     f"{M}:6: séparateur de paragraphe invisible (copié depuis un PDF ou une page web) U+2029 interdit dans un "
+     "document Word : supprimez-le"),
+    ("nel", M, GOOD.replace("type: Étude", "type: Étude\u0085urbaine"),
+     f"{M}:3: saut de ligne invisible (NEL, copié depuis un PDF ou une page web) U+0085 interdit dans un document "
+     "Word : supprimez-le"),
+    ("separateur-echappe", M, GOOD.replace("titre: Étude test", 'titre: "Étude\\Ltest"'),
+     f"{M}:1: champ 'titre' : séparateur de ligne invisible (copié depuis un PDF ou une page web) U+2028 interdit "
+     "dans un document Word : supprimez-le"),
+    ("enorme", M, GOOD + "enjeux: |\n" + "  Paragraphe plein de mots.\n" * 80_000,
+     f"{M}: fichier trop volumineux (2,2 Mo ; au plus 2 Mo) : une référence tient en quelques Ko, est-ce le bon "
+     "fichier ?"),
+    ("image", M, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4,
+     f"{M}: fichier binaire (document Word, PDF, image…) et non un texte YAML : ce n'est pas une fiche de la "
+     "bibliothèque"),
+    ("utf-16-sans-bom", M, ("titre: Étude\n" * 3).encode("utf-16-le"),
+     f"{M}:1: le fichier n'est pas en UTF-8 (octet 0xC9) ; il est enregistré en UTF-16 (« Unicode » dans le "
+     "Bloc-notes) : réenregistrez-le en UTF-8"),
+    ("utf-32", M, GOOD.encode("utf-32"),
+     f"{M}:1: le fichier n'est pas en UTF-8 (octet 0xFF) ; il est enregistré en UTF-32 : réenregistrez-le en UTF-8"),
+    ("espace-insecable-dans-la-cle", M, GOOD.replace("type: Étude", "type\u00a0: Étude"),
+     f"{M}:3: champ 'type\u00a0' : le nom du champ « type » contient un caractère invisible (U+00A0, souvent une "
+     "espace insécable copiée depuis Word) : retapez-le"),
+]
+
+
+@pytest.mark.parametrize("name, relative, content, expected", CASES, ids=[c[0] for c in CASES])
+def test_check_and_build_name_the_problem(project, run, name, relative, content, expected):
+    _write(project, relative, content)
+    target = project / "outputs" / "dossier.docx"
+    for args in (["check"], ["build", "-o", str(target)]):
+        result = run(*args, "--date", DATE)
+        assert expected in result.output.splitlines(), result.output
+        assert result.exit_code == 2, result.output
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("name", ["._zz.yaml", "~$zz.yaml", ".zz.yaml"])
+def test_hidden_and_lock_files_are_not_records(project, run, name):
+    # A Mac leaves « ._x.yaml » (binary) beside every file copied to a shared drive.
+    _write(project, f"references/missions/{name}", b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
+    result = run("check", "--date", DATE)
+    assert result.exit_code == 0, result.output
+    assert name not in result.output
+
+
+def test_upper_case_suffix_is_read_as_on_windows(project, run):
+    _write(project, "references/missions/zz.YAML", GOOD.replace("Étude test", "Étude en majuscules"))
+    target = project / "outputs" / "dossier.docx"
+    result = run("build", "--date", DATE, "--id", "zz", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert "Étude en majuscules" in docx_text(target)
