@@ -43,21 +43,24 @@ ESSENTIAL = ("maitre_ouvrage", "type", "annees", "montant", "enjeux", "contenu")
 
 # The labels of the firm's fiches (and of other firms' usual ones), per field.
 _LABELS = {
-    "titre": ("Titre", "Intitulé", "Intitulé de la mission", "Objet de la mission", "Nom de la mission"),
+    "titre": ("Titre", "Intitulé", "Intitulé de la mission", "Objet de la mission", "Nom de la mission", "Objet"),
     "maitre_ouvrage": ("Maître d'ouvrage", "Maîtrise d'ouvrage", "Maître de l'ouvrage", "Client",
                        "Commanditaire", "Donneur d'ordre"),
     "type": ("Type de mission", "Type", "Type de prestation", "Nature de la mission"),
-    "annees": ("Année", "Date", "Période", "Année de réalisation", "Date de réalisation"),
+    "annees": ("Année", "Date", "Période", "Année de réalisation", "Date de réalisation", "Date de la mission",
+               "Dates de la mission", "Période de réalisation", "Année de la mission"),
     "cout_projet": ("Coût du projet", "Coût de l'opération", "Coût des travaux", "Montant des travaux",
                     "Montant du projet"),
     "directeur": ("Directeur de mission", "Directrice de mission", "Direction de mission",
                   "Directeur de projet", "Directrice de projet"),
     "referent": ("Référent", "Référente", "Référent de la mission"),
-    "equipe": ("Equipe", "Equipe projet", "Groupement", "Composition de l'équipe", "Composition du groupement"),
+    "equipe": ("Equipe", "Equipe projet", "Groupement", "Composition de l'équipe", "Composition du groupement",
+               "Membres de l'équipe", "Equipe mobilisée"),
     "programme": ("Programme",),
     "acteurs": ("Acteurs", "Partenaires", "Acteurs associés", "Partenaires associés"),
     "consultants": ("Consultants mobilisés", "Consultants", "Intervenants", "Consultants intervenants"),
-    "sites": ("Site", "Lieu", "Territoire", "Quartier", "Localisation"),
+    "sites": ("Site", "Lieu", "Territoire", "Quartier", "Localisation", "Lieu d'intervention", "Lieu de la mission",
+              "Commune", "Territoire d'intervention", "Site d'intervention"),
     "montant": ("Montant de la mission", "Montant", "Montant des honoraires", "Honoraires", "Montant HT",
                 "Montant TTC", "Montant de la prestation", "Budget de la mission", "Coût de la mission",
                 "Coût de l'étude", "Coût de la prestation"),
@@ -65,7 +68,8 @@ _LABELS = {
     "enjeux": ("Enjeux de la mission", "Enjeux", "Contexte et enjeux", "Contexte", "Contexte de la mission",
                "Objectifs de la mission", "Objectifs", "Enjeux et objectifs"),
     "contenu": ("Contenu de la mission", "Contenu", "Description de la mission", "Prestations",
-                "Missions réalisées", "Contenu de la prestation", "Prestations réalisées"),
+                "Missions réalisées", "Contenu de la prestation", "Prestations réalisées", "Description",
+                "Démarche", "Méthodologie", "Déroulement de la mission"),
     "source": ("Source",),
 }
 # Team members listed under their role: « Mandataire : Tracés urbains ».
@@ -249,7 +253,10 @@ def _cell_text(cell) -> str:
 def _row_lines(row) -> list[Line]:
     texts = [_cell_text(cell) for cell in row]
     filled = [i for i, t in enumerate(texts) if t]
-    is_grid = any(_TICK.match(t) or canonical_composante(t) for t in texts if t)
+    # « Type de mission | Concertation »: a composante's name as another field's value is no grid.
+    is_grid = any(_TICK.match(t) for t in texts if t) or (
+        any(canonical_composante(t) for t in texts if t)
+        and _known_label(texts[0].rstrip(" :"), prefix=False) in (None, "composantes"))
     if is_grid:
         # A grid of composantes: a cell holding only a box goes with the next one.
         lines, pending = [], ""
@@ -280,8 +287,13 @@ def _label_row_lines(row) -> list[Line]:
     # Without a value, the left cell may as well be a title beside a logo: read as a plain line,
     # where a known label is still recognised.
     lines = [Line(_cell_text(row[0]), cell=True, label_row=any(_cell_text(c) for c in row[1:]))]
-    for cell in row[1:]:
+    for n, cell in enumerate(row[1:]):
         cell_lines = _block_lines(cell)
+        if n and _cell_text(cell):
+            # A third column (a photo's caption, a merged side cell) is not part of the value:
+            # after a gap it is reported as stray text rather than glued to it.
+            lines += [Line("")] + [Line(line.text, cell=i == 0) for i, line in enumerate(cell_lines)]
+            continue
         for i, line in enumerate(cell_lines):
             line.value = True
             line.cell = i == 0
@@ -788,8 +800,11 @@ def _amount(match, context: str, default_tax: str | None, firm_names: list[str])
     if take(r"\bmax(?:imum)?\b\.?|accord[- ]cadre"):
         amount["maximum"] = True
     rest = _FILLER.sub(" ", rest)
-    if re.search(r"[^\W\d_]{2,}", rest):
+    # « 3 x 10 000 € HT » keeps its « 3 x »: a figure beside the amount is never dropped
+    if re.search(r"[^\W\d_]{2,}", rest) or re.search(r"\d", rest):
         amount["libelle"] = clean(rest).strip(" ():;,-+.")
+        if tranche and amount["libelle"].isdigit():
+            amount["libelle"] = f"n° {amount['libelle']}"  # « tranche optionnelle 1 »
     return amount
 
 
@@ -842,8 +857,9 @@ def _composantes(lines: list[Line], warnings: list[str], kept: list[str]):
     plain_is_ticked = not any(state for _, state in entries)
     chosen = [term for term, state in entries if state or (state is None and plain_is_ticked)]
     for term, state in entries:
-        if state is None and not plain_is_ticked:
-            # Text without a box in a ticked grid: neither a ticked composante nor to be lost.
+        if state is None and not plain_is_ticked and not canonical_composante(term):
+            # Text without a box in a ticked grid (an unticked ✓ list leaves its names bare): a
+            # composante is unticked, other text is neither a composante nor to be lost.
             warnings.append(f"texte sans case dans la grille des composantes « {term} » : non retenu, "
                             "gardé en commentaire")
             kept.append(f"Composantes : {term}")

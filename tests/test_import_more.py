@@ -73,3 +73,52 @@ def test_amount_label_repeated_in_the_value_is_not_a_libelle(library, run, tmp_p
                      encoding="utf-8")
     assert run("import", str(fiche)).exit_code == 0
     assert only(library)["montant"] == [{"valeur": "120000", "taxe": "TTC"}]
+
+
+def test_word_table_whose_value_is_a_composante_name_and_a_side_column(library, run, tmp_path):
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph("Accompagnement des conseils citoyens")
+    document.add_paragraph("Ville de Sevran")
+    table = document.add_table(rows=3, cols=3)
+    for row, (label, value) in enumerate([("Type de mission", "Concertation"), ("Année", "2016"),
+                                          ("Montant", "15 000 € HT")]):
+        table.cell(row, 0).text, table.cell(row, 1).text = label, value
+    table.cell(0, 2).merge(table.cell(2, 2)).text = "Photo du quartier"
+    document.save(tmp_path / "fiche.docx")
+    assert run("import", str(tmp_path / "fiche.docx")).exit_code == 0
+    data = only(library)
+    assert data["type"] == "Concertation"
+    assert "composantes" not in data
+    (path,) = (library / "missions").glob("*.yaml")
+    assert "# Non importé (à vérifier) : Photo du quartier" in path.read_text(encoding="utf-8")
+
+
+def test_labels_of_other_firms_fiches(library, run, tmp_path):
+    fiche = tmp_path / "fiche.txt"
+    fiche.write_text(
+        "Objet : MOUS relogement du quartier Bel Air\n\nMaître d'ouvrage :\nVille de Saint-Germain-en-Laye\n\n"
+        "Date de la mission : 2016 - 2019\n\nLieu d'intervention : Quartier Bel Air\n\n"
+        "Membres de l'équipe : Perspectives Urbaines et Sociales, Claudia Romero\n\n"
+        "Montant : 3 x 10 000 € HT\n\nDescription\n\n▶ Enquête sociale\n",
+        encoding="utf-8")
+    assert run("import", str(fiche)).exit_code == 0
+    data = only(library)
+    assert data["titre"] == "MOUS relogement du quartier Bel Air"
+    assert data["maitre_ouvrage"] == "Ville de Saint-Germain-en-Laye"
+    assert data["annees"] == {"debut": "2016", "fin": "2019"}
+    assert data["sites"] == ["Quartier Bel Air"]
+    assert data["equipe"] == [{"nom": "Perspectives Urbaines et Sociales"}, {"nom": "Claudia Romero"}]
+    # the « 3 x » is part of what the fiche says about the amount: never dropped
+    assert data["montant"] == [{"valeur": "10000", "taxe": "HT", "libelle": "3 x"}]
+    assert data["contenu"] == ["Enquête sociale"]
+
+
+def test_numbered_optional_tranche():
+    from generator.importer import parse_montants
+
+    assert parse_montants("15 000 € HT (TF) et 7 500 € HT (TO 2)") == [
+        {"valeur": 15000, "taxe": "HT", "tranche": "ferme"},
+        {"valeur": 7500, "taxe": "HT", "tranche": "optionnelle", "libelle": "n° 2"},
+    ]
