@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
@@ -59,6 +60,11 @@ def write_atomic(path: Path, data: bytes) -> Path:
         raise OutputError(f"{path.parent} : impossible de créer le dossier de sortie ({os_reason(exc)})") from None
     if path.is_dir():
         raise OutputError(f"{shown} : c'est un dossier, pas un fichier")
+    # Renaming over a read-only file works on Linux and macOS (and for root everywhere), so the
+    # protection a user set on the last good version is honoured here, as Windows would.
+    if path.exists() and not path.stat().st_mode & stat.S_IWUSR:
+        raise OutputError(f"{shown} : fichier en lecture seule ; retirez la protection ou choisissez un autre nom "
+                          "(-o) ; le fichier précédent est conservé")
     temp_name = None
     try:
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:

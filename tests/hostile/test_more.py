@@ -67,3 +67,19 @@ def test_upper_case_suffix_is_read_as_on_windows(project, run):
     result = run("build", "--date", DATE, "--id", "zz", "-o", str(target))
     assert result.exit_code == 0, result.output
     assert "Étude en majuscules" in docx_text(target)
+
+
+def test_read_only_previous_output_is_kept(project, run):
+    from .test_outputs import PREVIOUS, _left_alone
+
+    target = project / "outputs" / "dossier-candidature.docx"
+    target.parent.mkdir()
+    target.write_bytes(PREVIOUS)
+    target.chmod(0o444)
+    result = run("build")
+    assert result.exit_code == 4
+    assert result.output.splitlines()[-1] == (
+        "Erreur : outputs/dossier-candidature.docx : fichier en lecture seule ; retirez la protection ou choisissez "
+        "un autre nom (-o) ; le fichier précédent est conservé"
+    )
+    _left_alone(target)
