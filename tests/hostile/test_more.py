@@ -83,3 +83,30 @@ def test_read_only_previous_output_is_kept(project, run):
         "un autre nom (-o) ; le fichier précédent est conservé"
     )
     _left_alone(target)
+
+
+BROKEN_TEMPLATES = [
+    ("filtre-inconnu", "{{ cabinet.nom|majuscules }}",
+     "balise Jinja invalide dans « {{ cabinet.nom|majuscules }} » : filtre « majuscules » inconnu après « | » ; "
+     "vérifiez son orthographe"),
+    ("test-inconnu", "{% if cabinet.nom is vide %}x{% endif %}",
+     "erreur dans le modèle : test « vide » inconnu après « is » ; vérifiez son orthographe"),
+    ("condition-non-fermee", "{% if cabinet.nom %}x",
+     "balise Jinja invalide : une boucle ou une condition n'est jamais refermée : ajoutez « {% endif %} »"),
+    ("blocs-croises", "{% for r in references %}{% if r %}x{% endfor %}",
+     "balise Jinja invalide dans « {% for r in references %} » : « {% endfor %} » arrive alors que le bloc « if » "
+     "ouvert avant lui n'est pas refermé : ajoutez « {% endif %} » avant"),
+    ("mot-en-trop", "{{ cabinet.nom nom }}",
+     "balise Jinja invalide dans « {{ cabinet.nom nom }} » : « nom » inattendu dans la balise ; vérifiez "
+     "l'orthographe et les accolades"),
+]
+
+
+@pytest.mark.parametrize("name, tag, message", BROKEN_TEMPLATES, ids=[t[0] for t in BROKEN_TEMPLATES])
+def test_broken_tag_is_explained_in_french(project, run, name, tag, message):
+    from .test_templates import make_template
+
+    make_template(project / "templates" / "dossier.docx", [[tag]])
+    result = run("build", "-o", "outputs/dossier.docx")
+    assert result.exit_code == 3, result.output
+    assert result.output.splitlines()[-1] == f"Erreur : templates/dossier.docx : {message}"
