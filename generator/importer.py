@@ -21,7 +21,7 @@ from pathlib import Path
 from .formatting import format_annees, format_euros
 from .models import Annees, parse_years
 from .vocabulary import COMPOSANTES, canonical_composante, fold, nearest
-from .yamlio import dump_yaml, parse_yaml, read_yaml
+from .yamlio import MAX_BYTES, dump_yaml, parse_yaml, read_yaml
 
 MISSIONS = "missions"
 PRODUCTIONS = "productions"
@@ -171,6 +171,10 @@ class Line:
     wrapped: bool = False  # after a manual line break: the same paragraph goes on
 
 
+# What `check` accepts for one library file (yamlio.MAX_BYTES): a bigger text is no fiche.
+MAX_TEXT_BYTES = MAX_BYTES
+
+
 class Unreadable(Exception):
     """The file is not a fiche we can read; the message says why, in French."""
 
@@ -178,19 +182,33 @@ class Unreadable(Exception):
 _MOJIBAKE = re.compile("Ã[\u0080-\u00bf]|â€")
 
 
+def _french_letters(raw: bytes, encoding: str) -> int:
+    try:
+        return len(re.findall("[éèêëàâçîïôûùœ€’«»]", raw.decode(encoding)))
+    except UnicodeDecodeError:
+        return -1
+
+
 def decode_text(raw: bytes) -> tuple[str, str, list[str]]:
-    """(text, encoding used, warnings): UTF-8 with or without BOM, UTF-16 with BOM, else cp1252."""
+    """(text, encoding used, warnings): UTF-8 with or without BOM, UTF-16, else cp1252 or Mac Roman."""
     warnings = []
+    head = raw[:4000]
     if raw.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
+    elif b"\x00" in head and head[1::2].count(0) > len(head) * 2 // 5:
+        encoding = "utf-16-le"  # without its BOM: every other byte of French text is zero
+    elif b"\x00" in head and head[0::2].count(0) > len(head) * 2 // 5:
+        encoding = "utf-16-be"
     else:
         try:
             raw.decode("utf-8")
             encoding = "utf-8"
         except UnicodeDecodeError:
-            encoding = "cp1252"
+            # Windows export, or an old Mac one (« é » is byte 0x8E there, « Ž » in cp1252):
+            # the reading with more French accented letters is the right one.
+            encoding = max(("cp1252", "mac_roman"), key=lambda name: _french_letters(raw, name))
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError:
@@ -332,8 +350,10 @@ def read_lines(path: Path) -> tuple[list[Line], str, list[str]]:
         raise Unreadable(f"format {suffix} non pris en charge : enregistrez la fiche en .docx")
     if raw.startswith(b"{\\rtf"):
         raise Unreadable("fichier RTF non pris en charge : enregistrez la fiche en .docx")
-    if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise Unreadable("fichier binaire : ce n'est pas une fiche texte")
+    if len(raw) > MAX_TEXT_BYTES:
+        size = f"{len(raw) / 1e6:.1f}".replace(".", ",")
+        raise Unreadable(f"fichier texte trop volumineux pour une fiche ({size} Mo ; au plus "
+                         f"{MAX_TEXT_BYTES // 1_000_000} Mo, comme un fichier de la bibliothèque)")
     text, encoding, warnings = decode_text(raw)
     if not text.strip():
         raise Unreadable("fichier vide")

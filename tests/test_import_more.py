@@ -122,3 +122,35 @@ def test_numbered_optional_tranche():
         {"valeur": 15000, "taxe": "HT", "tranche": "ferme"},
         {"valeur": 7500, "taxe": "HT", "tranche": "optionnelle", "libelle": "n° 2"},
     ]
+
+
+FICHE = "Etude de peuplement\n\nVille de Grigny\n\nType de mission : Étude\n\nAnnée : 2019\n\nMontant : 12 000 € HT\n"
+
+
+def test_old_mac_export_is_read_without_mojibake(library, run, tmp_path):
+    fiche = tmp_path / "fiche.txt"
+    fiche.write_bytes(FICHE.replace("\n", "\r").encode("mac_roman"))
+    result = run("import", str(fiche))
+    assert result.exit_code == 0, result.output
+    assert "texte mac_roman" in result.output
+    data = only(library)
+    assert (data["type"], data["annees"], data["montant"]) == ("Étude", {"debut": "2019"},
+                                                               [{"valeur": "12000", "taxe": "HT"}])
+
+
+def test_utf16_without_bom(library, run, tmp_path):
+    fiche = tmp_path / "fiche.txt"
+    fiche.write_bytes(FICHE.encode("utf-16-le"))
+    result = run("import", str(fiche))
+    assert result.exit_code == 0, result.output
+    assert only(library)["type"] == "Étude"
+
+
+def test_a_text_too_big_for_a_fiche_is_refused(library, run, tmp_path):
+    fiche = tmp_path / "enorme.txt"
+    fiche.write_text(FICHE + "Enjeux de la mission\n\n" + "Paragraphe sans fin. " * 120_000, encoding="utf-8")
+    result = run("import", str(fiche))
+    assert result.exit_code == 2
+    assert any(line.endswith("enorme.txt: fichier texte trop volumineux pour une fiche (2,5 Mo ; au plus 2 Mo, "
+                             "comme un fichier de la bibliothèque)") for line in result.output.splitlines())
+    assert not (library / "missions").exists() or not list((library / "missions").iterdir())
