@@ -422,8 +422,11 @@ def split_fiche(lines: list[Line]) -> tuple[list[list[str]], list[_Field]]:
         found = label_of(line, prefix=not in_prose)
         if found:
             key, label, value = found
-            if key is None and (in_prose or current is None) and not line.label_row:
-                found = None  # "Objectif : …" inside the prose, or a subtitle: plain text
+            if (key is None or (in_prose and key in ("enjeux", "contenu") and clean(value))) and (
+                    in_prose or current is None) and not line.label_row:
+                # « Objectif : … » inside the prose (even when « Objectifs » heads a section elsewhere),
+                # or a subtitle: plain text
+                found = None
             else:
                 current = _Field(key, label)
                 fields.append(current)
@@ -764,7 +767,8 @@ _UNITS = {"k€": 1000, "keuro": 1000, "keuros": 1000, "m€": 10**6, "md€": 1
 _SEPARATORS = re.compile(r"\+|;|,|/|\(|\bet\b|\n|(?=\bdont\b)|(?=\b(?:TF|TO|TC|[Tt]ranche)\b[^€\d]*:)")
 _TAXES = ((r"\bH\.?\s?T\b\.?|hors[- ]tax\w*", "HT"), (r"\bT\.?T\.?C\b\.?|toutes taxes comprises", "TTC"))
 _TRANCHES = ((r"\bT\.?F\b\.?|tranche ferme|\bferme\b", "ferme"),
-             (r"\bT\.?[OC]\b\.?|tranche (?:optionnelle|conditionnelle)|\b(?:optionnelle|conditionnelle)\b", "optionnelle"))
+             (r"\bT\.?[OC]\b\.?|\bT[OC](?=\d)|tranche (?:optionnelle|conditionnelle)|\b(?:optionnelle|conditionnelle)\b",
+              "optionnelle"))
 _FILLER = re.compile(r"\b(?:soit|dont|montant|de la mission|euros?|EUR)\b|€", re.IGNORECASE)
 
 

@@ -154,3 +154,23 @@ def test_a_text_too_big_for_a_fiche_is_refused(library, run, tmp_path):
     assert any(line.endswith("enorme.txt: fichier texte trop volumineux pour une fiche (2,5 Mo ; au plus 2 Mo, "
                              "comme un fichier de la bibliothèque)") for line in result.output.splitlines())
     assert not (library / "missions").exists() or not list((library / "missions").iterdir())
+
+
+def test_label_like_sentence_inside_the_enjeux_keeps_its_colon(library, run, tmp_path):
+    fiche = tmp_path / "fiche.txt"
+    fiche.write_text("Accompagnement du NPNRU du Val Fourré\n\nVille de Mantes-la-Jolie\n\nEnjeux de la mission\n\n"
+                     "Le quartier entre dans le NPNRU.\n\nObjectif : accompagner la ville.\n\nContexte : un PRU1 achevé.\n\n"
+                     "Année: 2019\n", encoding="utf-8")
+    assert run("import", str(fiche)).exit_code == 0
+    assert only(library)["enjeux"] == ("Le quartier entre dans le NPNRU.\n\nObjectif : accompagner la ville.\n\n"
+                                       "Contexte : un PRU1 achevé.\n")
+
+
+def test_numbered_optional_tranches_written_to1_to2():
+    from generator.importer import parse_montants
+
+    assert parse_montants("145 000 € HT (TF) + 30 000 € HT (TO1) + 25 000 € HT (TO2)") == [
+        {"valeur": 145000, "taxe": "HT", "tranche": "ferme"},
+        {"valeur": 30000, "taxe": "HT", "tranche": "optionnelle", "libelle": "n° 1"},
+        {"valeur": 25000, "taxe": "HT", "tranche": "optionnelle", "libelle": "n° 2"},
+    ]
