@@ -227,11 +227,14 @@ def decode_text(raw: bytes) -> tuple[str, str, list[str]]:
 
 
 def text_lines(text: str) -> list[Line]:
-    lines = []
+    lines: list[Line] = []
     for paragraph in re.split(r"[\n\x0c\u2029]", text):
-        # Word writes a manual line break as a vertical tab (or U+2028) in its text exports.
+        # Word writes a manual line break as a vertical tab (or U+2028) in its text exports;
+        # exports put a blank line between paragraphs, so a line right under another one goes on
+        # with it (a title over two lines, then a blank line, then the client).
+        follows = bool(lines) and bool(clean(lines[-1].text))
         for i, raw in enumerate(re.split(r"[\x0b\u2028]", paragraph)):
-            lines.append(Line(raw, cell=raw.startswith("\t") and not i, wrapped=i > 0))
+            lines.append(Line(raw, cell=raw.startswith("\t") and not i, wrapped=i > 0 or follows))
     return lines
 
 

@@ -174,3 +174,22 @@ def test_numbered_optional_tranches_written_to1_to2():
         {"valeur": 30000, "taxe": "HT", "tranche": "optionnelle", "libelle": "n° 1"},
         {"valeur": 25000, "taxe": "HT", "tranche": "optionnelle", "libelle": "n° 2"},
     ]
+
+
+def test_title_over_two_lines_of_a_text_export(library, run, tmp_path):
+    fiche = tmp_path / "fiche.txt"
+    fiche.write_text("Etude urbaine et sociale du quartier\nGrand Ensemble des Mureaux\n\nVille des Mureaux\n\n"
+                     "Type de mission : Etude\n\nAnnée : 2015\n", encoding="utf-8")
+    assert run("import", str(fiche)).exit_code == 0
+    data = only(library)
+    assert data["titre"] == "Etude urbaine et sociale du quartier Grand Ensemble des Mureaux"
+    assert data["maitre_ouvrage"] == "Ville des Mureaux"
+
+
+def test_title_and_client_on_consecutive_lines(library, run, tmp_path):
+    fiche = tmp_path / "fiche.txt"
+    fiche.write_text("Etude urbaine du quartier\nVille des Mureaux\n\nType de mission : Etude\n\nAnnée : 2015\n",
+                     encoding="utf-8")
+    assert run("import", str(fiche)).exit_code == 0
+    data = only(library)
+    assert (data["titre"], data["maitre_ouvrage"]) == ("Etude urbaine du quartier", "Ville des Mureaux")
