@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from .errors import WARNING, Problem
 from .models import KINDS, Cabinet, Mission, Model, Personne, Production
 from .vocabulary import canonical_composante, fold, nearest
-from .yamlio import YamlDocument, loc_text, read_yaml
+from .yamlio import DUPLICATE_KEY, YamlDocument, loc_text, read_yaml
 
 
 @dataclass
@@ -97,7 +97,14 @@ def _load_one(path: Path, model: type[Model], library: Library):
     name = display_path(path)
     doc = read_yaml(path, name)
     library.problems.extend(doc.problems)
-    if doc.data is None or any(p.is_error for p in doc.problems):
+    errors = [p for p in doc.problems if p.is_error]
+    if errors and isinstance(doc.data, dict) and all(p.message.startswith(DUPLICATE_KEY) for p in errors):
+        # The rest of a file with a duplicate key is still validated: every problem shows at once.
+        try:
+            model.model_validate(doc.data)
+        except ValidationError as exc:
+            library.problems.extend(translate_errors(exc, doc, name, model))
+    if doc.data is None or errors:
         return None
     if not isinstance(doc.data, dict):
         kind = "une liste" if isinstance(doc.data, list) else "un simple texte"

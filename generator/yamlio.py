@@ -51,8 +51,17 @@ MAX_DEPTH = 50
 # silently drop a text node over 10 MB).
 MAX_BYTES = 2_000_000
 
+# A duplicate key is skipped (the first value kept), so the rest of the file can still be checked.
+DUPLICATE_KEY = "clé en double"
+
 # The start of the warning for a value cut by « # »: text lost, so a build shows it even unasked.
 COMMENT_CUT = "le texte après « # » est ignoré"
+
+# Invisible characters pasted with text: legal, but « Étude\u200burbaine » no longer matches a search.
+# (The joiners U+200C/U+200D are left alone: emoji and some scripts need them.)
+_INVISIBLE = re.compile("[\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+_INVISIBLE_NAMES = {"\u00ad": "trait d'union conditionnel", "\u200b": "espace de largeur nulle",
+                    "\u2060": "gluon de mots", "\ufeff": "BOM au milieu du texte"}
 
 # Characters Word cannot hold in a document (XML 1.0), and other invisible troublemakers.
 # The line separators NEL, U+2028 and U+2029 end a line for the YAML parser (so its line numbers
@@ -174,6 +183,13 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
     if not text.strip():
         doc.problems.append(Problem(name, 1, None, "le fichier est vide"))
         return doc
+    if _INVISIBLE.search(text):
+        for lineno, line in enumerate(source_lines, 1):
+            for char in sorted(set(_INVISIBLE.findall(line))):
+                what = _INVISIBLE_NAMES.get(char, "marque de direction du texte")
+                doc.problems.append(Problem(
+                    name, lineno, None, f"caractère invisible U+{ord(char):04X} ({what}) : il empêche de retrouver "
+                    "le texte tapé normalement ; supprimez-le s'il n'est pas voulu", WARNING))
     try:
         deep = _too_deep(text)
         if deep is not None:
@@ -299,7 +315,7 @@ class _Builder:
                 self.problem(
                     key_node,
                     loc + (key,),
-                    f"clé en double (déjà définie ligne {first_line[key]}) : la seconde écraserait la première",
+                    f"{DUPLICATE_KEY} (déjà définie ligne {first_line[key]}) : la seconde écraserait la première",
                 )
                 continue
             first_line[key] = line

@@ -110,3 +110,30 @@ def test_broken_tag_is_explained_in_french(project, run, name, tag, message):
     result = run("build", "-o", "outputs/dossier.docx")
     assert result.exit_code == 3, result.output
     assert result.output.splitlines()[-1] == f"Erreur : templates/dossier.docx : {message}"
+
+
+def test_every_problem_of_a_file_with_a_duplicate_key_is_listed(project, run):
+    _write(project, M, "titre:\nmaitre_ouvrag: X\nmontant: -3\ntitre: y\n")
+    result = run("check", "--date", DATE)
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.startswith(M)]
+    assert lines == [
+        f"{M}:1: champ 'titre' : valeur vide : texte attendu",
+        f"{M}:2: champ 'maitre_ouvrag' : champ inconnu « maitre_ouvrag » ; vouliez-vous dire « maitre_ouvrage » ?",
+        f"{M}:3: champ 'montant[1].valeur' : montant négatif « -3 »",
+        f"{M}:4: champ 'titre' : clé en double (déjà définie ligne 1) : la seconde écraserait la première",
+    ]
+
+
+def test_invisible_characters_are_a_warning_with_their_line(project, run):
+    _write(project, M, GOOD.replace("Étude test", "Étude\u200btest").replace("Ville de Test", "Ville\u200f de Test"))
+    result = run("check", "--date", DATE)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith(M)]
+    assert lines == [
+        f"{M}:1: avertissement : caractère invisible U+200B (espace de largeur nulle) : il empêche de retrouver le "
+        "texte tapé normalement ; supprimez-le s'il n'est pas voulu",
+        f"{M}:2: avertissement : caractère invisible U+200F (marque de direction du texte) : il empêche de retrouver "
+        "le texte tapé normalement ; supprimez-le s'il n'est pas voulu",
+    ]
+    assert run("build", "--date", DATE, "--id", "zz", "-o", "outputs/zz.docx").exit_code == 0
