@@ -193,3 +193,24 @@ def test_title_and_client_on_consecutive_lines(library, run, tmp_path):
     assert run("import", str(fiche)).exit_code == 0
     data = only(library)
     assert (data["titre"], data["maitre_ouvrage"]) == ("Etude urbaine du quartier", "Ville des Mureaux")
+
+
+def test_word_fiche_with_bold_labels_and_no_colon(library, run, tmp_path):
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph("Etude de gestion urbaine de proximité")
+    document.add_paragraph("Ville de Pantin")
+    for label, value in [("Type de mission", "Gestion urbaine"), ("Année", "2018"),
+                         ("Montant de la mission", "22 000 € HT")]:
+        paragraph = document.add_paragraph()
+        paragraph.add_run(label).bold = True
+        paragraph.add_run(" " + value)
+    paragraph = document.add_paragraph()
+    paragraph.add_run("Le quartier").bold = True
+    paragraph.add_run(" est hors champ.")
+    document.save(tmp_path / "fiche.docx")
+    assert run("import", str(tmp_path / "fiche.docx")).exit_code == 0
+    data = only(library)
+    assert (data["type"], data["annees"], data["montant"]) == (
+        "Gestion urbaine", {"debut": "2018"}, [{"valeur": "22000", "taxe": "HT"}])
