@@ -58,8 +58,10 @@ class Library:
 def display_path(path: Path) -> str:
     """A path as the user would type it: relative to the current directory when possible."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        # The folder resolved, not the file: a symbolic link keeps its own name (and a link to
+        # itself does not loop here).
+        return str((path.parent.resolve() / path.name).relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):
         return str(path)
 
 

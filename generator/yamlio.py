@@ -13,6 +13,7 @@ parser and build the data ourselves, so that:
 from __future__ import annotations
 
 import codecs
+import errno
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -150,6 +151,16 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
 def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
     """Read and parse one YAML file; problems are returned, never raised."""
     name = display or str(path)
+    if path.is_symlink():
+        try:
+            path.stat()
+        except OSError as exc:
+            reason = "lien symbolique vers un fichier absent" if exc.errno == errno.ENOENT else os_reason(exc)
+            return YamlDocument(None, problems=[Problem(name, None, None, f"lecture impossible : {reason}")])
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # Reading a named pipe would wait forever.
+        return YamlDocument(None, problems=[Problem(name, None, None, "lecture impossible : fichier spécial (tube, "
+                                                    "périphérique), pas un fichier ordinaire")])
     try:
         raw = path.read_bytes()
     except OSError as exc:

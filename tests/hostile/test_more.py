@@ -137,3 +137,21 @@ def test_invisible_characters_are_a_warning_with_their_line(project, run):
         "le texte tapé normalement ; supprimez-le s'il n'est pas voulu",
     ]
     assert run("build", "--date", DATE, "--id", "zz", "-o", "outputs/zz.docx").exit_code == 0
+
+
+def test_links_and_special_files_are_named_never_waited_on(project, run):
+    import os
+
+    folder = project / "references" / "missions"
+    (folder / "boucle.yaml").symlink_to("boucle.yaml")
+    (folder / "perdu.yaml").symlink_to("nulle-part.yaml")
+    os.mkfifo(folder / "tube.yaml")
+    result = run("check", "--date", DATE)
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if "boucle" in line or "perdu" in line or "tube" in line]
+    assert lines == [
+        "references/missions/boucle.yaml: lecture impossible : lien symbolique qui boucle",
+        "references/missions/perdu.yaml: lecture impossible : lien symbolique vers un fichier absent",
+        "references/missions/tube.yaml: lecture impossible : fichier spécial (tube, périphérique), pas un fichier "
+        "ordinaire",
+    ]
