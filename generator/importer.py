@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from .errors import os_reason
 from .formatting import format_annees, format_euros
 from .models import Annees, parse_years
 from .vocabulary import COMPOSANTES, canonical_composante, fold, nearest
@@ -324,6 +325,8 @@ def _label_row_lines(row) -> list[Line]:
 
 def read_lines(path: Path) -> tuple[list[Line], str, list[str]]:
     """The file's lines, how it was read ("texte utf-8", "Word (.docx)") and warnings."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise Unreadable("fichier spécial (tube, périphérique), pas un fichier ordinaire")  # reading would wait
     try:
         raw = path.read_bytes()
     except IsADirectoryError:
@@ -333,7 +336,7 @@ def read_lines(path: Path) -> tuple[list[Line], str, list[str]]:
     except PermissionError:
         raise Unreadable("lecture refusée (droits insuffisants ou fichier verrouillé)") from None
     except OSError as exc:
-        raise Unreadable(f"lecture impossible ({exc.strerror})") from None
+        raise Unreadable(f"lecture impossible ({os_reason(exc)})") from None
     suffix = path.suffix.lower()
     if not raw.strip():
         raise Unreadable("fichier vide")

@@ -214,3 +214,16 @@ def test_word_fiche_with_bold_labels_and_no_colon(library, run, tmp_path):
     data = only(library)
     assert (data["type"], data["annees"], data["montant"]) == (
         "Gestion urbaine", {"debut": "2018"}, [{"valeur": "22000", "taxe": "HT"}])
+
+
+def test_special_files_are_refused_never_waited_on(library, run, tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "tube.txt")
+    (tmp_path / "boucle.txt").symlink_to("boucle.txt")
+    result = run("import", str(tmp_path / "tube.txt"), str(tmp_path / "boucle.txt"))
+    assert result.exit_code == 2
+    assert any(line.endswith("tube.txt: fichier spécial (tube, périphérique), pas un fichier ordinaire")
+               for line in result.output.splitlines())
+    assert any(line.endswith("boucle.txt: lecture impossible (lien symbolique qui boucle)")
+               for line in result.output.splitlines())
