@@ -271,7 +271,14 @@ def _list_styles(document) -> set[str]:
         while current is not None and current.style_id not in seen:
             seen.add(current.style_id)
             pPr = current.element.pPr
-            if (pPr is not None and pPr.find(qn("w:numPr")) is not None) or "list" in current.name.lower():
+            numPr = pPr.find(qn("w:numPr")) if pPr is not None else None
+            if numPr is not None:
+                # numId 0 is « no numbering »: LibreOffice writes it in every heading style.
+                num_id = numPr.find(qn("w:numId"))
+                if num_id is None or num_id.get(qn("w:val")) != "0":
+                    found.add(style_id)
+                break
+            if "list" in current.name.lower():
                 found.add(style_id)
                 break
             current = current.base_style

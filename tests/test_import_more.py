@@ -227,3 +227,27 @@ def test_special_files_are_refused_never_waited_on(library, run, tmp_path):
                for line in result.output.splitlines())
     assert any(line.endswith("boucle.txt: lecture impossible (lien symbolique qui boucle)")
                for line in result.output.splitlines())
+
+
+def test_headings_saved_by_libreoffice_are_not_bullets(library, run, tmp_path):
+    from docx import Document
+    from docx.oxml import parse_xml
+
+    document = Document()
+    heading = document.styles["Heading 2"]
+    # LibreOffice writes « no numbering » (numId 0) into every heading style it saves.
+    heading.element.get_or_add_pPr().append(parse_xml(
+        '<w:numPr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        '<w:ilvl w:val="0"/><w:numId w:val="0"/></w:numPr>'))
+    document.add_paragraph("Gestion urbaine et sociale de proximité")
+    document.add_paragraph("Ville d'Aubervilliers")
+    document.add_paragraph("Année : 2015")
+    document.add_paragraph("Enjeux de la mission", style="Heading 2")
+    document.add_paragraph("Premier paragraphe des enjeux.")
+    document.add_paragraph("Contenu de la mission", style="Heading 2")
+    document.add_paragraph("Diagnostic GUP", style="List Bullet")
+    document.save(tmp_path / "fiche.docx")
+    assert run("import", str(tmp_path / "fiche.docx")).exit_code == 0
+    data = only(library)
+    assert data["enjeux"] == "Premier paragraphe des enjeux.\n"
+    assert data["contenu"] == ["Diagnostic GUP"]
