@@ -582,10 +582,14 @@ def _equipe(lines: list[Line], label: str, firm_names: list[str], warnings: list
             if i % 2:
                 role = _ROLE_OF_LABEL.get(_label_key(piece))
                 continue
-            names = _drop_final_dot(split_list(piece.strip(" ;,"), protected=firm_names, on_et=True, label=label,
+            names = _drop_final_dot(split_list(piece.strip(" ;,.–—-"), protected=firm_names, on_et=True, label=label,
                                                warnings=warnings))
-            # a role written beside the name, « X (cotraitant) », wins over the heading's
-            members += [{**({"role": role} if role else {}), **_member(name)} for name in names]
+            for name in names:
+                member = _member(name)
+                # a role written beside the name, « X (cotraitant) », wins over the heading's
+                if role and "role" not in member:
+                    member["role"] = role
+                members.append(member)
     return members
 
 

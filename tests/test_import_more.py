@@ -251,3 +251,18 @@ def test_headings_saved_by_libreoffice_are_not_bullets(library, run, tmp_path):
     data = only(library)
     assert data["enjeux"] == "Premier paragraphe des enjeux.\n"
     assert data["contenu"] == ["Diagnostic GUP"]
+
+
+def test_roles_after_a_dash_and_a_full_stop(library, run, tmp_path):
+    fiche = tmp_path / "fiche.txt"
+    fiche.write_text("Etude\n\nVille de Bondy\n\nAnnée : 2021\n\n"
+                     "Equipe : Perspectives Urbaines et Sociales (mandataire) – Cotraitant : Atelier X. "
+                     "Sous-traitant : Y\n", encoding="utf-8")
+    assert run("import", str(fiche)).exit_code == 0
+    (path,) = (library / "missions").glob("*.yaml")
+    assert "  - nom: Atelier X\n    role: cotraitant\n" in path.read_text(encoding="utf-8")
+    assert only(library)["equipe"] == [
+        {"nom": "Perspectives Urbaines et Sociales", "role": "mandataire"},
+        {"nom": "Atelier X", "role": "cotraitant"},
+        {"nom": "Y", "role": "sous-traitant"},
+    ]
