@@ -826,9 +826,11 @@ def _amount(match, context: str, default_tax: str | None, firm_names: list[str])
     if tranche:
         amount["tranche"] = tranche
     firm = "|".join(re.escape(n) for n in firm_names if n) or "cabinet"
+    # « 45 000 € HT (part PUS : 60 %) »: the figure is the whole, the firm's part a percentage
+    # kept in the label.
     if take(r"(?:montant\s+)?(?:total\s+)?(?:du\s+)?groupement|\btotal\b"):
         amount["perimetre"] = "groupement"
-    elif take(rf"quote[- ]part(?:\s+(?:de|du)\s+(?:{firm}|cabinet))?|\bpart\s+(?:du\s+cabinet|(?:de\s+|d['’]\s*)?(?:{firm}))"
+    elif not re.search(r"\d\s*%", rest) and take(rf"quote[- ]part(?:\s+(?:de|du)\s+(?:{firm}|cabinet))?|\bpart\s+(?:du\s+cabinet|(?:de\s+|d['’]\s*)?(?:{firm}))"
               rf"|\b(?:pour|dont)\s+(?:le\s+cabinet|{firm})\b"):
         amount["perimetre"] = "cabinet"
     if take(r"\bmax(?:imum)?\b\.?|accord[- ]cadre"):

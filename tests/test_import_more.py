@@ -266,3 +266,10 @@ def test_roles_after_a_dash_and_a_full_stop(library, run, tmp_path):
         {"nom": "Atelier X", "role": "cotraitant"},
         {"nom": "Y", "role": "sous-traitant"},
     ]
+
+
+def test_a_share_in_percent_does_not_make_the_whole_the_firms_amount():
+    from generator.importer import parse_montants
+
+    assert parse_montants("45 000 € HT (part PUS : 60 %)", None, ["PUS"]) == [
+        {"valeur": 45000, "taxe": "HT", "libelle": "part PUS : 60 %"}]
