@@ -85,6 +85,10 @@ def load_library(root: Path) -> Library:
         )
     for kind, model in KINDS.items():
         folder = root / kind
+        if folder.exists() and not folder.is_dir():
+            library.problems.append(Problem(display_path(folder), None, None,
+                                            f"c'est un fichier ; attendu : le dossier des fichiers {kind}/*.yaml"))
+            continue
         paths = sorted(path for path in folder.glob("*") if is_library_file(path))
         items = getattr(library, kind)
         for path in paths:

@@ -155,3 +155,14 @@ def test_links_and_special_files_are_named_never_waited_on(project, run):
         "references/missions/tube.yaml: lecture impossible : fichier spécial (tube, périphérique), pas un fichier "
         "ordinaire",
     ]
+
+
+def test_a_file_where_a_library_folder_belongs(project, run):
+    import shutil
+
+    shutil.rmtree(project / "references" / "personnes")
+    (project / "references" / "personnes").write_text("Claudia Romero\n", encoding="utf-8")
+    result = run("check", "--date", DATE)
+    assert result.exit_code == 2
+    assert "references/personnes: c'est un fichier ; attendu : le dossier des fichiers personnes/*.yaml" \
+        in result.output.splitlines()
