@@ -50,7 +50,11 @@ def write_atomic(path: Path, data: bytes) -> Path:
     """Write `data` to `path` whole or not at all; OutputError (exit 4) when impossible."""
     shown = str(path)
     for owner in (path.with_name("~$" + path.name), lock_file(path)):
-        if owner.exists():
+        try:
+            locked = owner.exists()
+        except OSError as exc:  # a name too long for the system, among others
+            raise OutputError(f"{shown} : écriture impossible ({os_reason(exc)})") from None
+        if locked:
             raise OutputError(
                 f"{shown} : le fichier est ouvert dans Word (verrou {owner.name}) ; fermez-le puis relancez"
             )

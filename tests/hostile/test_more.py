@@ -166,3 +166,10 @@ def test_a_file_where_a_library_folder_belongs(project, run):
     assert result.exit_code == 2
     assert "references/personnes: c'est un fichier ; attendu : le dossier des fichiers personnes/*.yaml" \
         in result.output.splitlines()
+
+
+def test_output_name_too_long_for_the_system(project, run):
+    name = "a" * 300 + ".docx"
+    result = run("build", "-o", f"outputs/{name}")
+    assert result.exit_code == 4
+    assert result.output.splitlines()[-1] == f"Erreur : outputs/{name} : écriture impossible (nom de fichier trop long)"
