@@ -46,15 +46,10 @@ def lock_file(path: Path) -> Path:
     return path.with_name("~$" + path.name[drop:])
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write `data` to `path` whole or not at all; OutputError (exit 4) when impossible."""
-    shown = str(path)
+def _check_target(path: Path, shown: str) -> None:
+    """OutputError when the target must not be replaced: open in Word, a folder, read-only."""
     for owner in (path.with_name("~$" + path.name), lock_file(path)):
-        try:
-            locked = owner.exists()
-        except OSError as exc:  # a name too long for the system, among others
-            raise OutputError(f"{shown} : écriture impossible ({os_reason(exc)})") from None
-        if locked:
+        if owner.exists():
             raise OutputError(
                 f"{shown} : le fichier est ouvert dans Word (verrou {owner.name}) ; fermez-le puis relancez"
             )
@@ -69,6 +64,15 @@ def write_atomic(path: Path, data: bytes) -> Path:
     if path.exists() and not path.stat().st_mode & stat.S_IWUSR:
         raise OutputError(f"{shown} : fichier en lecture seule ; retirez la protection ou choisissez un autre nom "
                           "(-o) ; le fichier précédent est conservé")
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write `data` to `path` whole or not at all; OutputError (exit 4) when impossible."""
+    shown = str(path)
+    try:
+        _check_target(path, shown)
+    except OSError as exc:  # a name too long for the system, among others
+        raise OutputError(f"{shown} : écriture impossible ({os_reason(exc)})") from None
     temp_name = None
     try:
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
