@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import DataError, DossierError, ExitCode, UsageError
+from .errors import DataError, DossierError, ExitCode, UsageError, french_usage
 
 DEFAULT_REFERENCES = Path("references")
 DEFAULT_TEMPLATES = Path("templates")
@@ -53,7 +53,7 @@ class DossierGroup(FrenchHelp, click.Group):
             result = super().main(args, prog_name or "dossier", complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else ExitCode.OK
         except click.exceptions.UsageError as exc:
-            exc.show()
+            click.echo(french_usage(exc.format_message(), exc.ctx.command_path if exc.ctx else None), err=True)
             code = ExitCode.USAGE
         except click.exceptions.Abort:
             click.echo("Interrompu : aucun fichier n'a été modifié.", err=True)

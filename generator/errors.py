@@ -93,3 +93,36 @@ def os_reason(exc: OSError) -> str:
         errno.ELOOP: "lien symbolique qui boucle",
     }
     return reasons.get(exc.errno, exc.strerror or str(exc))
+
+
+# click's usage errors, in the words of the rest of the tool (click itself speaks English).
+_USAGE_MESSAGES = (
+    (r"No such option '([^']*)'\.", "option inconnue « {0} »"),
+    (r"No such option: (\S+)", "option inconnue « {0} »"),
+    (r" ?Did you mean '([^']*)'\?", " ; vouliez-vous dire « {0} » ?"),
+    (r"\(Possible options: ([^)]*)\)", "(options possibles : {0})"),
+    (r"No such command '([^']*)'\.", "commande inconnue « {0} »"),
+    (r"Missing argument '([^']*)'\.", "argument manquant : {0}"),
+    (r"Missing option '([^']*)'\.", "option obligatoire manquante : {0}"),
+    (r"Option '([^']*)' requires an argument\.", "l'option {0} attend une valeur"),
+    (r"Option '([^']*)' does not take a value\.", "l'option {0} ne prend pas de valeur"),
+    (r"Got unexpected extra arguments? \(([^)]*)\)", "argument en trop : {0}"),
+    (r"Invalid value for '([^']*)':", "valeur invalide pour {0} :"),
+    (r"'([^']*)' is not a valid integer( range)?\.", "« {0} » n'est pas un nombre entier"),
+    (r"'([^']*)' is not a valid float( range)?\.", "« {0} » n'est pas un nombre"),
+    (r"'([^']*)' is not one of (.*)\.", "« {0} » n'est pas parmi {1}"),
+    (r"'([^']*)' is not a valid choice\.", "« {0} » n'est pas un choix possible"),
+    (r"(?:File|Path|Directory) '([^']*)' does not exist\.", "« {0} » introuvable"),
+    (r"(?:File|Path) '([^']*)' is a directory\.", "« {0} » est un dossier"),
+    (r"Directory '([^']*)' is a file\.", "« {0} » est un fichier, pas un dossier"),
+)
+
+
+def french_usage(message: str, command: str | None) -> str:
+    """A usage error of the command line as one French line, with where to find help."""
+    import re
+
+    for pattern, french in _USAGE_MESSAGES:
+        message = re.sub(pattern, lambda m, f=french: f.format(*[g or "" for g in m.groups()]), message)
+    hint = f" (aide : {command} --help)" if command else ""
+    return f"Erreur : {message}{hint}"

@@ -173,3 +173,20 @@ def test_output_name_too_long_for_the_system(project, run):
     result = run("build", "-o", f"outputs/{name}")
     assert result.exit_code == 4
     assert result.output.splitlines()[-1] == f"Erreur : outputs/{name} : écriture impossible (nom de fichier trop long)"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["build", "--foo"], "Erreur : option inconnue « --foo » ; vouliez-vous dire « --pdf » ? (aide : dossier build --help)"),
+    (["show"], "Erreur : argument manquant : ID (aide : dossier show --help)"),
+    (["nope"], "Erreur : commande inconnue « nope » (aide : dossier --help)"),
+    (["build", "--last", "abc"],
+     "Erreur : valeur invalide pour --last : « abc » n'est pas un nombre entier (aide : dossier build --help)"),
+])
+def test_usage_errors_are_french(project, args, message):
+    from click.testing import CliRunner
+
+    from generator.cli import cli
+
+    result = CliRunner().invoke(cli, args, prog_name="dossier")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [message]
