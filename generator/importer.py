@@ -44,7 +44,7 @@ ESSENTIAL = ("maitre_ouvrage", "type", "annees", "montant", "enjeux", "contenu")
 
 # The labels of the firm's fiches (and of other firms' usual ones), per field.
 _LABELS = {
-    "titre": ("Titre", "Intitulé", "Intitulé de la mission", "Objet de la mission", "Nom de la mission", "Objet"),
+    "titre": ("Titre", "Intitulé", "Intitulé de la mission", "Objet de la mission", "Nom de la mission"),
     "maitre_ouvrage": ("Maître d'ouvrage", "Maîtrise d'ouvrage", "Maître de l'ouvrage", "Client",
                        "Commanditaire", "Donneur d'ordre"),
     "type": ("Type de mission", "Type", "Type de prestation", "Nature de la mission"),
@@ -61,7 +61,7 @@ _LABELS = {
     "acteurs": ("Acteurs", "Partenaires", "Acteurs associés", "Partenaires associés"),
     "consultants": ("Consultants mobilisés", "Consultants", "Intervenants", "Consultants intervenants"),
     "sites": ("Site", "Lieu", "Territoire", "Quartier", "Localisation", "Lieu d'intervention", "Lieu de la mission",
-              "Commune", "Territoire d'intervention", "Site d'intervention"),
+              "Territoire d'intervention", "Site d'intervention"),
     "montant": ("Montant de la mission", "Montant", "Montant des honoraires", "Honoraires", "Montant HT",
                 "Montant TTC", "Montant de la prestation", "Budget de la mission", "Coût de la mission",
                 "Coût de l'étude", "Coût de la prestation"),
@@ -169,7 +169,7 @@ class Line:
     label_row: bool = False  # the left cell of a label | value table row (with a value)
     value: bool = False  # a paragraph of a value cell: never read as a label
     footer: bool = False  # the page footer of a Word file
-    wrapped: bool = False  # after a manual line break: the same paragraph goes on
+    wrapped: bool = False  # after a manual line break (or right under a text line): the paragraph goes on
 
 
 # What `check` accepts for one library file (yamlio.MAX_BYTES): a bigger text is no fiche.

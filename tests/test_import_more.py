@@ -98,7 +98,7 @@ def test_word_table_whose_value_is_a_composante_name_and_a_side_column(library, 
 def test_labels_of_other_firms_fiches(library, run, tmp_path):
     fiche = tmp_path / "fiche.txt"
     fiche.write_text(
-        "Objet : MOUS relogement du quartier Bel Air\n\nMaître d'ouvrage :\nVille de Saint-Germain-en-Laye\n\n"
+        "MOUS relogement du quartier Bel Air\n\nMaître d'ouvrage :\nVille de Saint-Germain-en-Laye\n\n"
         "Date de la mission : 2016 - 2019\n\nLieu d'intervention : Quartier Bel Air\n\n"
         "Membres de l'équipe : Perspectives Urbaines et Sociales, Claudia Romero\n\n"
         "Montant : 3 x 10 000 € HT\n\nDescription\n\n▶ Enquête sociale\n",
