@@ -105,7 +105,8 @@ _ROLE_OF_LABEL = {_label_key(label): role for label, role in _ROLE_LABELS.items(
 _LABEL_FIELDS.update({key: "equipe" for key in _ROLE_OF_LABEL})
 
 NBSP = "\u00a0"
-_SPACES = re.compile(r"[ \t\u00a0\u202f]+")
+# Line separators left inside a line (NEL, U+2028/2029 from a PDF) count as spaces: Word cannot hold them.
+_SPACES = re.compile(r"[ \t\u00a0\u202f\x85\u2028\u2029]+")
 _BOOKMARK = re.compile(r"\[bookmark: [^\]]*\]")
 _TICK = re.compile(r"^\s*(☒|☑|✓|✔|✅|\[[xX]\]|\([xX]\)|☐|□|❏|❑|\[ \]|\( \))\s*")
 _TICKED = ("☒", "☑", "✓", "✔", "✅", "[x]", "[X]", "(x)", "(X)")
@@ -229,7 +230,7 @@ def decode_text(raw: bytes) -> tuple[str, str, list[str]]:
 
 def text_lines(text: str) -> list[Line]:
     lines: list[Line] = []
-    for paragraph in re.split(r"[\n\x0c\u2029]", text):
+    for paragraph in re.split(r"[\n\x0c\x85\u2029]", text):
         # Word writes a manual line break as a vertical tab (or U+2028) in its text exports;
         # exports put a blank line between paragraphs, so a line right under another one goes on
         # with it (a title over two lines, then a blank line, then the client).

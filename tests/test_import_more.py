@@ -273,3 +273,13 @@ def test_a_share_in_percent_does_not_make_the_whole_the_firms_amount():
 
     assert parse_montants("45 000 € HT (part PUS : 60 %)", None, ["PUS"]) == [
         {"valeur": 45000, "taxe": "HT", "libelle": "part PUS : 60 %"}]
+
+
+def test_line_separators_of_a_pdf_copy_never_reach_the_yaml(library, run, tmp_path):
+    fiche = tmp_path / "fiche.txt"
+    fiche.write_text("Etude\u0085du quartier\n\nVille de X\n\nAnnée : 2019\n\nEnjeux de la mission\n\n"
+                     "Texte copié\u2028depuis un PDF.\n", encoding="utf-8")
+    assert run("import", str(fiche)).exit_code == 0
+    data = only(library)
+    assert (data["titre"], data["enjeux"]) == ("Etude du quartier", "Texte copié depuis un PDF.\n")
+    assert run("check").exit_code == 0
