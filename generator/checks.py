@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import ERROR, WARNING, DossierError, Problem
-from .library import Library, display_path, source_of
+from .library import Library, display_path, is_library_file, source_of
 from .models import KINDS, Mission
 from .selection import last_year
 from .vocabulary import COMPOSANTES, fold
@@ -78,7 +78,7 @@ def _ignored_files(library: Library) -> list[Problem]:
         if not folder.is_dir():
             continue
         for path in sorted(folder.iterdir()):
-            if path.suffix in (".yaml", ".yml") or path.name.startswith((".", "~$")):
+            if is_library_file(path) or path.name.startswith((".", "~$")):
                 continue
             problems.append(Problem(display_path(path), None, None,
                                     "fichier ignoré : seuls les fichiers .yaml ou .yml sont lus", WARNING))

@@ -69,6 +69,9 @@ class DossierCommand(FrenchHelp, click.Command):
 _CLICK_MESSAGES = (
     (r"'(.*)' is not a valid integer range\.?", "nombre entier attendu, trouvé « {0} »"),
     (r"'(.*)' is not a valid integer\.?", "nombre entier attendu, trouvé « {0} »"),
+    (r"'(.*)' is not a valid float(?: range)?\.?", "nombre attendu, trouvé « {0} »"),
+    (r"(?:File|Path) '(.*)' is a directory\.", "« {0} » est un dossier"),
+    (r"Directory '(.*)' is a file\.", "« {0} » est un fichier, pas un dossier"),
     (r"(.*) is not in the range (.*)\.", "{0} hors limites ({1})"),
     (r"(.*) is not in the range (.*)", "{0} hors limites ({1})"),
     (r"'(.*)' is not one of (.*)\.", "« {0} » n'est pas une valeur possible : {1}"),
@@ -114,6 +117,9 @@ def _french_usage(exc: click.exceptions.UsageError) -> str:
     match = re.fullmatch(r"Option '(.*)' requires an argument\.", message)
     if match:
         return f"l'option « {match.group(1)} » attend une valeur"
+    match = re.fullmatch(r"Option '(.*)' does not take a value\.", message)
+    if match:
+        return f"l'option « {match.group(1)} » ne prend pas de valeur"
     return message
 
 

@@ -247,7 +247,8 @@ def read_blocks(document) -> list:
 
     Text inside content controls, hyperlinks and tracked insertions is kept (python-docx's
     `paragraph.text` skips content controls); check boxes of every kind become ☒ / ☐;
-    manual line breaks stay as "\\n".
+    manual line breaks stay as "\\n"; a bold lead-in before plain text (« **Année** 2018 ») is
+    followed by a tab, as a label.
     """
     list_styles = _list_styles(document)
     return _blocks(document.element.body, list_styles)
@@ -270,7 +271,14 @@ def _list_styles(document) -> set[str]:
         while current is not None and current.style_id not in seen:
             seen.add(current.style_id)
             pPr = current.element.pPr
-            if (pPr is not None and pPr.find(qn("w:numPr")) is not None) or "list" in current.name.lower():
+            numPr = pPr.find(qn("w:numPr")) if pPr is not None else None
+            if numPr is not None:
+                # numId 0 is « no numbering »: LibreOffice writes it in every heading style.
+                num_id = numPr.find(qn("w:numId"))
+                if num_id is None or num_id.get(qn("w:val")) != "0":
+                    found.add(style_id)
+                break
+            if "list" in current.name.lower():
                 found.add(style_id)
                 break
             current = current.base_style
@@ -281,7 +289,7 @@ def _blocks(parent, list_styles: set[str]) -> list:
     out = []
     for child in parent.iterchildren():
         if child.tag == qn("w:p"):
-            out.append(("p", _text(child), _is_bullet(child, list_styles)))
+            out.append(("p", _with_bold_lead(child, _text(child)), _is_bullet(child, list_styles)))
             for box in _text_boxes(child):
                 out.extend(_blocks(box, list_styles))
         elif child.tag == qn("w:tbl"):
@@ -290,6 +298,24 @@ def _blocks(parent, list_styles: set[str]) -> list:
             content = child.find(qn("w:sdtContent"))
             out.extend(_blocks(content if content is not None else child, list_styles))
     return out
+
+
+def _with_bold_lead(p, text: str) -> str:
+    """« **Type de mission** Stratégie »: the bold lead-in is a label, so a tab follows it."""
+    lead = ""
+    for run in p.iterchildren(qn("w:r")):
+        bold = run.find(f"{qn('w:rPr')}/{qn('w:b')}")
+        run_text = _text(run)
+        if bold is None or bold.get(qn("w:val"), "true") in ("0", "false"):
+            if not run_text.strip():
+                continue
+            break
+        lead += run_text
+    else:
+        return text  # all bold (a heading) or no text after the bold part
+    if not lead.strip() or len(lead) > 60 or not text.startswith(lead) or text[len(lead):][:1] == "\t":
+        return text
+    return lead + "\t" + text[len(lead):]
 
 
 def _text_boxes(p) -> list:

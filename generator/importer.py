@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from .errors import os_reason
 from .formatting import format_annees, format_euros
 from .models import Annees, parse_years
 from .vocabulary import COMPOSANTES, canonical_composante, fold, nearest
-from .yamlio import dump_yaml, parse_yaml, read_yaml
+from .yamlio import MAX_BYTES, dump_yaml, parse_yaml, read_yaml
 
 MISSIONS = "missions"
 PRODUCTIONS = "productions"
@@ -47,24 +48,29 @@ _LABELS = {
     "maitre_ouvrage": ("Maître d'ouvrage", "Maîtrise d'ouvrage", "Maître de l'ouvrage", "Client",
                        "Commanditaire", "Donneur d'ordre"),
     "type": ("Type de mission", "Type", "Type de prestation", "Nature de la mission"),
-    "annees": ("Année", "Date", "Période", "Année de réalisation", "Date de réalisation"),
+    "annees": ("Année", "Date", "Période", "Année de réalisation", "Date de réalisation", "Date de la mission",
+               "Dates de la mission", "Période de réalisation", "Année de la mission"),
     "cout_projet": ("Coût du projet", "Coût de l'opération", "Coût des travaux", "Montant des travaux",
                     "Montant du projet"),
     "directeur": ("Directeur de mission", "Directrice de mission", "Direction de mission",
                   "Directeur de projet", "Directrice de projet"),
     "referent": ("Référent", "Référente", "Référent de la mission"),
-    "equipe": ("Equipe", "Equipe projet", "Groupement", "Composition de l'équipe", "Composition du groupement"),
+    "equipe": ("Equipe", "Equipe projet", "Groupement", "Composition de l'équipe", "Composition du groupement",
+               "Membres de l'équipe", "Equipe mobilisée"),
     "programme": ("Programme",),
     "acteurs": ("Acteurs", "Partenaires", "Acteurs associés", "Partenaires associés"),
     "consultants": ("Consultants mobilisés", "Consultants", "Intervenants", "Consultants intervenants"),
-    "sites": ("Site", "Lieu", "Territoire", "Quartier", "Localisation"),
+    "sites": ("Site", "Lieu", "Territoire", "Quartier", "Localisation", "Lieu d'intervention", "Lieu de la mission",
+              "Territoire d'intervention", "Site d'intervention"),
     "montant": ("Montant de la mission", "Montant", "Montant des honoraires", "Honoraires", "Montant HT",
                 "Montant TTC", "Montant de la prestation", "Budget de la mission", "Coût de la mission",
                 "Coût de l'étude", "Coût de la prestation"),
     "composantes": ("Composantes de la mission", "Composantes", "Composantes de la prestation"),
-    "enjeux": ("Enjeux de la mission", "Enjeux", "Contexte et enjeux", "Contexte", "Contexte de la mission"),
+    "enjeux": ("Enjeux de la mission", "Enjeux", "Contexte et enjeux", "Contexte", "Contexte de la mission",
+               "Objectifs de la mission", "Objectifs", "Enjeux et objectifs"),
     "contenu": ("Contenu de la mission", "Contenu", "Description de la mission", "Prestations",
-                "Missions réalisées", "Contenu de la prestation", "Prestations réalisées"),
+                "Missions réalisées", "Contenu de la prestation", "Prestations réalisées", "Description",
+                "Démarche", "Méthodologie", "Déroulement de la mission"),
     "source": ("Source",),
 }
 # Team members listed under their role: « Mandataire : Tracés urbains ».
@@ -99,7 +105,8 @@ _ROLE_OF_LABEL = {_label_key(label): role for label, role in _ROLE_LABELS.items(
 _LABEL_FIELDS.update({key: "equipe" for key in _ROLE_OF_LABEL})
 
 NBSP = "\u00a0"
-_SPACES = re.compile(r"[ \t\u00a0\u202f]+")
+# Line separators left inside a line (NEL, U+2028/2029 from a PDF) count as spaces: Word cannot hold them.
+_SPACES = re.compile(r"[ \t\u00a0\u202f\x85\u2028\u2029]+")
 _BOOKMARK = re.compile(r"\[bookmark: [^\]]*\]")
 _TICK = re.compile(r"^\s*(☒|☑|✓|✔|✅|\[[xX]\]|\([xX]\)|☐|□|❏|❑|\[ \]|\( \))\s*")
 _TICKED = ("☒", "☑", "✓", "✔", "✅", "[x]", "[X]", "(x)", "(X)")
@@ -163,7 +170,11 @@ class Line:
     label_row: bool = False  # the left cell of a label | value table row (with a value)
     value: bool = False  # a paragraph of a value cell: never read as a label
     footer: bool = False  # the page footer of a Word file
-    wrapped: bool = False  # after a manual line break: the same paragraph goes on
+    wrapped: bool = False  # after a manual line break (or right under a text line): the paragraph goes on
+
+
+# What `check` accepts for one library file (yamlio.MAX_BYTES): a bigger text is no fiche.
+MAX_TEXT_BYTES = MAX_BYTES
 
 
 class Unreadable(Exception):
@@ -173,19 +184,33 @@ class Unreadable(Exception):
 _MOJIBAKE = re.compile("Ã[\u0080-\u00bf]|â€")
 
 
+def _french_letters(raw: bytes, encoding: str) -> int:
+    try:
+        return len(re.findall("[éèêëàâçîïôûùœ€’«»]", raw.decode(encoding)))
+    except UnicodeDecodeError:
+        return -1
+
+
 def decode_text(raw: bytes) -> tuple[str, str, list[str]]:
-    """(text, encoding used, warnings): UTF-8 with or without BOM, UTF-16 with BOM, else cp1252."""
+    """(text, encoding used, warnings): UTF-8 with or without BOM, UTF-16, else cp1252 or Mac Roman."""
     warnings = []
+    head = raw[:4000]
     if raw.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8-sig"
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
+    elif b"\x00" in head and head[1::2].count(0) > len(head) * 2 // 5:
+        encoding = "utf-16-le"  # without its BOM: every other byte of French text is zero
+    elif b"\x00" in head and head[0::2].count(0) > len(head) * 2 // 5:
+        encoding = "utf-16-be"
     else:
         try:
             raw.decode("utf-8")
             encoding = "utf-8"
         except UnicodeDecodeError:
-            encoding = "cp1252"
+            # Windows export, or an old Mac one (« é » is byte 0x8E there, « Ž » in cp1252):
+            # the reading with more French accented letters is the right one.
+            encoding = max(("cp1252", "mac_roman"), key=lambda name: _french_letters(raw, name))
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError:
@@ -204,11 +229,14 @@ def decode_text(raw: bytes) -> tuple[str, str, list[str]]:
 
 
 def text_lines(text: str) -> list[Line]:
-    lines = []
-    for paragraph in re.split(r"[\n\x0c\u2029]", text):
-        # Word writes a manual line break as a vertical tab (or U+2028) in its text exports.
+    lines: list[Line] = []
+    for paragraph in re.split(r"[\n\x0c\x85\u2029]", text):
+        # Word writes a manual line break as a vertical tab (or U+2028) in its text exports;
+        # exports put a blank line between paragraphs, so a line right under another one goes on
+        # with it (a title over two lines, then a blank line, then the client).
+        follows = bool(lines) and bool(clean(lines[-1].text))
         for i, raw in enumerate(re.split(r"[\x0b\u2028]", paragraph)):
-            lines.append(Line(raw, cell=raw.startswith("\t") and not i, wrapped=i > 0))
+            lines.append(Line(raw, cell=raw.startswith("\t") and not i, wrapped=i > 0 or follows))
     return lines
 
 
@@ -248,7 +276,10 @@ def _cell_text(cell) -> str:
 def _row_lines(row) -> list[Line]:
     texts = [_cell_text(cell) for cell in row]
     filled = [i for i, t in enumerate(texts) if t]
-    is_grid = any(_TICK.match(t) or canonical_composante(t) for t in texts if t)
+    # « Type de mission | Concertation »: a composante's name as another field's value is no grid.
+    is_grid = any(_TICK.match(t) for t in texts if t) or (
+        any(canonical_composante(t) for t in texts if t)
+        and _known_label(texts[0].rstrip(" :"), prefix=False) in (None, "composantes"))
     if is_grid:
         # A grid of composantes: a cell holding only a box goes with the next one.
         lines, pending = [], ""
@@ -279,8 +310,13 @@ def _label_row_lines(row) -> list[Line]:
     # Without a value, the left cell may as well be a title beside a logo: read as a plain line,
     # where a known label is still recognised.
     lines = [Line(_cell_text(row[0]), cell=True, label_row=any(_cell_text(c) for c in row[1:]))]
-    for cell in row[1:]:
+    for n, cell in enumerate(row[1:]):
         cell_lines = _block_lines(cell)
+        if n and _cell_text(cell):
+            # A third column (a photo's caption, a merged side cell) is not part of the value:
+            # after a gap it is reported as stray text rather than glued to it.
+            lines += [Line("")] + [Line(line.text, cell=i == 0) for i, line in enumerate(cell_lines)]
+            continue
         for i, line in enumerate(cell_lines):
             line.value = True
             line.cell = i == 0
@@ -290,6 +326,8 @@ def _label_row_lines(row) -> list[Line]:
 
 def read_lines(path: Path) -> tuple[list[Line], str, list[str]]:
     """The file's lines, how it was read ("texte utf-8", "Word (.docx)") and warnings."""
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise Unreadable("fichier spécial (tube, périphérique), pas un fichier ordinaire")  # reading would wait
     try:
         raw = path.read_bytes()
     except IsADirectoryError:
@@ -299,7 +337,7 @@ def read_lines(path: Path) -> tuple[list[Line], str, list[str]]:
     except PermissionError:
         raise Unreadable("lecture refusée (droits insuffisants ou fichier verrouillé)") from None
     except OSError as exc:
-        raise Unreadable(f"lecture impossible ({exc.strerror})") from None
+        raise Unreadable(f"lecture impossible ({os_reason(exc)})") from None
     suffix = path.suffix.lower()
     if not raw.strip():
         raise Unreadable("fichier vide")
@@ -319,8 +357,10 @@ def read_lines(path: Path) -> tuple[list[Line], str, list[str]]:
         raise Unreadable(f"format {suffix} non pris en charge : enregistrez la fiche en .docx")
     if raw.startswith(b"{\\rtf"):
         raise Unreadable("fichier RTF non pris en charge : enregistrez la fiche en .docx")
-    if b"\x00" in raw and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise Unreadable("fichier binaire : ce n'est pas une fiche texte")
+    if len(raw) > MAX_TEXT_BYTES:
+        size = f"{len(raw) / 1e6:.1f}".replace(".", ",")
+        raise Unreadable(f"fichier texte trop volumineux pour une fiche ({size} Mo ; au plus "
+                         f"{MAX_TEXT_BYTES // 1_000_000} Mo, comme un fichier de la bibliothèque)")
     text, encoding, warnings = decode_text(raw)
     if not text.strip():
         raise Unreadable("fichier vide")
@@ -389,8 +429,11 @@ def split_fiche(lines: list[Line]) -> tuple[list[list[str]], list[_Field]]:
         found = label_of(line, prefix=not in_prose)
         if found:
             key, label, value = found
-            if key is None and (in_prose or current is None) and not line.label_row:
-                found = None  # "Objectif : …" inside the prose, or a subtitle: plain text
+            if (key is None or (in_prose and key in ("enjeux", "contenu") and clean(value))) and (
+                    in_prose or current is None) and not line.label_row:
+                # « Objectif : … » inside the prose (even when « Objectifs » heads a section elsewhere),
+                # or a subtitle: plain text
+                found = None
             else:
                 current = _Field(key, label)
                 fields.append(current)
@@ -513,17 +556,42 @@ def _field_value(f: _Field, firm_names: list[str], warnings: list[str], kept: li
         joined = " ; ".join(clean(l.text) for l in texts)
         default_tax = "HT" if re.search(r"\bht\b", fold(f.label)) else ("TTC" if "ttc" in fold(f.label) else None)
         return _montants(joined, f.label, default_tax, firm_names, warnings, kept)
+    if f.key == "equipe":
+        return _equipe(texts, f.label, firm_names, warnings) or None
     if f.key in LIST_FIELDS:
         items = []
         for line in texts:
             items += split_list(_strip_bullet(line.text), protected=firm_names,
-                                on_et=f.key in ("equipe", "consultants"), label=f.label, warnings=warnings)
-        items = _drop_final_dot(items)
-        if f.key == "equipe":
-            role = _ROLE_OF_LABEL.get(_label_key(f.label))
-            return [{**_member(item), **({"role": role} if role else {})} for item in items] or None
-        return items or None
+                                on_et=f.key == "consultants", label=f.label, warnings=warnings)
+        return _drop_final_dot(items) or None
     return joined
+
+
+# « Mandataire : A ; Cotraitants : B, C » inside the team's value: each role names the names after it.
+_INLINE_ROLE = re.compile(r"(?:^|(?<=[;,.\s]))(" + "|".join(
+    re.escape(label) + "s?" for label in sorted(_ROLE_LABELS, key=len, reverse=True)) + r")\s*:\s*", re.IGNORECASE)
+
+
+def _equipe(lines: list[Line], label: str, firm_names: list[str], warnings: list[str]) -> list[dict]:
+    members = []
+    for line in lines:
+        text = _strip_bullet(line.text)
+        role = _ROLE_OF_LABEL.get(_label_key(label))
+        pieces = _INLINE_ROLE.split(text)
+        # split() gives [before the first role, role, names, role, names…]
+        for i, piece in enumerate(pieces):
+            if i % 2:
+                role = _ROLE_OF_LABEL.get(_label_key(piece))
+                continue
+            names = _drop_final_dot(split_list(piece.strip(" ;,.–—-"), protected=firm_names, on_et=True, label=label,
+                                               warnings=warnings))
+            for name in names:
+                member = _member(name)
+                # a role written beside the name, « X (cotraitant) », wins over the heading's
+                if role and "role" not in member:
+                    member["role"] = role
+                members.append(member)
+    return members
 
 
 def _value_paragraph(lines: list[Line]) -> tuple[list[Line], list[Line]]:
@@ -563,12 +631,17 @@ def _paragraphs(lines: list[Line]) -> list[str]:
     return paras
 
 
+# « 1. », « 2) », « 3 - », « a) » before a typed numbered item (Word's own numbers are not text)
+_NUMBER = re.compile(r"^\s*(?:\d{1,2}\s*[.)/]|\d{1,2}\s+[-–—]|[a-z]\))\s+")
+
+
 def _items(lines: list[Line]) -> list[str]:
-    """Bullets without their markers (« - ▶ », « • »…); a lower-case line continues the item."""
+    """Bullets without their markers (« - ▶ », « • », « 1. »…); a lower-case line continues the item."""
     items: list[str] = []
     for line in lines:
-        bullet = line.bullet or bool(_BULLET.match(line.text))
-        text = clean(_BULLET.sub("", line.text, count=1), keep_nbsp=True)
+        number = _NUMBER.match(line.text)
+        bullet = line.bullet or bool(_BULLET.match(line.text)) or bool(number)
+        text = clean(_BULLET.sub("", line.text[number.end():] if number else line.text, count=1), keep_nbsp=True)
         if not bullet and items and _starts_lower(text):
             items[-1] += " " + text
         elif text:
@@ -705,8 +778,9 @@ _UNITS = {"k€": 1000, "keuro": 1000, "keuros": 1000, "m€": 10**6, "md€": 1
 _SEPARATORS = re.compile(r"\+|;|,|/|\(|\bet\b|\n|(?=\bdont\b)|(?=\b(?:TF|TO|TC|[Tt]ranche)\b[^€\d]*:)")
 _TAXES = ((r"\bH\.?\s?T\b\.?|hors[- ]tax\w*", "HT"), (r"\bT\.?T\.?C\b\.?|toutes taxes comprises", "TTC"))
 _TRANCHES = ((r"\bT\.?F\b\.?|tranche ferme|\bferme\b", "ferme"),
-             (r"\bT\.?[OC]\b\.?|tranche (?:optionnelle|conditionnelle)|\b(?:optionnelle|conditionnelle)\b", "optionnelle"))
-_FILLER = re.compile(r"\b(?:soit|dont|montant|de la mission|euros?|EUR)\b|€")
+             (r"\bT\.?[OC]\b\.?|\bT[OC](?=\d)|tranche (?:optionnelle|conditionnelle)|\b(?:optionnelle|conditionnelle)\b",
+              "optionnelle"))
+_FILLER = re.compile(r"\b(?:soit|dont|montant|de la mission|euros?|EUR)\b|€", re.IGNORECASE)
 
 
 def parse_montants(text: str, default_tax: str | None = None, firm_names: list[str] = ()) -> list[dict]:
@@ -753,16 +827,21 @@ def _amount(match, context: str, default_tax: str | None, firm_names: list[str])
     if tranche:
         amount["tranche"] = tranche
     firm = "|".join(re.escape(n) for n in firm_names if n) or "cabinet"
+    # « 45 000 € HT (part PUS : 60 %) »: the figure is the whole, the firm's part a percentage
+    # kept in the label.
     if take(r"(?:montant\s+)?(?:total\s+)?(?:du\s+)?groupement|\btotal\b"):
         amount["perimetre"] = "groupement"
-    elif take(rf"quote[- ]part(?:\s+(?:de|du)\s+(?:{firm}|cabinet))?|\bpart\s+(?:du\s+cabinet|(?:de\s+|d['’]\s*)?(?:{firm}))"
+    elif not re.search(r"\d\s*%", rest) and take(rf"quote[- ]part(?:\s+(?:de|du)\s+(?:{firm}|cabinet))?|\bpart\s+(?:du\s+cabinet|(?:de\s+|d['’]\s*)?(?:{firm}))"
               rf"|\b(?:pour|dont)\s+(?:le\s+cabinet|{firm})\b"):
         amount["perimetre"] = "cabinet"
     if take(r"\bmax(?:imum)?\b\.?|accord[- ]cadre"):
         amount["maximum"] = True
     rest = _FILLER.sub(" ", rest)
-    if re.search(r"[^\W\d_]{2,}", rest):
+    # « 3 x 10 000 € HT » keeps its « 3 x »: a figure beside the amount is never dropped
+    if re.search(r"[^\W\d_]{2,}", rest) or re.search(r"\d", rest):
         amount["libelle"] = clean(rest).strip(" ():;,-+.")
+        if tranche and amount["libelle"].isdigit():
+            amount["libelle"] = f"n° {amount['libelle']}"  # « tranche optionnelle 1 »
     return amount
 
 
@@ -814,6 +893,13 @@ def _composantes(lines: list[Line], warnings: list[str], kept: list[str]):
     # Empty boxes beside plain bullets (« ■ A », « □ B »): the bullets are the ticked ones.
     plain_is_ticked = not any(state for _, state in entries)
     chosen = [term for term, state in entries if state or (state is None and plain_is_ticked)]
+    for term, state in entries:
+        if state is None and not plain_is_ticked and not canonical_composante(term):
+            # Text without a box in a ticked grid (an unticked ✓ list leaves its names bare): a
+            # composante is unticked, other text is neither a composante nor to be lost.
+            warnings.append(f"texte sans case dans la grille des composantes « {term} » : non retenu, "
+                            "gardé en commentaire")
+            kept.append(f"Composantes : {term}")
     result: list[str] = []
     for term in chosen:
         canonical = canonical_composante(term)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 from .errors import WARNING, Problem
 from .models import KINDS, Cabinet, Mission, Model, Personne, Production
 from .vocabulary import canonical_composante, fold, nearest
-from .yamlio import YamlDocument, loc_text, read_yaml
+from .yamlio import DUPLICATE_KEY, YamlDocument, loc_text, read_yaml
 
 
 @dataclass
@@ -73,9 +74,17 @@ class Library:
 def display_path(path: Path) -> str:
     """A path as the user would type it: relative to the current directory when possible."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+        # The folder resolved, not the file: a symbolic link keeps its own name (and a link to
+        # itself does not loop here).
+        return str((path.parent.resolve() / path.name).relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):
         return str(path)
+
+
+def is_library_file(path: Path) -> bool:
+    """A .yaml/.yml file, whatever the case of its suffix (Windows does not tell them apart);
+    hidden files and lock files (`._x.yaml` left by a Mac, `~$x.yaml`) are not records."""
+    return path.suffix.lower() in (".yaml", ".yml") and not path.name.startswith((".", "~$"))
 
 
 def load_library(root: Path, use_cache: bool = True) -> Library:
@@ -112,9 +121,13 @@ def _load_library(root: Path, use_cache: bool) -> Library:
         )
     for kind, model in KINDS.items():
         folder = root / kind
+        if folder.exists() and not folder.is_dir():
+            library.problems.append(Problem(display_path(folder), None, None,
+                                            f"c'est un fichier ; attendu : le dossier des fichiers {kind}/*.yaml"))
+            continue
         # Names, not paths, are compared and joined: pathlib's own costs more than parsing
         # at 10,000 files, and the folder is resolved for display once, not every file.
-        paths = sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")), key=lambda p: p.name)
+        paths = sorted((p for p in folder.glob("*") if is_library_file(p)), key=lambda p: p.name)
         shown_folder = str(Path(shown_root) / kind) + os.sep
         items = getattr(library, kind)
         for path in paths:
@@ -144,7 +157,14 @@ def _read_one(path: Path, model: type[Model], name: str) -> tuple:
     """(valid item or None, its problems, the parsed document) for one file."""
     doc = read_yaml(path, name)
     problems = list(doc.problems)
-    if doc.data is None or any(p.is_error for p in doc.problems):
+    errors = [p for p in doc.problems if p.is_error]
+    if errors and isinstance(doc.data, dict) and all(p.message.startswith(DUPLICATE_KEY) for p in errors):
+        # The rest of a file with a duplicate key is still validated: every problem shows at once.
+        try:
+            model.model_validate(doc.data)
+        except ValidationError as exc:
+            problems.extend(translate_errors(exc, doc, name, model))
+    if doc.data is None or errors:
         return None, problems, doc
     if not isinstance(doc.data, dict):
         kind = "une liste" if isinstance(doc.data, list) else "un simple texte"
@@ -232,6 +252,12 @@ def _french(error: dict, loc: tuple, model: type[Model]) -> str:
         shown = "…"
     if kind == "extra_forbidden":
         known = _fields_at(model, loc[:-1])
+        invisible = sorted(set(re.findall(r"[^\S ]|[\u200b-\u200f\u2060\ufeff]", str(loc[-1]))))
+        if invisible and str(loc[-1]).strip(" \u00a0\u202f\u200b\u200e\u200f\u2060\ufeff\t") in known:
+            # « titre : » typed in Word gets a no-break space before the colon: invisible in the editor.
+            codes = ", ".join(f"U+{ord(c):04X}" for c in invisible)
+            return (f"le nom du champ « {str(loc[-1]).strip()} » contient un caractère invisible ({codes}, "
+                    "souvent une espace insécable copiée depuis Word) : retapez-le")
         guess = nearest(str(loc[-1]), known)
         hint = f" ; vouliez-vous dire « {guess[0]} » ?" if guess else f" ; champs possibles : {', '.join(known)}"
         return f"champ inconnu « {loc[-1]} »{hint}"

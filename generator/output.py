@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
@@ -45,9 +46,8 @@ def lock_file(path: Path) -> Path:
     return path.with_name("~$" + path.name[drop:])
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write `data` to `path` whole or not at all; OutputError (exit 4) when impossible."""
-    shown = str(path)
+def _check_target(path: Path, shown: str) -> None:
+    """OutputError when the target must not be replaced: open in Word, a folder, read-only."""
     for owner in (path.with_name("~$" + path.name), lock_file(path)):
         if owner.exists():
             raise OutputError(
@@ -59,6 +59,20 @@ def write_atomic(path: Path, data: bytes) -> Path:
         raise OutputError(f"{path.parent} : impossible de créer le dossier de sortie ({os_reason(exc)})") from None
     if path.is_dir():
         raise OutputError(f"{shown} : c'est un dossier, pas un fichier")
+    # Renaming over a read-only file works on Linux and macOS (and for root everywhere), so the
+    # protection a user set on the last good version is honoured here, as Windows would.
+    if path.exists() and not path.stat().st_mode & stat.S_IWUSR:
+        raise OutputError(f"{shown} : fichier en lecture seule ; retirez la protection ou choisissez un autre nom "
+                          "(-o) ; le fichier précédent est conservé")
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write `data` to `path` whole or not at all; OutputError (exit 4) when impossible."""
+    shown = str(path)
+    try:
+        _check_target(path, shown)
+    except OSError as exc:  # a name too long for the system, among others
+        raise OutputError(f"{shown} : écriture impossible ({os_reason(exc)})") from None
     temp_name = None
     try:
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:

@@ -46,7 +46,7 @@ def render(source: Path | bytes, name: str, context: dict, *, today: date, prope
     except jinja2.UndefinedError as exc:
         raise TemplateError(_undefined_message(exc, name, paragraphs, context)) from None
     except jinja2.TemplateError as exc:
-        raise TemplateError(f"{name} : erreur dans le modèle ({exc})") from None
+        raise TemplateError(f"{name} : erreur dans le modèle : {_syntax_hint(str(exc), '')}") from None
     except Exception as exc:  # a filter or test misused in a tag fails with any Python error
         raise TemplateError(f"{name} : une balise du modèle a échoué ({type(exc).__name__} : {exc})") from None
     document = template.docx
@@ -109,14 +109,27 @@ def _syntax_hint(message: str, tag: str) -> str:
         place = {"tr": "une ligne de tableau", "tc": "une cellule de tableau", "p": "un paragraphe qui ne contient qu'elle",
                  "r": "un texte"}[unknown.group(1)]
         return f"« {{%{unknown.group(1)} » doit être placé dans {place} ; déplacez la balise ou écrivez « {{% »"
+    innermost = re.search(r"innermost block that needs to be closed is '(\w+)'", message)
+    if unknown and unknown.group(1).startswith("end") and innermost:
+        return (f"« {{% {unknown.group(1)} %}} » arrive alors que le bloc « {innermost.group(1)} » ouvert avant lui "
+                f"n'est pas refermé : ajoutez « {{% end{innermost.group(1)} %}} » avant")
     if unknown and unknown.group(1).startswith("end"):
         return f"« {{% {unknown.group(1)} %}} » sans ouverture correspondante (for / if) avant lui"
     if unknown:
         return f"mot-clé « {unknown.group(1)} » inconnu après « {{% » ; attendu : for, if, endfor, endif…"
-    looking = re.search(r"looking for the following tags: '(\w+)'", message)
-    if looking or "end of template" in message:
-        closing = looking.group(1) if looking else "endfor / endif"
+    # « looking for the following tags: 'elif' or 'else' or 'endif' »: the closing one is wanted.
+    looking = re.findall(r"'(end\w+)'", message)
+    if innermost or looking or "end of template" in message:
+        closing = f"end{innermost.group(1)}" if innermost else looking[-1] if looking else "endfor / endif"
         return f"une boucle ou une condition n'est jamais refermée : ajoutez « {{% {closing} %}} »"
+    missing = re.search(r"No (filter|test) named '([^']*)'", message)
+    if missing:
+        kind, after = ("filtre", "|") if missing.group(1) == "filter" else ("test", "is")
+        return f"{kind} « {missing.group(2)} » inconnu après « {after} » ; vérifiez son orthographe"
+    unexpected = re.search(r"expected token '[^']*', got '([^']*)'|unexpected '([^']*)'", message)
+    if unexpected:
+        return f"« {unexpected.group(1) or unexpected.group(2)} » inattendu dans la balise ; vérifiez l'orthographe " \
+            "et les accolades"
     return f"vérifiez l'orthographe et les accolades de la balise ({message})"
 
 

@@ -42,7 +42,9 @@ def fold(text: str) -> str:
     """Lower case, no accents, punctuation as spaces: the form used to compare user text."""
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", bare.casefold()).split())
+    # « œ » and « æ » are letters of their own, not accented ones: « Mise en œuvre » = « oeuvre ».
+    bare = bare.casefold().replace("œ", "oe").replace("æ", "ae")
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", bare).split())
 
 
 _CANONICAL_BY_FOLD = {fold(c): c for c in COMPOSANTES}

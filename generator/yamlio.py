@@ -13,6 +13,7 @@ parser and build the data ourselves, so that:
 from __future__ import annotations
 
 import codecs
+import errno
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -70,12 +71,26 @@ _PLAIN = (None, "")  # the C parser reports a plain scalar's style as "", the Py
 MAX_NODES = 100_000
 # Real files nest three or four levels; far deeper nesting is an attack or an accident.
 MAX_DEPTH = 50
+# A reference is a few kilobytes; beyond this the file is not one (and Word's XML parser would
+# silently drop a text node over 10 MB).
+MAX_BYTES = 2_000_000
+
+# A duplicate key is skipped (the first value kept), so the rest of the file can still be checked.
+DUPLICATE_KEY = "clé en double"
 
 # The start of the warning for a value cut by « # »: text lost, so a build shows it even unasked.
 COMMENT_CUT = "le texte après « # » est ignoré"
 
+# Invisible characters pasted with text: legal, but « Étude\u200burbaine » no longer matches a search.
+# (The joiners U+200C/U+200D are left alone: emoji and some scripts need them.)
+_INVISIBLE = re.compile("[\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+_INVISIBLE_NAMES = {"\u00ad": "trait d'union conditionnel", "\u200b": "espace de largeur nulle",
+                    "\u2060": "gluon de mots", "\ufeff": "BOM au milieu du texte"}
+
 # Characters Word cannot hold in a document (XML 1.0), and other invisible troublemakers.
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# The line separators NEL, U+2028 and U+2029 end a line for the YAML parser (so its line numbers
+# drift from the editor's) and show as nothing or a box in Word.
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x85\u2028\u2029\ufffe\uffff\ud800-\udfff]")
 
 # The Word template engine (docxtpl) rewrites these into « {{ », « %} »… in any text it prints.
 _RESERVED = ("{_{", "}_}", "{_%", "%_}")
@@ -87,6 +102,9 @@ _CHAR_NAMES = {
     "\x00": "caractère nul",
     "\x0b": "tabulation verticale (saut de ligne manuel copié depuis Word)",
     "\x0c": "saut de page",
+    "\x85": "saut de ligne invisible (NEL, copié depuis un PDF ou une page web)",
+    "\u2028": "séparateur de ligne invisible (copié depuis un PDF ou une page web)",
+    "\u2029": "séparateur de paragraphe invisible (copié depuis un PDF ou une page web)",
 }
 
 
@@ -124,8 +142,16 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
         line = raw[: exc.start].count(b"\n") + 1
         byte = raw[exc.start]
         guess = ""
-        if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        head = raw[:4000]
+        if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+            guess = " ; il est enregistré en UTF-32"
+        elif raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or (
+                b"\x00" in head and max(head[0::2].count(0), head[1::2].count(0)) > len(head) // 4
+                and min(head[0::2].count(0), head[1::2].count(0)) < len(head) // 40):
             guess = " ; il est enregistré en UTF-16 (« Unicode » dans le Bloc-notes)"
+        elif b"\x00" in head or head.startswith((b"PK\x03\x04", b"%PDF", b"\x89PNG", b"\xd0\xcf\x11\xe0", b"\xff\xd8")):
+            return None, [Problem(path, None, None, "fichier binaire (document Word, PDF, image…) et non un texte "
+                                  "YAML : ce n'est pas une fiche de la bibliothèque")]
         else:
             try:
                 raw.decode("cp1252")
@@ -148,10 +174,25 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
 def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
     """Read and parse one YAML file; problems are returned, never raised."""
     name = display or str(path)
+    if path.is_symlink():
+        try:
+            path.stat()
+        except OSError as exc:
+            reason = "lien symbolique vers un fichier absent" if exc.errno == errno.ENOENT else os_reason(exc)
+            return YamlDocument(None, problems=[Problem(name, None, None, f"lecture impossible : {reason}")])
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # Reading a named pipe would wait forever.
+        return YamlDocument(None, problems=[Problem(name, None, None, "lecture impossible : fichier spécial (tube, "
+                                                    "périphérique), pas un fichier ordinaire")])
     try:
         raw = path.read_bytes()
     except OSError as exc:
         return YamlDocument(None, problems=[Problem(name, None, None, f"lecture impossible : {os_reason(exc)}")])
+    if len(raw) > MAX_BYTES:
+        size = f"{len(raw) / 1e6:.1f}".replace(".", ",")
+        return YamlDocument(None, problems=[Problem(
+            name, None, None, f"fichier trop volumineux ({size} Mo ; au plus {MAX_BYTES // 1_000_000} Mo) : "
+            "une référence tient en quelques Ko, est-ce le bon fichier ?")])
     text, problems = decode(raw, name)
     if text is None:
         return YamlDocument(None, problems=problems)
@@ -176,6 +217,13 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
     if not text.strip():
         doc.problems.append(Problem(name, 1, None, "le fichier est vide"))
         return doc
+    if _INVISIBLE.search(text):
+        for lineno, line in enumerate(source_lines, 1):
+            for char in sorted(set(_INVISIBLE.findall(line))):
+                what = _INVISIBLE_NAMES.get(char, "marque de direction du texte")
+                doc.problems.append(Problem(
+                    name, lineno, None, f"caractère invisible U+{ord(char):04X} ({what}) : il empêche de retrouver "
+                    "le texte tapé normalement ; supprimez-le s'il n'est pas voulu", WARNING))
     try:
         deep = _too_deep(text)
         if deep is not None:
@@ -302,7 +350,7 @@ class _Builder:
                 self.problem(
                     key_node,
                     loc + (key,),
-                    f"clé en double (déjà définie ligne {first_line[key]}) : la seconde écraserait la première",
+                    f"{DUPLICATE_KEY} (déjà définie ligne {first_line[key]}) : la seconde écraserait la première",
                 )
                 continue
             first_line[key] = line
