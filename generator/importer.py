@@ -1111,11 +1111,14 @@ def _keep_valid(result: Imported) -> None:
     model = Mission if result.kind == MISSIONS else Production
     for _ in range(len(result.record)):
         doc = parse_yaml(dump_yaml(result.record), str(result.source))
-        try:
-            model.model_validate(doc.data)
-            return
-        except ValidationError as exc:
-            problems = translate_errors(exc, doc, str(result.source), model)
+        # What the loader refuses in a value (a character Word cannot hold…) counts as well.
+        problems = [p for p in doc.problems if p.is_error and p.field]
+        if not problems:
+            try:
+                model.model_validate(doc.data)
+                return
+            except ValidationError as exc:
+                problems = translate_errors(exc, doc, str(result.source), model)
         for problem in problems:
             key = (problem.field or "").split(".")[0].split("[")[0]
             if key in result.record and key != "titre" and result.record[key] is not None:

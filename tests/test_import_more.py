@@ -292,3 +292,13 @@ def test_windows_characters_read_as_latin1_and_stray_controls_are_repaired(libra
     assert result.exit_code == 0
     assert only(library)["titre"] == "Etude de l’offre urbaine"
     assert run("check").exit_code == 0
+
+
+def test_a_value_the_loader_refuses_is_set_aside_not_written():
+    from generator.importer import MISSIONS, Imported, _keep_valid
+
+    result = Imported(Path("fiche.txt"), kind=MISSIONS,
+                      record={"titre": "Etude", "maitre_ouvrage": "Ville", "source": "a {_{ b"})
+    _keep_valid(result)
+    assert result.record["source"] is None
+    assert result.kept == ["source: a {_{ b"]
