@@ -182,6 +182,8 @@ class Unreadable(Exception):
 
 
 _MOJIBAKE = re.compile("Ã[\u0080-\u00bf]|â€")
+_C1 = re.compile("[\u0080-\u0084\u0086-\u009f]")  # (NEL, U+0085, is a line break)
+_CONTROLS = re.compile("[\x01-\x08\x0e-\x1f\x7f]")
 
 
 def _french_letters(raw: bytes, encoding: str) -> int:
@@ -224,6 +226,16 @@ def decode_text(raw: bytes) -> tuple[str, str, list[str]]:
             warnings.append("caractères suspects (« Ã© », « â€ ») : vérifiez les accents")
     if "\x00" in text:
         raise Unreadable("fichier binaire : ce n'est pas une fiche texte")
+    if _C1.search(text):
+        # « l\u0092offre »: Windows-1252 bytes read as Latin-1 on the way; their characters are known.
+        text = _C1.sub(lambda m: bytes([ord(m.group())]).decode("cp1252", errors="replace").replace("\ufffd", ""), text)
+        warnings.append("caractères Windows-1252 mal convertis (« \\u0092 » pour « ’ ») : corrigés")
+    if len(_CONTROLS.findall(text)) > 8:
+        raise Unreadable("fichier binaire : ce n'est pas une fiche texte")
+    if _CONTROLS.search(text):
+        # Word cannot hold them and `check` would refuse the file: nothing visible is lost.
+        text = _CONTROLS.sub("", text)
+        warnings.append("caractères de contrôle invisibles supprimés")
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     return text, encoding, warnings
 
@@ -364,9 +376,6 @@ def read_lines(path: Path) -> tuple[list[Line], str, list[str]]:
     text, encoding, warnings = decode_text(raw)
     if not text.strip():
         raise Unreadable("fichier vide")
-    controls = re.findall(r"[\x00-\x08\x0e-\x1f]", text)
-    if len(controls) > 8:
-        raise Unreadable("fichier binaire : ce n'est pas une fiche texte")
     return text_lines(text), f"texte {encoding}", warnings
 
 
@@ -1102,11 +1111,14 @@ def _keep_valid(result: Imported) -> None:
     model = Mission if result.kind == MISSIONS else Production
     for _ in range(len(result.record)):
         doc = parse_yaml(dump_yaml(result.record), str(result.source))
-        try:
-            model.model_validate(doc.data)
-            return
-        except ValidationError as exc:
-            problems = translate_errors(exc, doc, str(result.source), model)
+        # What the loader refuses in a value (a character Word cannot hold…) counts as well.
+        problems = [p for p in doc.problems if p.is_error and p.field]
+        if not problems:
+            try:
+                model.model_validate(doc.data)
+                return
+            except ValidationError as exc:
+                problems = translate_errors(exc, doc, str(result.source), model)
         for problem in problems:
             key = (problem.field or "").split(".")[0].split("[")[0]
             if key in result.record and key != "titre" and result.record[key] is not None:

@@ -283,3 +283,22 @@ def test_line_separators_of_a_pdf_copy_never_reach_the_yaml(library, run, tmp_pa
     data = only(library)
     assert (data["titre"], data["enjeux"]) == ("Etude du quartier", "Texte copié depuis un PDF.\n")
     assert run("check").exit_code == 0
+
+
+def test_windows_characters_read_as_latin1_and_stray_controls_are_repaired(library, run, tmp_path):
+    fiche = tmp_path / "fiche.txt"
+    fiche.write_text("Etude de l\u0092offre\x07 urbaine\n\nVille de X\n\nAnnée : 2019\n", encoding="utf-8")
+    result = run("import", str(fiche))
+    assert result.exit_code == 0
+    assert only(library)["titre"] == "Etude de l’offre urbaine"
+    assert run("check").exit_code == 0
+
+
+def test_a_value_the_loader_refuses_is_set_aside_not_written():
+    from generator.importer import MISSIONS, Imported, _keep_valid
+
+    result = Imported(Path("fiche.txt"), kind=MISSIONS,
+                      record={"titre": "Etude", "maitre_ouvrage": "Ville", "source": "a {_{ b"})
+    _keep_valid(result)
+    assert result.record["source"] is None
+    assert result.kept == ["source: a {_{ b"]
