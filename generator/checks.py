@@ -55,7 +55,7 @@ def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY, er
         if mission.nature_client == "public" and not _has_contact(mission):
             at("contact", "client public sans contact : la référence ne sera pas « contrôlable » par l'acheteur")
         _check_years(mission, today, last, at)
-        for person in mission.people:
+        for person in [] if errors_only else mission.people:
             if library.person(person) is None:
                 at(_person_field(mission, person), f"« {person} » n'a pas de fiche dans personnes/ : "
                    "ajoutez-la (ou un alias) pour les moyens humains et les CV")

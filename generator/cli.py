@@ -524,12 +524,24 @@ def list_(**kw):
         from .bid import criteria as bid_criteria
 
         criteria = bid_criteria(kw["bid"], criteria)
-    view = Table(title=escape(f"{len(selected)} référence(s) — {criteria.describe()}"), show_lines=False)
-    for column in ("Identifiant", "Années", "Type", "Maître d'ouvrage", "Titre", "Montant"):
+    columns = ("Identifiant", "Années", "Type", "Maître d'ouvrage", "Titre", "Montant")
+    rows = [(m.id, format_annees(m.annees), m.type or "", m.maitre_ouvrage or "", m.titre, format_montants(m.montant))
+            for m in selected]
+    title = f"{len(selected)} référence(s) — {criteria.describe()}"
+    console = Console()
+    if not console.is_terminal:
+        # Into a pipe or a file: one tab-separated line per reference, for grep, cut or a
+        # spreadsheet (and drawing a table of thousands of rows costs seconds).
+        click.echo(title)
+        for row in (columns, *rows):
+            click.echo("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in row))
+        return
+    view = Table(title=escape(title), show_lines=False)
+    for column in columns:
         view.add_column(column, overflow="fold", style="cyan" if column == "Identifiant" else None)
-    for m in selected:
-        _plain(view, m.id, format_annees(m.annees), m.type or "", m.maitre_ouvrage or "", m.titre, format_montants(m.montant))
-    Console().print(view)
+    for row in rows:
+        _plain(view, *row)
+    console.print(view)
 
 
 def _explain(bid, result) -> None:

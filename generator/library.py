@@ -32,6 +32,7 @@ class Library:
     # for later domain checks; keyed by identity so two files with one id stay apart
     sources: dict[tuple[str, int], tuple[str, YamlDocument]] = field(default_factory=dict)
     _index: tuple[int, dict] | None = field(default=None, repr=False, compare=False)
+    _persons: tuple[int, dict] | None = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -46,11 +47,14 @@ class Library:
 
     def person(self, name: str) -> Personne | None:
         """The person whose name (or alias, or id) is `name`, accent-insensitively."""
-        key = fold(name)
-        for person in self.personnes:
-            if key in {fold(person.nom), fold(person.id or ""), *(fold(a) for a in person.alias)}:
-                return person
-        return None
+        if self._persons is None or self._persons[0] != len(self.personnes):
+            index: dict[str, Personne] = {}
+            for person in self.personnes:
+                for key in (fold(person.nom), fold(person.id or ""), *(fold(a) for a in person.alias)):
+                    index.setdefault(key, person)
+            index.pop("", None)
+            self._persons = (len(self.personnes), index)
+        return self._persons[1].get(fold(name))
 
     def missions_of(self, person: Personne) -> list[Mission]:
         """The missions a person worked on, in library order, derived from directeur /
