@@ -46,6 +46,9 @@ def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY, er
             line = doc.line_of(loc or (field,)) if doc else None
             problems.append(Problem(name, line, field, message, severity))
 
+        if errors_only:  # the only domain errors are years; the rest are warnings
+            _check_years(mission, today, last, at)
+            continue
         for field, label in _EXPECTED:
             if not getattr(mission, field):
                 at(field, f"référence incomplète : {label} à compléter")
@@ -55,7 +58,7 @@ def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY, er
         if mission.nature_client == "public" and not _has_contact(mission):
             at("contact", "client public sans contact : la référence ne sera pas « contrôlable » par l'acheteur")
         _check_years(mission, today, last, at)
-        for person in [] if errors_only else mission.people:
+        for person in mission.people:
             if library.person(person) is None:
                 at(_person_field(mission, person), f"« {person} » n'a pas de fiche dans personnes/ : "
                    "ajoutez-la (ou un alias) pour les moyens humains et les CV")

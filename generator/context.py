@@ -8,6 +8,7 @@ empty string or list, never a placeholder, except where the template asks for
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 from .formatting import format_annees, format_long_date, format_montant, format_montants, format_names
 from .library import Library
 from .models import Cabinet, Membre, Mission, Montant, Personne, Production
-from .selection import sort_missions
+from .selection import last_year, sort_missions
 from .vocabulary import COMPOSANTES, fold
 
 if TYPE_CHECKING:  # the ranking (and bm25s) is only loaded when a tender is answered
@@ -250,6 +251,12 @@ def _mission_line(m: Mission) -> str:
 OTHER_MISSIONS = 8
 
 
+def _most_recent(missions: list[Mission], today: date, count: int) -> list[Mission]:
+    """The `count` most recent missions, without sorting a person's whole career."""
+    newest = heapq.nlargest(count, missions, key=lambda m: (last_year(m, today) or 0, m.annees.debut if m.annees else 0))
+    return sort_missions(newest, "recent", today)
+
+
 def people_context(library: Library, selected: list[Mission], today: date, names: list[str] | None = None) -> list[dict]:
     """The people proposed (`names`), else those named on the selected missions.
 
@@ -274,7 +281,7 @@ def people_context(library: Library, selected: list[Mission], today: date, names
             "champs": person_fields(person),
             "missions": [_mission_line(m) for m in selected if id(m) in theirs],
             # A short CV in the dossier: the most recent few; `dossier cv` lists them all.
-            "autres_missions": [_mission_line(m) for m in sort_missions(others, "recent", today)[:OTHER_MISSIONS]],
+            "autres_missions": [_mission_line(m) for m in _most_recent(others, today, OTHER_MISSIONS)],
         })
     return people
 
