@@ -149,7 +149,7 @@ def _load_one(path: Path, name: str, model: type[Model], library: Library, cache
     if entry is None:
         entry = _read_one(path, model, name)
         if cache is not None:
-            cache.put(path, entry[0], entry[1])
+            cache.put(path, entry[0], entry[1], entry[2].lines)
     item, problems, doc = entry
     library.problems.extend(problems)
     if item is not None:

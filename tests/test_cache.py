@@ -107,3 +107,13 @@ def test_a_corrupt_or_unwritable_cache_is_not_an_error(lib, tmp_path):
     (tmp_path / "cache").write_text("a file where the folder should be")
     assert report(load_library(lib)) == expected
     os.remove(tmp_path / "cache")
+
+
+def test_check_names_the_same_lines_with_and_without_the_cache(lib, run, monkeypatch):
+    first = run("check", str(lib), "--date", "2026-11-24")
+    cached = run("check", str(lib), "--date", "2026-11-24")
+    monkeypatch.setenv("DOSSIER_NO_CACHE", "1")
+    fresh = run("check", str(lib), "--date", "2026-11-24")
+    assert cached.output == fresh.output == first.output
+    # the recency warnings come from the cache's own line map on the second run
+    assert "2017-amo-mise-place-concertation-via-creation.yaml:5: avertissement : champ 'annees'" in cached.output
