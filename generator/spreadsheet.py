@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
@@ -65,6 +65,11 @@ def _is_amount(header: str) -> bool:
 def xlsx_bytes(rows: list[TableRow], *, title: str, author: str, subject: str, today: date) -> bytes:
     """A workbook with a styled, frozen, filterable header; the same rows give the same bytes."""
     book = Workbook()
+    # Named styles: one style record shared by every cell, where a style set cell by cell
+    # is compared against all the others (seconds at 10,000 rows).
+    top = Alignment(wrap_text=True, vertical="top")
+    for name, number_format in (("Texte", "General"), ("Euros", EURO_FORMAT), ("Euros et centimes", EURO_CENTS_FORMAT)):
+        book.add_named_style(NamedStyle(name=name, alignment=top, number_format=number_format))
     sheet = book.active
     sheet.title = "Références"
     cols = columns(rows)
@@ -82,9 +87,10 @@ def xlsx_bytes(rows: list[TableRow], *, title: str, author: str, subject: str, t
         head.alignment = Alignment(wrap_text=True, vertical="center")
         head.border = Border(bottom=thin)
         for cell in sheet[letter][1:]:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
             if _is_amount(header) and cell.value is not None:
-                cell.number_format = EURO_FORMAT if isinstance(cell.value, int) else EURO_CENTS_FORMAT
+                cell.style = "Euros" if isinstance(cell.value, int) else "Euros et centimes"
+            else:
+                cell.style = "Texte"
     sheet.row_dimensions[1].height = 30
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(len(rows) + 1, 2)}"
