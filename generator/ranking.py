@@ -111,7 +111,9 @@ _BOILERPLATE = re.compile(
 _stemmer = Stemmer.Stemmer("french")
 _GENERIC_STEMS = frozenset(_stemmer.stemWords([fold(w) for w in GENERIC_WORDS]))
 _CONCEPT_PATTERNS = [
-    (token, re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b"))
+    (token, re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b"),
+     # a quick substring test first: most texts hold none of a concept's phrases
+     tuple({p.split()[0] for p in phrases}))
     for token, (_, phrases) in CONCEPTS.items()
 ]
 # An acronym is only its concept: counting « GUP » as a word too would score it twice.
@@ -139,7 +141,9 @@ def tokens(text: str | None) -> list[Token]:
     stems = _stemmer.stemWords([part for part, _ in words])
     out = [Token(stem, label) for (_, label), stem in zip(words, stems) if stem not in _GENERIC_STEMS]
     folded = fold(text)
-    for token, pattern in _CONCEPT_PATTERNS:
+    for token, pattern, starts in _CONCEPT_PATTERNS:
+        if not any(start in folded for start in starts):
+            continue
         count = len(pattern.findall(folded))
         out.extend(Token(_CONCEPT_PREFIX + token, CONCEPTS[token][0]) for _ in range(count))
     return out
