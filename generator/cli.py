@@ -7,12 +7,11 @@ Only this module imports click, prints, or exits. Errors from below arrive as
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -82,8 +81,6 @@ _CLICK_MESSAGES = (
 
 def _french_usage(exc: click.exceptions.UsageError) -> str:
     """click's usage errors, said in French (they are English in click itself)."""
-    import re
-
     from .vocabulary import nearest
 
     if isinstance(exc, click.exceptions.NoSuchOption):
@@ -710,7 +707,6 @@ def templates_list(templates_dir):
       dossier templates list
     """
     from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
     from .default_templates import TEMPLATE_NAMES
@@ -832,7 +828,8 @@ def new(references, titre, maitre_ouvrage, type_, annees, montant, taxe, tranche
                   --annees "2024 - en cours" --montant 35000 --taxe HT --composante Concertation
       dossier new          # les questions sont posées une à une
     """
-    from .scaffold import mission_id, new_mission_text
+    from .importer import id_for
+    from .scaffold import new_mission_text
     from .vocabulary import COMPOSANTES
 
     if titre is None:
@@ -855,7 +852,7 @@ def new(references, titre, maitre_ouvrage, type_, annees, montant, taxe, tranche
         "consultants": list(consultants), "montant": amount, "composantes": list(composantes),
     }
     debut = re.match(r"\s*(\d{4})", annees or "")
-    ident = ident or mission_id(titre, int(debut.group(1)) if debut else None)
+    ident = ident or id_for(titre, int(debut.group(1)) if debut else None)
     target = references / "missions" / f"{ident}.yaml"
     text = new_mission_text(fields, str(target))
     if target.exists():

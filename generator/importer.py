@@ -1052,12 +1052,15 @@ def slug_words(text: str, limit: int = ID_WORDS) -> list[str]:
 
 
 def mission_id(record: dict) -> str:
-    """`{start year}-{first 6 significant words of the title}`, the shipped files' rule."""
-    words = slug_words(record["titre"])
-    annees = record.get("annees")
-    if annees:
-        words.insert(0, str(annees["debut"]))
-    return "-".join(words) or "mission"
+    """The id of an imported mission record (see `id_for`)."""
+    return id_for(record["titre"], (record.get("annees") or {}).get("debut"))
+
+
+def id_for(titre: str, debut: int | None) -> str:
+    """`{start year}-{first 6 significant words of the title}`, the shipped files' rule,
+    for imported missions and for `dossier new` alike."""
+    words = slug_words(titre)
+    return "-".join([str(debut), *words] if debut is not None else words) or "mission"
 
 
 def production_id(record: dict) -> str:

@@ -15,12 +15,9 @@ from .errors import DataError, Problem, UsageError
 from .library import translate_errors
 from .models import Mission
 from .output import write_atomic
-from .vocabulary import fold
 from .yamlio import dump_yaml, parse_yaml
 
 MISSION_HEADER = "# yaml-language-server: $schema=../../schema/mission.schema.json\n"
-_STOP_WORDS = {"a", "au", "aux", "d", "dans", "de", "des", "du", "en", "et", "l", "la", "le", "les", "pour", "par",
-               "sur", "un", "une", "cadre", "vue"}
 
 CABINET_EXAMPLE = """\
 # yaml-language-server: $schema=../schema/cabinet.schema.json
@@ -108,12 +105,6 @@ def init_project(root: Path, firm: str) -> list[Path]:
     written += [write_atomic(root / "templates" / f"{name}.docx", default_templates.template_bytes(name))
                 for name in default_templates.TEMPLATE_NAMES]
     return written
-
-
-def mission_id(titre: str, debut: int | None) -> str:
-    """`{start year}-{first six significant words of the title}`, as the shipped files are named."""
-    words = [w for w in fold(titre).split() if w not in _STOP_WORDS][:6]
-    return "-".join([str(debut)] * (debut is not None) + words) or "mission"
 
 
 def mission_text(fields: dict) -> str:

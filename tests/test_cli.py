@@ -155,3 +155,13 @@ def test_list_and_show_print_titles_with_brackets_as_written(project, run):
     shown = run("show", "2020-markup")
     assert shown.exit_code == 0, shown.output
     assert "[bold]quartiers[/bold]" in shown.output
+
+
+def test_new_names_a_mission_as_import_would(project, run):
+    from generator.importer import mission_id
+
+    titre = "AMO dans le cadre du NPNRU de la Ville de Bondy"
+    result = run("new", "--titre", titre, "--annees", "2024", "--client", "Ville de Bondy")
+    assert result.exit_code == 0, result.output
+    expected = mission_id({"titre": titre, "annees": {"debut": 2024}})
+    assert (project / "references" / "missions" / f"{expected}.yaml").is_file()
