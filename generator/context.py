@@ -272,9 +272,10 @@ def people_context(library: Library, selected: list[Mission], today: date, names
             continue
         seen.add(fold(person.nom))
         # Compared by identity: pydantic's == walks every field of both missions.
-        theirs = {id(m) for m in library.missions_of(person)}
+        all_theirs = library.missions_of(person)
+        theirs = {id(m) for m in all_theirs}
         chosen = {id(m) for m in selected}
-        others = [m for m in library.missions_of(person) if id(m) not in chosen]
+        others = [m for m in all_theirs if id(m) not in chosen]
         people.append({
             "nom": person.nom,
             "fonction": person.fonction or "",

@@ -438,6 +438,15 @@ def dossier_template():
     return doc
 
 
+def titled_items(doc, items: str, style: str, rest: str) -> None:
+    """One list paragraph per element `v` of `items`: its title in bold, then `rest`."""
+    tag(doc, f"{{%p for v in {items} %}}")
+    line = doc.add_paragraph(style=doc.styles[style])
+    line.add_run("{{ v.titre }}").bold = True
+    line.add_run(rest)
+    tag(doc, "{%p endfor %}")
+
+
 def why_note(doc) -> None:
     """« Pourquoi ces références »: one page for the bid team, to delete before sending."""
     tag(doc, "{%p if pourquoi %}")
@@ -447,18 +456,11 @@ def why_note(doc) -> None:
     warning.add_run("Note interne pour l'équipe de réponse\u00a0: à supprimer avant l'envoi à l'acheteur.", style=doc.styles["À compléter"])
     doc.add_paragraph("Période\u00a0: {{ pourquoi.periode }}. Ordre\u00a0: {{ pourquoi.ordre }}.", style=doc.styles["Petit"])
     doc.add_paragraph("Références retenues", style=doc.styles["Heading 3"])
-    tag(doc, "{%p for v in pourquoi.retenues %}")
-    line = doc.add_paragraph(style=doc.styles["List Number"])
-    line.add_run("{{ v.titre }}").bold = True
-    line.add_run(" — score {{ v.score }} — {{ v.termes }}{% if v.note %} ({{ v.note }}){% endif %}")
-    tag(doc, "{%p endfor %}")
+    titled_items(doc, "pourquoi.retenues", "List Number",
+                 " — score {{ v.score }} — {{ v.termes }}{% if v.note %} ({{ v.note }}){% endif %}")
     tag(doc, "{%p if pourquoi.ecartees %}")
     doc.add_paragraph("Références écartées", style=doc.styles["Heading 3"])
-    tag(doc, "{%p for v in pourquoi.ecartees %}")
-    line = doc.add_paragraph(style=doc.styles["List Bullet"])
-    line.add_run("{{ v.titre }}").bold = True
-    line.add_run(" : {{ v.raison }}{% if v.de_peu %} (de peu){% endif %}")
-    tag(doc, "{%p endfor %}")
+    titled_items(doc, "pourquoi.ecartees", "List Bullet", " : {{ v.raison }}{% if v.de_peu %} (de peu){% endif %}")
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endif %}")
 

@@ -287,7 +287,7 @@ class _Builder:
         self.count = 0
 
     def problem(self, node, loc: Loc, message: str, severity: str = ERROR) -> None:
-        self.doc.problems.append(Problem(self.name, node.start_mark.line + 1, _loc_text(loc), message, severity))
+        self.doc.problems.append(Problem(self.name, node.start_mark.line + 1, loc_text(loc), message, severity))
 
     def build(self, node, loc: Loc):
         self.count += 1
@@ -359,15 +359,13 @@ class _Builder:
         return result
 
 
-def _loc_text(loc: Loc) -> str | None:
+def loc_text(loc: Loc) -> str | None:
     """`('montant', 0, 'valeur')` → "montant[1].valeur" (list items counted from 1)."""
     text = ""
     for part in loc:
         text += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or None
 
-
-loc_text = _loc_text
 
 _YAML_ERRORS = (
     ("found invalid Unicode character escape code", "code « \\u » invalide entre guillemets (caractère Unicode impossible)"),
