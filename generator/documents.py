@@ -5,6 +5,7 @@ This is the library API the CLI sits on: nothing here prints, prompts or exits.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,9 +28,27 @@ class Template:
         return str(self.path) if self.path else f"modèle par défaut « {self.name} »"
 
     def source(self) -> Path | bytes:
-        from . import default_templates  # python-docx: only for commands that write documents
+        return self.path if self.path else _default_bytes(self.name)
 
-        return self.path if self.path else default_templates.template_bytes(self.name)
+    def used_names(self) -> set[str]:
+        """The words inside the template's tags (for the content check)."""
+        return _used_names(self)
+
+
+# One fiche file per mission renders the same template again and again: build the
+# default one, and read a template's tags, once per command rather than once per file.
+@functools.lru_cache(maxsize=None)
+def _default_bytes(name: str) -> bytes:
+    from . import default_templates  # python-docx: only for commands that write documents
+
+    return default_templates.template_bytes(name)
+
+
+@functools.lru_cache(maxsize=None)
+def _used_names(template: Template) -> frozenset[str]:
+    from .render import variable_names
+
+    return frozenset(variable_names(template.source(), template.display))
 
 
 def find_template(name: str, templates_dir: Path | None, override: Path | None = None) -> Template:
@@ -67,14 +86,14 @@ def _properties(library: Library, title: str, options: BuildOptions) -> dict[str
 
 
 def _render(template: Template, context: dict, library: Library, options: BuildOptions) -> bytes:
-    from .render import render, variable_names  # docxtpl and Jinja: not loaded by list, show or check
+    from .render import render  # docxtpl and Jinja: not loaded by list, show or check
     from .verify import check_content
 
     title = context["document"]["titre"]
     source = template.source()
     data = render(source, template.display, context, today=options.today,
                   properties=_properties(library, title, options))
-    check_content(data, expected_texts(context), variable_names(source, template.display), template.display)
+    check_content(data, expected_texts(context), template.used_names(), template.display)
     return data
 
 
