@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator.vocabulary import COMPOSANTES, fold  # noqa: E402
-from generator.yamlio import dump_yaml  # noqa: E402
+from generator.library.vocabulary import COMPOSANTES, fold  # noqa: E402
+from generator.library.yamlio import dump_yaml  # noqa: E402
 
 FIRM = "Perspectives Urbaines et Sociales"
 

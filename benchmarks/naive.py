@@ -24,9 +24,9 @@ from docxtpl import DocxTemplate
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.context import BuildOptions, document_context  # noqa: E402
-from generator.library import Library  # noqa: E402
-from generator.models import Cabinet, Mission  # noqa: E402
+from generator.documents.context import BuildOptions, document_context  # noqa: E402
+from generator.library.loader import Library  # noqa: E402
+from generator.library.models import Cabinet, Mission  # noqa: E402
 
 
 def load(path: Path) -> dict:

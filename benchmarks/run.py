@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             print(f"… bibliothèque de {size} références", file=sys.stderr)
             make_library(size, work / f"lib-{size}", args.seed)
-            time.sleep(2.1)  # files saved in the last 2 s are not cached yet (generator/cache.py)
+            time.sleep(2.1)  # files saved in the last 2 s are not cached yet (generator/library/cache.py)
             rows += bench_library(runner, size, fiches_dir, args.fiches)
         print("… à la main (docxtpl + docxcompose)", file=sys.stderr)
         naive = bench_naive(runner, work / f"lib-{sizes[0]}", sizes[0], args.fiches)

@@ -13,7 +13,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .errors import OutputError, os_reason
+from generator.errors import OutputError, os_reason
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 

@@ -27,7 +27,7 @@ def project(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def run():
     """Invoke the CLI as a user would; returns click's Result (exit_code, output)."""
-    from generator.cli import cli
+    from generator.frontends.cli import cli
 
     runner = CliRunner()
 

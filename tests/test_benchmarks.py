@@ -8,7 +8,7 @@ import sys
 
 from conftest import ROOT
 
-from generator.library import load_library
+from generator.library.loader import load_library
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 

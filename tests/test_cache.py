@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from generator import library as library_module
-from generator.library import load_library, source_of
+from generator.library import loader as library_module
+from generator.library.loader import load_library, source_of
 
 from conftest import ROOT
 

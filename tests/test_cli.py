@@ -7,7 +7,7 @@ import re
 import click
 
 from conftest import ROOT, docx_text
-from generator.cli import cli
+from generator.frontends.cli import cli
 
 
 def test_init_makes_a_library_that_builds_at_once(tmp_path, monkeypatch, run):
@@ -158,7 +158,7 @@ def test_list_and_show_print_titles_with_brackets_as_written(project, run):
 
 
 def test_new_names_a_mission_as_import_would(project, run):
-    from generator.importer import mission_id
+    from generator.importing.importer import mission_id
 
     titre = "AMO dans le cadre du NPNRU de la Ville de Bondy"
     result = run("new", "--titre", titre, "--annees", "2024", "--client", "Ville de Bondy")

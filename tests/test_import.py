@@ -15,10 +15,10 @@ from docx import Document
 from docx.oxml import parse_xml
 
 from conftest import ROOT, SEEDS, docx_text
-from generator.importer import parse_annees, parse_montants
-from generator.library import load_library
-from generator.models import Mission
-from generator.yamlio import read_yaml
+from generator.importing.importer import parse_annees, parse_montants
+from generator.library.loader import load_library
+from generator.library.models import Mission
+from generator.library.yamlio import read_yaml
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
@@ -209,7 +209,7 @@ def test_importing_the_seeds_reproduces_the_shipped_library(library, run):
 
 
 def test_shipped_mission_names_follow_the_id_rule():
-    from generator.importer import mission_id
+    from generator.importing.importer import mission_id
 
     for path in (ROOT / "references" / "missions").glob("*.yaml"):
         data = Mission.model_validate(read_yaml(path).data).model_dump(exclude_defaults=True)

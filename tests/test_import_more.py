@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from test_import import imported, library, only  # noqa: F401  (fixture)
-from generator.vocabulary import fold
+from generator.library.vocabulary import fold
 
 
 def test_team_with_roles_written_inside_the_value(library, run, tmp_path):
@@ -116,7 +116,7 @@ def test_labels_of_other_firms_fiches(library, run, tmp_path):
 
 
 def test_numbered_optional_tranche():
-    from generator.importer import parse_montants
+    from generator.importing.importer import parse_montants
 
     assert parse_montants("15 000 € HT (TF) et 7 500 € HT (TO 2)") == [
         {"valeur": 15000, "taxe": "HT", "tranche": "ferme"},
@@ -167,7 +167,7 @@ def test_label_like_sentence_inside_the_enjeux_keeps_its_colon(library, run, tmp
 
 
 def test_numbered_optional_tranches_written_to1_to2():
-    from generator.importer import parse_montants
+    from generator.importing.importer import parse_montants
 
     assert parse_montants("145 000 € HT (TF) + 30 000 € HT (TO1) + 25 000 € HT (TO2)") == [
         {"valeur": 145000, "taxe": "HT", "tranche": "ferme"},
@@ -269,7 +269,7 @@ def test_roles_after_a_dash_and_a_full_stop(library, run, tmp_path):
 
 
 def test_a_share_in_percent_does_not_make_the_whole_the_firms_amount():
-    from generator.importer import parse_montants
+    from generator.importing.importer import parse_montants
 
     assert parse_montants("45 000 € HT (part PUS : 60 %)", None, ["PUS"]) == [
         {"valeur": 45000, "taxe": "HT", "libelle": "part PUS : 60 %"}]
@@ -295,7 +295,7 @@ def test_windows_characters_read_as_latin1_and_stray_controls_are_repaired(libra
 
 
 def test_a_value_the_loader_refuses_is_set_aside_not_written():
-    from generator.importer import MISSIONS, Imported, _keep_valid
+    from generator.importing.importer import MISSIONS, Imported, _keep_valid
 
     result = Imported(Path("fiche.txt"), kind=MISSIONS,
                       record={"titre": "Etude", "maitre_ouvrage": "Ville", "source": "a {_{ b"})

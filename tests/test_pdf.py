@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from generator.pdf import page_count
+from generator.documents.pdf import page_count
 
 needs_libreoffice = pytest.mark.skipif(
     shutil.which("soffice") is None or shutil.which("pdftotext") is None,

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.answer import answer
-from generator.library import load_library
-from generator.ranking import rank, tokens
-from generator.selection import Criteria
-from generator.vocabulary import fold
+from generator.selection.answer import answer
+from generator.library.loader import load_library
+from generator.selection.ranking import rank, tokens
+from generator.selection.criteria import Criteria
+from generator.library.vocabulary import fold
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = {

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from generator.schema import schema_files
+from generator.library.schema import schema_files
 
 
 def test_committed_schemas_are_up_to_date_with_the_models():

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from generator.errors import UsageError
-from generator.library import load_library
-from generator.models import Mission
-from generator.selection import Criteria, select
+from generator.library.loader import load_library
+from generator.library.models import Mission
+from generator.selection.criteria import Criteria, select
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,11 +8,11 @@ from datetime import date
 from docx import Document
 
 from conftest import ROOT, docx_text
-from generator.answer import answer
-from generator.selection import Criteria
-from generator.context import CV_VARIABLES, DOCUMENT_VARIABLES, BuildOptions, cv_context, document_context
-from generator.library import load_library
-from generator.template_check import variables_markdown
+from generator.selection.answer import answer
+from generator.selection.criteria import Criteria
+from generator.documents.context import CV_VARIABLES, DOCUMENT_VARIABLES, BuildOptions, cv_context, document_context
+from generator.library.loader import load_library
+from generator.documents.template_check import variables_markdown
 
 
 def _template(path, *paragraphs):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.yamlio import parse_yaml
+from generator.library.yamlio import parse_yaml
 
 
 def messages(text: str) -> list[str]:

@@ -185,7 +185,7 @@ def test_output_name_too_long_for_the_system(project, run):
 def test_usage_errors_are_french(project, args, message):
     from click.testing import CliRunner
 
-    from generator.cli import cli
+    from generator.frontends.cli import cli
 
     result = CliRunner().invoke(cli, args, prog_name="dossier")
     assert result.exit_code == 1

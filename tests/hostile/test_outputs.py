@@ -87,7 +87,7 @@ def test_ctrl_c_while_writing(previous, run, monkeypatch):
 
 
 def test_ctrl_c_while_rendering(previous, run, monkeypatch):
-    from generator import render
+    from generator.documents import render
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from generator.cli import cli
-from generator.verify import document_text
-from generator.yamlio import dump_yaml
+from generator.frontends.cli import cli
+from generator.documents.verify import document_text
+from generator.library.yamlio import dump_yaml
 
 # Every free-text field of a mission, with how the YAML holds it.
 FIELDS = ("titre", "maitre_ouvrage", "type", "directeur", "referent", "programme", "source", "enjeux",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 
-from .models import Cabinet, Mission, Model, Personne, Production
-from .vocabulary import COMPOSANTES
+from generator.library.models import Cabinet, Mission, Model, Personne, Production
+from generator.library.vocabulary import COMPOSANTES
 
 SCHEMAS: dict[str, type[Model]] = {
     "mission": Mission,

@@ -49,7 +49,7 @@ try:
 except ImportError:  # pragma: no cover - libyaml is bundled with PyYAML wheels
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-from .errors import ERROR, WARNING, Problem, os_reason
+from generator.errors import ERROR, WARNING, Problem, os_reason
 
 Loc = tuple  # a path into the data: keys (str) and list indexes (int, from 0)
 

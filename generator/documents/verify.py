@@ -11,8 +11,8 @@ import io
 
 from docx import Document
 
-from . import docx_xml
-from .errors import TemplateError
+from generator.documents import docx_xml
+from generator.errors import TemplateError
 
 
 def _normal(text: str) -> str:

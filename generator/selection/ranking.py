@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import bm25s
 import Stemmer
 
-from .models import Mission
-from .vocabulary import COMPOSANTES, fold
+from generator.library.models import Mission
+from generator.library.vocabulary import COMPOSANTES, fold
 
 # Field name (as shown to the user) → weight. The title and type say what the mission
 # was; the long prose fields say it at more length and with more noise.

@@ -1,6 +1,6 @@
 """The default Word templates, built with python-docx so that a change is reviewable.
 
-`python -m generator.default_templates [DIR]` writes them to `templates/`. They hold
+`python -m generator.documents.default_templates [DIR]` writes them to `templates/`. They hold
 docxtpl (Jinja) tags; a firm can open them in Word, restyle them, and keep them in its
 own `templates/` folder. The variables they use are documented in `context.py`.
 """
@@ -18,8 +18,8 @@ from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
-from . import docx_xml
-from .vocabulary import COMPOSANTES
+from generator.documents import docx_xml
+from generator.library.vocabulary import COMPOSANTES
 
 FONT = "Arial"
 NAVY = "1F3864"
@@ -510,7 +510,7 @@ BUILDERS = {
 
 
 def template_bytes(name: str) -> bytes:
-    from .output import normalize_docx
+    from generator.output import normalize_docx
 
     buffer = io.BytesIO()
     BUILDERS[name]().save(buffer)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import DataError, DossierError, ExitCode, UsageError
+from generator import __version__
+from generator.errors import DataError, DossierError, ExitCode, UsageError
 
 DEFAULT_REFERENCES = Path("references")
 DEFAULT_TEMPLATES = Path("templates")
@@ -81,7 +81,7 @@ _CLICK_MESSAGES = (
 
 def _french_usage(exc: click.exceptions.UsageError) -> str:
     """click's usage errors, said in French (they are English in click itself)."""
-    from .vocabulary import nearest
+    from generator.library.vocabulary import nearest
 
     if isinstance(exc, click.exceptions.NoSuchOption):
         hint = f" ; vouliez-vous dire « {exc.possibilities[0]} » ?" if exc.possibilities else ""
@@ -200,7 +200,7 @@ def _progress(total: int, label: str):
 def _parse_date(value: str | None) -> date | None:
     if value is None:
         return None
-    from .bid import parse_date
+    from generator.library.bid import parse_date
 
     parsed = parse_date(value)
     if parsed is not None:
@@ -211,7 +211,7 @@ def _parse_date(value: str | None) -> date | None:
 def _parse_amount(value: str | None) -> Decimal | None:
     if value is None:
         return None
-    from .models import parse_number
+    from generator.library.models import parse_number
 
     try:
         return parse_number(value)
@@ -252,7 +252,7 @@ def selection_options(command):
 
 
 def _criteria(kw: dict):
-    from .selection import Criteria
+    from generator.selection.criteria import Criteria
 
     return Criteria(
         types=kw.pop("types"), clients=kw.pop("clients"), components=kw.pop("components"),
@@ -265,9 +265,9 @@ def _criteria(kw: dict):
 
 def _selected(kw: dict):
     """Load the library and apply the selection options; pops what it uses from `kw`."""
-    from .documents import load_valid_library
-    from .selection import select
-    from .yamlio import COMMENT_CUT
+    from generator.documents.build import load_valid_library
+    from generator.selection.criteria import select
+    from generator.library.yamlio import COMMENT_CUT
 
     given = _parse_date(kw.pop("date_text"))
     today = given or date.today()
@@ -288,8 +288,8 @@ def _answered(kw: dict, library, criteria, bid_file: Path | None, given: date | 
 
     Leaves the bid and the answer in `kw` for the commands that print or build them.
     """
-    from . import answer as answering
-    from .bid import Bid, criteria as bid_criteria, load_bid
+    from generator.selection import answer as answering
+    from generator.library.bid import Bid, criteria as bid_criteria, load_bid
 
     bid = load_bid(bid_file) if bid_file else Bid(fenetre_annees=None)
     # The window counts back from the deadline, unless --date says otherwise.
@@ -308,8 +308,8 @@ def _answered(kw: dict, library, criteria, bid_file: Path | None, given: date | 
 
 def _refuse_domain_errors(library, root: Path, today: date) -> None:
     """What `check` calls an error (a year not yet reached…) stops a build too."""
-    from .checks import check_library
-    from .errors import DataError
+    from generator.library.checks import check_library
+    from generator.errors import DataError
 
     errors = check_library(library, today, errors_only=True)
     if errors:
@@ -336,7 +336,7 @@ def document_options(command):
 
 
 def _build_options(kw: dict, today: date, criteria):
-    from .context import Appel, BuildOptions
+    from generator.documents.context import Appel, BuildOptions
 
     appel = Appel(titre=kw.pop("appel_titre"), acheteur=kw.pop("acheteur"), date_limite=_parse_date(kw.pop("date_limite")))
     options = BuildOptions(today=today, appel=appel, selection_description=criteria.describe(), titre=kw.pop("titre"))
@@ -344,8 +344,8 @@ def _build_options(kw: dict, today: date, criteria):
     bid, result = kw.pop("bid", None), kw.pop("answer", None)
     if result is None:
         return options
-    from .answer import compliance
-    from .bid import criteria as bid_criteria
+    from generator.selection.answer import compliance
+    from generator.library.bid import criteria as bid_criteria
 
     appel.titre = appel.titre or bid.titre or ""
     appel.acheteur = appel.acheteur or bid.acheteur or ""
@@ -365,7 +365,7 @@ def _build_options(kw: dict, today: date, criteria):
 
 
 def _write(path: Path, data: bytes) -> Path:
-    from .output import write_atomic
+    from generator.output import write_atomic
 
     write_atomic(path, data)
     _say(f"Écrit : {path}")
@@ -413,7 +413,7 @@ def build(**kw):
       dossier build --type "Stratégie" --appel "AMO NPNRU" --acheteur "Ville de Bondy"
       dossier build --bid appel.yaml --pourquoi
     """
-    from . import documents
+    from generator.documents import build as documents
 
     library, selected, criteria, today = _selected(kw)
     options = _build_options(kw, today, criteria)
@@ -438,7 +438,7 @@ def table(**kw):
       dossier table --type strategie --last 5
       dossier table --last 3 --format xlsx
     """
-    from . import documents
+    from generator.documents import build as documents
 
     library, selected, criteria, today = _selected(kw)
     options = _build_options(kw, today, criteria)
@@ -468,7 +468,7 @@ def fiches(**kw):
     Exemple :
       dossier fiches --client "Est Ensemble" --single
     """
-    from . import documents
+    from generator.documents import build as documents
 
     library, selected, criteria, today = _selected(kw)
     options = _build_options(kw, today, criteria)
@@ -510,7 +510,7 @@ def list_(**kw):
     from rich.markup import escape
     from rich.table import Table
 
-    from .formatting import format_annees, format_montants
+    from generator.library.formatting import format_annees, format_montants
 
     kw["verbose"] = False
     library, selected, criteria, today = _selected(kw)
@@ -518,7 +518,7 @@ def list_(**kw):
         _explain(kw["bid"], kw["answer"])
         return
     if "bid" in kw:
-        from .bid import criteria as bid_criteria
+        from generator.library.bid import criteria as bid_criteria
 
         criteria = bid_criteria(kw["bid"], criteria)
     columns = ("Identifiant", "Années", "Type", "Maître d'ouvrage", "Titre", "Montant")
@@ -543,8 +543,8 @@ def list_(**kw):
 
 def _explain(bid, result) -> None:
     """The ranking in plain lines: easy to read, to paste in a mail, and to grep."""
-    from .answer import empty_message
-    from .formatting import format_annees, format_long_date
+    from generator.selection.answer import empty_message
+    from generator.library.formatting import format_annees, format_long_date
 
     def score(v) -> str:
         return f" — score {v.score:.1f}".replace(".", ",") if result.ranked else ""
@@ -602,9 +602,9 @@ def show(ident, references):
     from rich.markup import escape
     from rich.table import Table
 
-    from .context import mission_fields, paragraphs
-    from .documents import load_valid_library
-    from .vocabulary import nearest
+    from generator.documents.context import mission_fields, paragraphs
+    from generator.documents.build import load_valid_library
+    from generator.library.vocabulary import nearest
 
     library = load_valid_library(references)
     mission = library.mission(ident)
@@ -642,9 +642,9 @@ def cv(person, output, template, templates_dir, date_text, pdf, references):
     Exemple :
       dossier cv "Valérie Embize" -o cv-embize.docx
     """
-    from . import documents
-    from .answer import people_names
-    from .context import BuildOptions
+    from generator.documents import build as documents
+    from generator.selection.answer import people_names
+    from generator.documents.context import BuildOptions
 
     library = documents.load_valid_library(references)
     people_names(library, [person])
@@ -676,7 +676,7 @@ def bid_new(output, force):
       dossier bid new -o appel.yaml
       dossier list --bid appel.yaml --explain
     """
-    from .bid import EXAMPLE
+    from generator.library.bid import EXAMPLE
 
     if output.exists() and not force:
         raise UsageError(f"{output} existe déjà ; --force pour le remplacer")
@@ -709,8 +709,8 @@ def templates_list(templates_dir):
     from rich.console import Console
     from rich.table import Table
 
-    from .default_templates import TEMPLATE_NAMES
-    from .documents import find_template
+    from generator.documents.default_templates import TEMPLATE_NAMES
+    from generator.documents.build import find_template
 
     purposes = {"dossier": "dossier build", "tableau": "dossier table", "fiches": "dossier fiches", "cv": "dossier cv"}
     view = Table(title="Modèles Word")
@@ -736,7 +736,7 @@ def templates_export(name, output, force):
     Exemple :
       dossier templates export dossier -o modeles/dossier-ville.docx
     """
-    from .default_templates import template_bytes
+    from generator.documents.default_templates import template_bytes
 
     target = output or DEFAULT_TEMPLATES / f"{name}.docx"
     if target.exists() and not force:
@@ -755,8 +755,8 @@ def templates_check(files, kind):
     Exemple :
       dossier templates check templates/dossier.docx
     """
-    from .errors import TemplateError
-    from .template_check import check_template, variables_for
+    from generator.errors import TemplateError
+    from generator.documents.template_check import check_template, variables_for
 
     problems = []
     for path in files:
@@ -779,7 +779,7 @@ def templates_variables():
     Exemple :
       dossier templates variables
     """
-    from .template_check import variables_markdown
+    from generator.documents.template_check import variables_markdown
 
     click.echo(variables_markdown(), nl=False)
 
@@ -798,7 +798,7 @@ def init(directory, firm):
       dossier init mon-cabinet --cabinet "Perspectives Urbaines et Sociales"
       cd mon-cabinet && dossier build
     """
-    from .scaffold import init_project
+    from generator.library.scaffold import init_project
 
     for path in init_project(directory, firm):
         _say(f"Écrit : {path}")
@@ -828,9 +828,9 @@ def new(references, titre, maitre_ouvrage, type_, annees, montant, taxe, tranche
                   --annees "2024 - en cours" --montant 35000 --taxe HT --composante Concertation
       dossier new          # les questions sont posées une à une
     """
-    from .importer import id_for
-    from .scaffold import new_mission_text
-    from .vocabulary import COMPOSANTES
+    from generator.importing.importer import id_for
+    from generator.library.scaffold import new_mission_text
+    from generator.library.vocabulary import COMPOSANTES
 
     if titre is None:
         titre = click.prompt("Intitulé de la mission")
@@ -882,8 +882,8 @@ def stats(**kw):
     from rich.markup import escape
     from rich.table import Table
 
-    from .selection import last_year
-    from .vocabulary import COMPOSANTES, fold
+    from generator.selection.criteria import last_year
+    from generator.library.vocabulary import COMPOSANTES, fold
 
     kw["verbose"] = False
     library, selected, criteria, today = _selected(kw)
@@ -918,7 +918,7 @@ def _convert_pdf(wanted: bool, documents: list[Path]) -> None:
     """With --pdf, each written DOCX also as a PDF beside it, with a progress bar on a terminal."""
     if not wanted:
         return
-    from .pdf import to_pdf
+    from generator.documents.pdf import to_pdf
 
     with _progress(len(documents), "Conversion PDF") as advance:
         for written in to_pdf(documents, advance):
@@ -947,10 +947,10 @@ def import_(files, references, dry_run, overwrite):
     from rich.markup import escape
     from rich.table import Table
 
-    from .errors import DataError, Problem
-    from .importer import import_files
-    from .library import display_path
-    from .output import write_atomic
+    from generator.errors import DataError, Problem
+    from generator.importing.importer import import_files
+    from generator.library.loader import display_path
+    from generator.output import write_atomic
 
     results = import_files(list(files), references, overwrite=overwrite, firm_library=DEFAULT_REFERENCES)
     for result in results:
@@ -1010,8 +1010,8 @@ def check(path, templates_dir, date_text, last, strict, fmt, no_cache, reference
     """
     import json
 
-    from .checks import check_library, check_templates
-    from .library import load_library
+    from generator.library.checks import check_library, check_templates
+    from generator.library.loader import load_library
 
     today = _parse_date(date_text) or date.today()
     path = references or path
@@ -1053,7 +1053,7 @@ def schema(output_dir):
     Exemple :
       dossier schema -o schema
     """
-    from .schema import schema_files
+    from generator.library.schema import schema_files
 
     for name, text in schema_files().items():
         _write(output_dir / name, text.encode("utf-8"))

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .context import BuildOptions, cv_context, document_context, expected_texts, table_rows
-from .errors import DataError, TemplateError
-from .library import Library, load_library
-from .models import Mission, Personne
+from generator.documents.context import BuildOptions, cv_context, document_context, expected_texts, table_rows
+from generator.errors import DataError, TemplateError
+from generator.library.loader import Library, load_library
+from generator.library.models import Mission, Personne
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def _default_bytes(name: str) -> bytes:
 
 @functools.lru_cache(maxsize=None)
 def _used_names(template: Template) -> frozenset[str]:
-    from .render import variable_names
+    from generator.documents.render import variable_names
 
     return frozenset(variable_names(template.source(), template.display))
 
@@ -86,8 +86,8 @@ def _properties(library: Library, title: str, options: BuildOptions) -> dict[str
 
 
 def _render(template: Template, context: dict, library: Library, options: BuildOptions) -> bytes:
-    from .render import render  # docxtpl and Jinja: not loaded by list, show or check
-    from .verify import check_content
+    from generator.documents.render import render  # docxtpl and Jinja: not loaded by list, show or check
+    from generator.documents.verify import check_content
 
     title = context["document"]["titre"]
     source = template.source()

@@ -15,10 +15,10 @@ from pathlib import Path
 import jinja2
 from jinja2 import nodes
 
-from .context import DOCUMENT_VARIABLES, TEMPLATE_VARIABLES
-from .errors import Problem, TemplateError
-from .render import jinja_env
-from .vocabulary import nearest
+from generator.documents.context import DOCUMENT_VARIABLES, TEMPLATE_VARIABLES
+from generator.errors import Problem, TemplateError
+from generator.documents.render import jinja_env
+from generator.library.vocabulary import nearest
 
 _DOCXTPL_PREFIX = re.compile(r"(\{%|\{\{)(?:p|tr|tc|r)(?=\s)")
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pydantic
 
-from . import __version__
-from .errors import OutputError
-from .output import write_atomic
-from .yamlio import YamlDocument, read_yaml
+from generator import __version__
+from generator.errors import OutputError
+from generator.output import write_atomic
+from generator.library.yamlio import YamlDocument, read_yaml
 
 RACY_NS = 2_000_000_000
 SHALLOW = 2  # depth of the key paths whose lines are cached (see StoredDocument)

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .formatting import format_annees, format_long_date, format_montant, format_montants, format_names
-from .library import Library
-from .models import Cabinet, Membre, Mission, Montant, Personne, Production
-from .selection import last_year, sort_missions
-from .vocabulary import COMPOSANTES, fold
+from generator.library.formatting import format_annees, format_long_date, format_montant, format_montants, format_names
+from generator.library.loader import Library
+from generator.library.models import Cabinet, Membre, Mission, Montant, Personne, Production
+from generator.selection.criteria import last_year, sort_missions
+from generator.library.vocabulary import COMPOSANTES, fold
 
 if TYPE_CHECKING:  # the ranking (and bm25s) is only loaded when a tender is answered
-    from .answer import Answer
+    from generator.selection.answer import Answer
 
 TICKED = "☒"
 UNTICKED = "☐"

@@ -15,10 +15,10 @@ from pathlib import Path
 import jinja2
 from docxtpl import DocxTemplate
 
-from . import docx_xml
-from .errors import TemplateError
-from .output import normalize_docx
-from .vocabulary import nearest
+from generator.documents import docx_xml
+from generator.errors import TemplateError
+from generator.output import normalize_docx
+from generator.library.vocabulary import nearest
 
 
 def jinja_env() -> jinja2.Environment:

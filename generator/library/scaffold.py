@@ -10,12 +10,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from . import default_templates
-from .errors import DataError, Problem, UsageError
-from .library import translate_errors
-from .models import Mission
-from .output import write_atomic
-from .yamlio import dump_yaml, parse_yaml
+from generator.documents import default_templates
+from generator.errors import DataError, Problem, UsageError
+from generator.library.loader import translate_errors
+from generator.library.models import Mission
+from generator.output import write_atomic
+from generator.library.yamlio import dump_yaml, parse_yaml
 
 MISSION_HEADER = "# yaml-language-server: $schema=../../schema/mission.schema.json\n"
 

@@ -18,9 +18,9 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from .formatting import format_basis
-from .output import normalize_docx
-from .context import TableRow
+from generator.library.formatting import format_basis
+from generator.output import normalize_docx
+from generator.documents.context import TableRow
 
 EURO_FORMAT = '#,##0 "€";-#,##0 "€"'
 EURO_CENTS_FORMAT = '#,##0.00 "€";-#,##0.00 "€"'

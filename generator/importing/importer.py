@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .errors import os_reason
-from .formatting import format_annees, format_euros
-from .models import Annees, parse_years
-from .vocabulary import COMPOSANTES, canonical_composante, fold, nearest
-from .yamlio import MAX_BYTES, dump_yaml, parse_yaml, read_yaml
+from generator.errors import os_reason
+from generator.library.formatting import format_annees, format_euros
+from generator.library.models import Annees, parse_years
+from generator.library.vocabulary import COMPOSANTES, canonical_composante, fold, nearest
+from generator.library.yamlio import MAX_BYTES, dump_yaml, parse_yaml, read_yaml
 
 MISSIONS = "missions"
 PRODUCTIONS = "productions"
@@ -255,7 +255,7 @@ def text_lines(text: str) -> list[Line]:
 def docx_lines(path: Path) -> list[Line]:
     import docx
 
-    from .docx_xml import footer_blocks, read_blocks
+    from generator.documents.docx_xml import footer_blocks, read_blocks
 
     try:
         document = docx.Document(str(path))
@@ -1108,8 +1108,8 @@ def _keep_valid(result: Imported) -> None:
     """A value the library would refuse is set aside (comment + warning), so `build` still works."""
     from pydantic import ValidationError
 
-    from .library import translate_errors
-    from .models import Mission, Production
+    from generator.library.loader import translate_errors
+    from generator.library.models import Mission, Production
 
     model = Mission if result.kind == MISSIONS else Production
     for _ in range(len(result.record)):

@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from .errors import ERROR, WARNING, DossierError, Problem
-from .library import Library, display_path, is_library_file, source_of
-from .models import KINDS, Mission
-from .selection import last_year
-from .vocabulary import COMPOSANTES, fold
+from generator.errors import ERROR, WARNING, DossierError, Problem
+from generator.library.loader import Library, display_path, is_library_file, source_of
+from generator.library.models import KINDS, Mission
+from generator.selection.criteria import last_year
+from generator.library.vocabulary import COMPOSANTES, fold
 
 DEFAULT_RECENCY = 3
 
@@ -131,8 +131,8 @@ def _check_productions(library: Library) -> list[Problem]:
 
 def check_templates(library: Library, templates_dir: Path, today: date) -> list[Problem]:
     """A dry render of every templates/*.docx with the library's own data."""
-    from . import documents
-    from .context import BuildOptions
+    from generator.documents import build as documents
+    from generator.documents.context import BuildOptions
 
     problems = []
     if not templates_dir.is_dir():

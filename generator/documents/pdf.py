@@ -21,8 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from .errors import OutputError
-from .output import write_atomic
+from generator.errors import OutputError
+from generator.output import write_atomic
 
 INSTALL_HINT = (
     "LibreOffice est introuvable (commande soffice) : il faut LibreOffice pour l'export PDF. "

@@ -12,7 +12,7 @@ from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
-from .models import Annees, Montant
+from generator.library.models import Annees, Montant
 
 LOCALE = "fr_FR"
 NBSP = "\u00a0"  # between a figure and its unit: "99 685 € HT"

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from .errors import UsageError
-from .formatting import format_euros
-from .models import Mission
-from .vocabulary import COMPOSANTES, canonical_composante, contains, fold, nearest
+from generator.errors import UsageError
+from generator.library.formatting import format_euros
+from generator.library.models import Mission
+from generator.library.vocabulary import COMPOSANTES, canonical_composante, contains, fold, nearest
 
 SORTS = ("recent", "ancien", "titre", "client", "montant")
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from .errors import WARNING, Problem, UsageError
-from .formatting import format_names
-from .library import Library, source_of
-from .models import Mission
-from .ranking import Relevance, rank, tokens
-from .selection import Criteria, failed_criteria, last_year, sort_missions, window_start
-from .vocabulary import canonical_composante, contains, nearest
+from generator.errors import WARNING, Problem, UsageError
+from generator.library.formatting import format_names
+from generator.library.loader import Library, source_of
+from generator.library.models import Mission
+from generator.selection.ranking import Relevance, rank, tokens
+from generator.selection.criteria import Criteria, failed_criteria, last_year, sort_missions, window_start
+from generator.library.vocabulary import canonical_composante, contains, nearest
 
 # A mission that ended this many years before the window is a near-miss: worth a look,
 # since some buyers accept a slightly older reference.

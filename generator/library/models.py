@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from .vocabulary import COMPOSANTES, canonical_composante, fold, nearest
+from generator.library.vocabulary import COMPOSANTES, canonical_composante, fold, nearest
 
 MIN_YEAR = 1900
 MAX_YEAR = 2100

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import WARNING, Problem
-from .models import KINDS, Cabinet, Mission, Model, Personne, Production
-from .vocabulary import canonical_composante, fold, nearest
-from .yamlio import DUPLICATE_KEY, YamlDocument, loc_text, read_yaml
+from generator.errors import WARNING, Problem
+from generator.library.models import KINDS, Cabinet, Mission, Model, Personne, Production
+from generator.library.vocabulary import canonical_composante, fold, nearest
+from generator.library.yamlio import DUPLICATE_KEY, YamlDocument, loc_text, read_yaml
 
 
 @dataclass
@@ -108,7 +108,7 @@ def load_library(root: Path, use_cache: bool = True) -> Library:
 
 
 def _load_library(root: Path, use_cache: bool) -> Library:
-    from .cache import FileCache, enabled
+    from generator.library.cache import FileCache, enabled
 
     library = Library(root=root)
     if not root.is_dir():

@@ -15,11 +15,11 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
-from .errors import DataError, Problem
-from .library import display_path, translate_errors
-from .models import Bool, Composante, Model, TextList, _as_list
-from .selection import Criteria
-from .yamlio import read_yaml
+from generator.errors import DataError, Problem
+from generator.library.loader import display_path, translate_errors
+from generator.library.models import Bool, Composante, Model, TextList, _as_list
+from generator.selection.criteria import Criteria
+from generator.library.yamlio import read_yaml
 
 DEFAULT_WINDOW = 3  # years: the arrêté of 22 March 2019 asks for the last three for services
 
