@@ -53,6 +53,7 @@ def _lot(value):
 class Lot(Model):
     numero: str | None = Field(None, description="Numéro du lot")
     intitule: str = Field(min_length=1, description="Intitulé du lot")
+    texte: str | None = Field(None, description="Description du lot, copiée du RC / CCTP")
 
     @field_validator("numero", mode="before")
     @classmethod
@@ -66,12 +67,14 @@ class Bid(Model):
     titre: str | None = Field(None, description="Intitulé de l'appel d'offres")
     acheteur: str | None = Field(None, description="Acheteur (maître d'ouvrage du marché)")
     acheteur_public: Bool | None = Field(None, description="L'acheteur est-il public ? (oui / non)")
+    numero_consultation: str | None = Field(None, description="Numéro ou référence de la consultation (page de garde du RC)")
     date_limite: Annotated[date | None, BeforeValidator(_date)] = Field(None, description="Date limite de remise des offres")
     fenetre_annees: int | None = Field(
         DEFAULT_WINDOW, ge=1, le=50,
         description="Références des N dernières années, comptées depuis la date limite (vide : pas de limite)",
     )
     lots: Annotated[list[Annotated[Lot, BeforeValidator(_lot)]], BeforeValidator(_as_list)] = Field(default_factory=list)
+    lots_repondus: TextList = Field(default_factory=list, description="Numéros des lots auxquels le cabinet répond (vide : tous)")
     besoin: str | None = Field(None, description="Texte du besoin, copié du RC / CCTP : les références sont classées selon lui")
     composantes_requises: Annotated[list[Composante], BeforeValidator(_as_list)] = Field(default_factory=list)
     nombre_references: int | None = Field(None, ge=1, le=100, description="Nombre de références à retenir")
@@ -86,6 +89,32 @@ class Bid(Model):
         if isinstance(value, dict) and "appel" in value and "titre" not in value:
             value = {("titre" if k == "appel" else k): v for k, v in value.items()}
         return value
+
+    @field_validator("numero_consultation", mode="before")
+    @classmethod
+    def _number_text(cls, value):
+        return str(value) if isinstance(value, int) else value
+
+    @field_validator("lots_repondus", mode="before")
+    @classmethod
+    def _numbers_text(cls, value):
+        return [str(v) if isinstance(v, int) else v for v in _as_list(value)]
+
+    @model_validator(mode="after")
+    def _answered_lots_exist(self):
+        known = [lot.numero for lot in self.lots if lot.numero]
+        unknown = [n for n in self.lots_repondus if n not in known]
+        if unknown:
+            listed = ", ".join(known) if known else "aucun lot numéroté"
+            raise ValueError(f"lots_repondus : lot « {unknown[0]} » absent de « lots » ({listed})")
+        return self
+
+    @property
+    def answered_lots(self) -> list[Lot]:
+        """The lots the firm answers: those named in `lots_repondus`, else every lot."""
+        if not self.lots_repondus:
+            return list(self.lots)
+        return [lot for lot in self.lots if lot.numero in self.lots_repondus]
 
     @property
     def window_demanded(self) -> bool:
@@ -148,10 +177,14 @@ date_limite: 2027-01-15
 # anciennes. Sans elle, les références des 3 dernières années passent d'abord et les
 # plus anciennes complètent la liste, signalées comme telles.
 # fenetre_annees: 3
-# Lots de la consultation (facultatif).
+# Numéro de la consultation, tel que sur le règlement de consultation (facultatif).
+# numero_consultation: 2027-AMO-014
+# Lots de la consultation (facultatif), et ceux auxquels le cabinet répond
+# (lots_repondus ; vide : tous).
 lots:
   - "1 : Diagnostic et charte de GUP"
   - "2 : Animation et suivi"
+# lots_repondus: [1]
 # Le besoin, copié du RC ou du CCTP : les références sont classées selon ce texte
 # (accents, pluriels et sigles du métier pris en compte : GUP, NPNRU, AMO, QPV…).
 besoin: |
