@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import click
+import pytest
 
 from conftest import ROOT, docx_text
 from generator.frontends.cli import cli
@@ -128,6 +129,30 @@ def test_usage_errors_are_french_with_a_suggestion_and_exit_1(project, run):
     assert "Usage" not in typo.output + command.output + number.output
 
 
+@pytest.mark.parametrize("args, message", [
+    (["build", "--limit", "0"], "valeur refusée pour --limit : 0 hors limites (au moins 1)"),
+    (["build", "--sort", "date"],
+     "valeur refusée pour --sort : « date » n'est pas une valeur possible : recent, ancien, titre, client, montant"),
+    (["build", "--since", "2020.5"], "valeur refusée pour --since : nombre entier attendu, trouvé « 2020.5 »"),
+    (["build", "--limit"], "l'option « --limit » attend une valeur"),
+    (["build", "--confidentiel=oui"], "l'option « --confidentiel » ne prend pas de valeur"),
+    (["show", "a", "b"], "argument en trop : b"),
+    (["templates", "exporter"], "commande inconnue « exporter » ; vouliez-vous dire « export » ?"),
+])
+def test_click_refusals_are_told_in_french_by_their_kind(project, run, args, message):
+    # Told by the refusal's class and the option's type, never by rewording click's English.
+    result = run(*args)
+    assert result.exit_code == 1
+    assert f"Erreur : {message} (aide : " in result.output, result.output
+
+
+def test_an_unknown_click_refusal_is_french_with_the_original_quoted():
+    from generator.frontends.cli import _french_usage
+
+    said = _french_usage(click.UsageError("Something new went wrong."))
+    assert said == "ligne de commande refusée ; message d'origine : « Something new went wrong. »"
+
+
 def test_help_headings_are_french(run):
     result = run("build", "--help")
     assert result.exit_code == 0
@@ -165,3 +190,12 @@ def test_new_names_a_mission_as_import_would(project, run):
     assert result.exit_code == 0, result.output
     expected = mission_id({"titre": titre, "annees": {"debut": 2024}})
     assert (project / "references" / "missions" / f"{expected}.yaml").is_file()
+
+
+def test_ci_runs_the_readme_test_line_in_a_fresh_environment():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    pattern = re.search(r"grep -m1 -E '(.*?)' README\.md", ci).group(1)
+    line = next(line for line in readme.splitlines() if re.search(pattern, line))
+    assert line == 'python3 -m pip install -e ".[test]" && python3 -m pytest'
+    assert "python3 -m venv" in ci and ci.index("install-system-deps.sh") < ci.index("python3 -m venv")

@@ -24,3 +24,60 @@ def test_merge_keys_and_explicit_tags_are_refused_with_their_line():
 def test_a_hash_in_an_unquoted_value_is_flagged():
     assert "le texte après « # » est ignoré" in messages("titre: Etude n° 2 # phase 1\n")[0]
     assert messages("titre: 'Etude # 2'\nsuite: x#y\n") == []
+
+
+# --- syntax errors said in French, whatever PyYAML's English says ----------------------------
+
+# One file per message, told apart by the error's type and the characters its marks point at.
+SYNTAX = {
+    "titre: x\n\tmaitre_ouvrage: Ville\n": "m.yaml:2: syntaxe YAML invalide : tabulation interdite en YAML, indentez avec des espaces",
+    "titre: *nulle_part\n": "m.yaml:1: syntaxe YAML invalide : alias « * » sans ancre « & » correspondante",
+    "titre: 'Étude\nmaitre_ouvrage: Ville\n": "m.yaml:3: syntaxe YAML invalide : guillemet ou crochet non refermé",
+    "acteurs: {a: b\n": "m.yaml:2: syntaxe YAML invalide : crochet ou accolade non refermé",
+    "titre: a\n---\ntitre: b\n": "m.yaml:2: syntaxe YAML invalide : un seul document YAML par fichier (retirez les « --- » en trop)",
+    "titre: x\n  maitre: y\n":
+        "m.yaml:2: syntaxe YAML invalide : « : » inattendu ; si la valeur contient « : », mettez-la entre guillemets",
+    "titre: `x`\n": "m.yaml:1: syntaxe YAML invalide : « ` » ne peut pas commencer une valeur : mettez-la entre guillemets",
+    'titre: "\\uZZZZ"\n': "m.yaml:1: syntaxe YAML invalide : code « \\u » invalide entre guillemets (caractère Unicode impossible)",
+    'titre: "a\\qb"\n': "m.yaml:1: syntaxe YAML invalide : « \\ » suivi d'un caractère inconnu entre guillemets doubles : "
+                        "doublez-le (\\\\) ou utilisez des guillemets simples",
+    "titre: 'Étude' urbaine\n":
+        "m.yaml:1: syntaxe YAML invalide : texte après le guillemet fermant ; mettez toute la valeur entre guillemets",
+}
+
+# The entries of yamlio._YAML_ERRORS, matched on PyYAML's wording: each one pinned here by a file
+# that produces it, so a release that rewords one fails this test instead of reaching a user.
+PINNED = {
+    "titre: x\nfoo\nbar: y\n": "m.yaml:3: syntaxe YAML invalide : « : » manquant après une clé, ou ligne mal indentée",
+    "titre:\n  - a\n - b\n": "m.yaml:3: syntaxe YAML invalide : indentation incohérente : une clé n'est pas alignée avec les autres",
+    "- a\nb: c\n": "m.yaml:2: syntaxe YAML invalide : élément de liste mal aligné",
+    "...\n": "m.yaml:1: syntaxe YAML invalide : valeur attendue manquante : un « - », « ... » ou « : » est mal placé",
+    "a:\n  b: - c\n": "m.yaml:2: syntaxe YAML invalide : élément de liste « - » inattendu : vérifiez l'indentation",
+}
+
+
+def test_each_syntax_error_has_its_french_message():
+    for text, expected in {**SYNTAX, **PINNED}.items():
+        assert messages(text) == [expected], text
+
+
+def test_every_message_matched_on_pyyaml_wording_is_pinned():
+    from generator.library import yamlio
+
+    pinned = {message.split("invalide : ", 1)[1] for message in PINNED.values()}
+    assert {french for _, _, french in yamlio._YAML_ERRORS} == pinned
+
+
+def test_an_unknown_pyyaml_error_is_french_with_the_original_quoted():
+    (message,) = messages("titre: &\n")
+    assert message.startswith("m.yaml:1: syntaxe YAML invalide ; message d'origine : « ")
+    assert message.endswith(" »") and "anchor" in message
+
+
+def test_nesting_deeper_than_libyaml_allows_gets_our_message():
+    # libyaml (PyYAML ≥ 6.0.4) stops at 1,000 levels before our 50 are reported on its event stream.
+    for text in ("titre: x\nacteurs: " + "[" * 5000 + "]" * 5000 + "\n",
+                 "titre: x\nacteurs:\n" + "".join("  " * i + "- \n" for i in range(1, 1200))):
+        (message,) = messages(text)
+        assert message.endswith(": plus de 50 listes ou groupes imbriqués les uns dans les autres : fichier refusé")
+    assert messages("a: " + "[" * 40 + "]" * 40 + "\n") == []

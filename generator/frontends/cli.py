@@ -61,28 +61,101 @@ class FrenchHelp:
         return option
 
 
-class DossierCommand(FrenchHelp, click.Command):
-    pass
+class SaidInFrench(click.UsageError):
+    """A usage error whose message is already French (click's own are English)."""
 
 
-_CLICK_MESSAGES = (
-    (r"'(.*)' is not a valid integer range\.?", "nombre entier attendu, trouvé « {0} »"),
-    (r"'(.*)' is not a valid integer\.?", "nombre entier attendu, trouvé « {0} »"),
-    (r"'(.*)' is not a valid float(?: range)?\.?", "nombre attendu, trouvé « {0} »"),
-    (r"(?:File|Path) '(.*)' is a directory\.", "« {0} » est un dossier"),
-    (r"Directory '(.*)' is a file\.", "« {0} » est un fichier, pas un dossier"),
-    (r"(.*) is not in the range (.*)\.", "{0} hors limites ({1})"),
-    (r"(.*) is not in the range (.*)", "{0} hors limites ({1})"),
-    (r"'(.*)' is not one of (.*)\.", "« {0} » n'est pas une valeur possible : {1}"),
-    (r"'(.*)' is not (?:'|)(.*?)(?:'|)\.", "« {0} » n'est pas une valeur possible : {1}"),
-    (r"(?:File|Directory|Path) '(.*)' does not exist\.", "« {0} » introuvable"),
-)
+class _FrenchValues:
+    """Mixed into click's parameter types: a refused value is told in French by the type's
+    class and attributes (range, choices), never by rewording click's English message."""
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            raise SaidInFrench(_refused_value(self, value, exc, param, ctx), ctx) from None
+
+
+def _refused_value(kind: click.ParamType, value, exc: click.BadParameter, param, ctx) -> str:
+    if isinstance(kind, click.Choice):
+        why = f"« {value} » n'est pas une valeur possible : {', '.join(map(str, kind.choices))}"
+    elif isinstance(kind, (click.types.IntParamType, click.types.FloatParamType)):
+        try:
+            (int if isinstance(kind, click.types.IntParamType) else float)(value)
+        except (TypeError, ValueError):
+            expected = "nombre entier" if isinstance(kind, click.types.IntParamType) else "nombre"
+            why = f"{expected} attendu, trouvé « {value} »"
+        else:
+            why = f"{value} hors limites ({_french_range(kind)})"
+    elif isinstance(kind, click.Path) and not Path(value).exists():
+        why = f"« {value} » introuvable"
+    else:
+        why = f"« {value} » refusée ; message d'origine : « {exc.message} »"
+    hint = param.get_error_hint(ctx).replace("'", "") if param is not None and ctx is not None else ""
+    return f"valeur refusée pour {hint} : {why}" if hint else why
+
+
+def _french_range(kind) -> str:
+    low, high = getattr(kind, "min", None), getattr(kind, "max", None)
+    low_text = f"plus de {low}" if getattr(kind, "min_open", False) else f"au moins {low}"
+    high_text = f"moins de {high}" if getattr(kind, "max_open", False) else f"au plus {high}"
+    if low is not None and high is not None:
+        return f"{low_text} et {high_text}"
+    return low_text if low is not None else high_text
+
+
+_FRENCH_TYPES: dict[type, type] = {}
+
+
+def _in_french(kind: click.ParamType) -> click.ParamType:
+    """The same parameter type, its refusals said in French."""
+    if isinstance(kind, _FrenchValues):
+        return kind
+    cls = type(kind)
+    if cls not in _FRENCH_TYPES:
+        _FRENCH_TYPES[cls] = type(cls.__name__, (_FrenchValues, cls), {})
+    french = object.__new__(_FRENCH_TYPES[cls])
+    french.__dict__.update(vars(kind))  # the same range, choices, path checks
+    return french
+
+
+class FrenchParsing:
+    """An option misused (a value missing, or given to a flag) said in French."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.exceptions.BadOptionUsage as exc:
+            option = next((p for p in self.params if exc.option_name in getattr(p, "opts", ())), None)
+            if not isinstance(option, click.Option):
+                raise
+            if option.is_flag:
+                raise SaidInFrench(f"l'option « {exc.option_name} » ne prend pas de valeur", ctx) from None
+            raise SaidInFrench(f"l'option « {exc.option_name} » attend une valeur", ctx) from None
+
+
+class DossierCommand(FrenchHelp, FrenchParsing, click.Command):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            param.type = _in_french(param.type)
+
+    def parse_args(self, ctx, args):
+        # Extra arguments are kept and refused here, in French, rather than by click in English.
+        allowed, ctx.allow_extra_args = ctx.allow_extra_args, True
+        try:
+            rest = super().parse_args(ctx, args)
+        finally:
+            ctx.allow_extra_args = allowed
+        if rest and not allowed and not ctx.resilient_parsing:
+            raise SaidInFrench(f"argument en trop : {' '.join(map(str, rest))}", ctx)
+        return rest
 
 
 def _french_usage(exc: click.exceptions.UsageError) -> str:
-    """click's usage errors, said in French (they are English in click itself)."""
-    from generator.library.vocabulary import nearest
-
+    """click's usage errors, said in French by their class and attributes."""
+    if isinstance(exc, SaidInFrench):
+        return exc.message
     if isinstance(exc, click.exceptions.NoSuchOption):
         hint = f" ; vouliez-vous dire « {exc.possibilities[0]} » ?" if exc.possibilities else ""
         return f"option inconnue « {exc.option_name} »{hint}"
@@ -90,34 +163,7 @@ def _french_usage(exc: click.exceptions.UsageError) -> str:
         what = "option obligatoire" if isinstance(exc.param, click.Option) else "argument"
         name = exc.param.opts[0] if isinstance(exc.param, click.Option) else (exc.param.human_readable_name if exc.param else "")
         return f"{what} manquant : {name}"
-    if isinstance(exc, click.exceptions.BadParameter):
-        message = exc.message
-        for pattern, french in _CLICK_MESSAGES:
-            match = re.fullmatch(pattern, message)
-            if match:
-                message = french.format(*match.groups())
-                break
-        hint = exc.param_hint if isinstance(exc.param_hint, str) else (
-            exc.param.get_error_hint(exc.ctx) if exc.param is not None and exc.ctx is not None else "")
-        hint = hint.replace("'", "")
-        return f"valeur refusée pour {hint} : {message}" if hint else message
-    message = exc.message
-    match = re.fullmatch(r"No such command '(.*)'\.", message)
-    if match and exc.ctx is not None:
-        known = sorted(exc.ctx.command.list_commands(exc.ctx))
-        guess = nearest(match.group(1), known)
-        hint = f" ; vouliez-vous dire « {guess[0]} » ?" if guess else f" ; commandes : {', '.join(known)}"
-        return f"commande inconnue « {match.group(1)} »{hint}"
-    match = re.fullmatch(r"Got unexpected extra arguments? \((.*)\)", message)
-    if match:
-        return f"argument en trop : {match.group(1)}"
-    match = re.fullmatch(r"Option '(.*)' requires an argument\.", message)
-    if match:
-        return f"l'option « {match.group(1)} » attend une valeur"
-    match = re.fullmatch(r"Option '(.*)' does not take a value\.", message)
-    if match:
-        return f"l'option « {match.group(1)} » ne prend pas de valeur"
-    return message
+    return f"ligne de commande refusée ; message d'origine : « {exc.message} »"
 
 
 def _show_usage_error(exc: click.exceptions.UsageError) -> None:
@@ -125,11 +171,22 @@ def _show_usage_error(exc: click.exceptions.UsageError) -> None:
     click.echo(f"Erreur : {_french_usage(exc)} (aide : {path} --help)", err=True)
 
 
-class DossierGroup(FrenchHelp, click.Group):
+class DossierGroup(FrenchHelp, FrenchParsing, click.Group):
     """Runs a command and turns every failure into a French message and an exit code."""
 
     command_class = DossierCommand
     group_class = type
+
+    def resolve_command(self, ctx, args):
+        from generator.library.vocabulary import nearest
+
+        name = args[0]
+        if self.get_command(ctx, name) is None and not name.startswith("-") and not ctx.resilient_parsing:
+            known = sorted(self.list_commands(ctx))
+            guess = nearest(name, known)
+            hint = f" ; vouliez-vous dire « {guess[0]} » ?" if guess else f" ; commandes : {', '.join(known)}"
+            raise SaidInFrench(f"commande inconnue « {name} »{hint}", ctx)
+        return super().resolve_command(ctx, args)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:

@@ -225,24 +225,23 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
                     name, lineno, None, f"caractère invisible U+{ord(char):04X} ({what}) : il empêche de retrouver "
                     "le texte tapé normalement ; supprimez-le s'il n'est pas voulu", WARNING))
     try:
-        deep = _too_deep(text)
-        if deep is not None:
-            doc.problems.append(
-                Problem(name, deep, None, f"plus de {MAX_DEPTH} listes ou groupes imbriqués les uns dans les autres : fichier refusé")
-            )
-            return doc
-        node = yaml.compose(text, Loader=_Loader)
+        deep = _too_deep(text, _Loader)
+        if deep is None:
+            node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        char = before = ""
-        if mark and mark.line < len(source_lines) and mark.column < len(source_lines[mark.line]):
-            char = source_lines[mark.line][mark.column]
-            before = source_lines[mark.line][: mark.column]
-        doc.problems.append(Problem(name, line, None, _explain_yaml_error(exc, char, before)))
-        return doc
+        # libyaml has its own nesting limit, which can fire before ours is reached; the
+        # pure-Python parser has none, so it measures the depth where the C one gave up.
+        deep = _too_deep_anyway(text)
+        if deep is None:
+            doc.problems.append(_syntax_problem(name, exc, text, source_lines))
+            return doc
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
-        doc.problems.append(Problem(name, None, None, f"YAML invalide ({exc})"))
+        doc.problems.append(Problem(name, None, None, f"syntaxe YAML invalide ; message d'origine : « {exc} »"))
+        return doc
+    if deep is not None:
+        doc.problems.append(
+            Problem(name, deep, None, f"plus de {MAX_DEPTH} listes ou groupes imbriqués les uns dans les autres : fichier refusé")
+        )
         return doc
     if node is None:
         doc.problems.append(Problem(name, 1, None, "le fichier ne contient que des commentaires"))
@@ -261,11 +260,11 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
     return doc
 
 
-def _too_deep(text: str) -> int | None:
+def _too_deep(text: str, loader) -> int | None:
     """The line where nesting passes MAX_DEPTH, found on the event stream (which has no
     recursion) before the composer recurses into it and overflows the C stack."""
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
@@ -273,6 +272,14 @@ def _too_deep(text: str) -> int | None:
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
     return None
+
+
+def _too_deep_anyway(text: str) -> int | None:
+    """`_too_deep` with the pure-Python parser, which stops at no nesting limit of its own."""
+    try:
+        return _too_deep(text, yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
 
 
 class _TooLarge(Exception):
@@ -367,39 +374,73 @@ def loc_text(loc: Loc) -> str | None:
     return text or None
 
 
+# The few PyYAML errors told apart by their English wording, for want of a type or a position
+# that says what went wrong. Each entry is pinned by a test (tests/test_yaml_reading.py) with a
+# file that produces it, so a PyYAML release that rewords one fails the suite rather than
+# showing the user English; a wording not listed is shown quoted after a French message.
 _YAML_ERRORS = (
-    ("found invalid Unicode character escape code", "code « \\u » invalide entre guillemets (caractère Unicode impossible)"),
-    ("found unknown escape character", "« \\ » suivi d'un caractère inconnu entre guillemets doubles : doublez-le (\\\\) ou utilisez des guillemets simples"),
-    ("found character '\\t' that cannot start any token", "tabulation interdite en YAML : indentez avec des espaces"),
-    ("found a tab character", "tabulation interdite en YAML : indentez avec des espaces"),
-    ("mapping values are not allowed", "« : » inattendu ; si la valeur contient « : », mettez-la entre guillemets"),
-    ("could not find expected ':'", "« : » manquant après une clé, ou ligne mal indentée"),
-    ("did not find expected key", "indentation incohérente : une clé n'est pas alignée avec les autres"),
-    ("did not find expected '-' indicator", "élément de liste mal aligné"),
-    ("found undefined alias", "alias « * » sans ancre « & » correspondante"),
-    ("expected a single document", "un seul document YAML par fichier (retirez les « --- » en trop)"),
-    ("found unexpected end of stream", "guillemet ou crochet non refermé"),
-    ("found unexpected ':'", "« : » inattendu ; mettez la valeur entre guillemets"),
-    ("while scanning a quoted scalar", "guillemet non refermé"),
-    ("while parsing a flow", "crochet ou accolade non refermé"),
-    ("did not find expected node content", "valeur attendue manquante : un « - », « ... » ou « : » est mal placé"),
-    ("block sequence entries are not allowed", "élément de liste « - » inattendu : vérifiez l'indentation"),
+    (yaml.scanner.ScannerError, "could not find expected ':'", "« : » manquant après une clé, ou ligne mal indentée"),
+    (yaml.parser.ParserError, "did not find expected key", "indentation incohérente : une clé n'est pas alignée avec les autres"),
+    (yaml.parser.ParserError, "did not find expected '-' indicator", "élément de liste mal aligné"),
+    (yaml.parser.ParserError, "did not find expected node content",
+     "valeur attendue manquante : un « - », « ... » ou « : » est mal placé"),
+    (yaml.scanner.ScannerError, "block sequence entries are not allowed",
+     "élément de liste « - » inattendu : vérifiez l'indentation"),
 )
 
+# Characters YAML reserves at the start of a plain value.
+_RESERVED_START = "@`%"
 
-def _explain_yaml_error(exc: yaml.MarkedYAMLError, char: str, before: str = "") -> str:
-    english = " ".join(filter(None, [exc.context, exc.problem]))
-    if "did not find expected key" in english and before.rstrip().endswith(("\"", "'")):
-        return "syntaxe YAML invalide : texte après le guillemet fermant ; mettez toute la valeur entre guillemets"
+
+def _syntax_problem(name: str, exc: yaml.MarkedYAMLError, text: str, source_lines: list[str]) -> Problem:
+    """A French message for a PyYAML syntax error, at the line it points to."""
+    mark = exc.problem_mark or exc.context_mark
+    return Problem(name, mark.line + 1 if mark else None, None,
+                   f"syntaxe YAML invalide {_explain_yaml_error(exc, text, source_lines)}")
+
+
+def _explain_yaml_error(exc: yaml.MarkedYAMLError, text: str, source_lines: list[str]) -> str:
+    """What went wrong, told by the error's type and the characters its marks point at."""
+
+    def char_at(mark) -> str:
+        if mark is None or mark.line >= len(source_lines) or mark.column >= len(source_lines[mark.line]):
+            return ""
+        return source_lines[mark.line][mark.column]
+
+    problem, context = exc.problem_mark, exc.context_mark
+    char, opening = char_at(problem), char_at(context)
+    before = source_lines[problem.line][: problem.column] if problem and problem.line < len(source_lines) else ""
+    at_end = problem is not None and problem.index >= len(text.rstrip())
+    scanner = isinstance(exc, yaml.scanner.ScannerError)
     if char == "\t":
-        return "syntaxe YAML invalide : tabulation interdite en YAML, indentez avec des espaces"
-    if "cannot start any token" in english and char.strip():
-        # « @ », « ` », « % »… are reserved by YAML at the start of a value.
-        return f"syntaxe YAML invalide : « {char} » ne peut pas commencer une valeur : mettez-la entre guillemets"
-    for needle, french in _YAML_ERRORS:
-        if needle in english:
-            return f"syntaxe YAML invalide : {french}"
-    return f"syntaxe YAML invalide ({english})"
+        return ": tabulation interdite en YAML, indentez avec des espaces"
+    if isinstance(exc, yaml.parser.ParserError) and before.rstrip().endswith(("\"", "'")):
+        return ": texte après le guillemet fermant ; mettez toute la valeur entre guillemets"
+    if scanner and opening in ("\"", "'"):
+        if at_end:
+            return ": guillemet ou crochet non refermé"
+        escape = before.rfind("\\")
+        if char == "\\":
+            return (": « \\ » suivi d'un caractère inconnu entre guillemets doubles : doublez-le (\\\\) "
+                    "ou utilisez des guillemets simples")
+        if escape >= 0 and before[escape + 1: escape + 2] in ("u", "U", "x"):
+            return ": code « \\u » invalide entre guillemets (caractère Unicode impossible)"
+    if isinstance(exc, yaml.parser.ParserError) and opening in ("[", "{") and at_end:
+        return ": crochet ou accolade non refermé"
+    if isinstance(exc, yaml.composer.ComposerError):
+        if char == "*":
+            return ": alias « * » sans ancre « & » correspondante"
+        if before == "" and source_lines[problem.line].startswith("---"):
+            return ": un seul document YAML par fichier (retirez les « --- » en trop)"
+    if scanner and char == ":" and context is None:
+        return ": « : » inattendu ; si la valeur contient « : », mettez-la entre guillemets"
+    if scanner and char and char in _RESERVED_START and (problem.line, problem.column) == (context.line, context.column):
+        return f": « {char} » ne peut pas commencer une valeur : mettez-la entre guillemets"
+    english = " ".join(filter(None, [exc.context, exc.problem]))
+    for kind, needle, french in _YAML_ERRORS:
+        if isinstance(exc, kind) and needle in english:
+            return f": {french}"
+    return f"; message d'origine : « {english} »"
 
 
 def dump_yaml(data: dict) -> str:
