@@ -76,13 +76,13 @@ def test_templates_check_reports_what_the_sandbox_refuses(project, run, tag, sai
 
 
 def test_a_normal_template_still_uses_loops_filters_and_namespaces(project, run):
-    make_template(project / "templates" / "dossier.docx", [
+    make_template(project / "normal.docx", [
         ["{% set ns = namespace(n=0) %}{% for r in references %}{% set ns.n = ns.n + 1 %}{% endfor %}"],
         ["{{ ns.n }} références : {{ references|map(attribute='titre')|map('upper')|join(' / ')|truncate(5000) }}"],
         ["{{ '%s' % cabinet.nom }} {{ '{}'.format(cabinet.nom)|center(80) }}"],
     ])
     target = project / "out.docx"
-    result = run("build", "-o", str(target))
+    result = run("build", "--template", "normal.docx", "-o", str(target))
     assert result.exit_code == 0, result.output
     from conftest import docx_text
 
