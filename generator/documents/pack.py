@@ -62,7 +62,7 @@ def _safe(text: str) -> str:
 
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", ascii_text).strip("-.")
-    return cleaned[:60] or "candidature"
+    return cleaned[:60].strip("-.") or "candidature"
 
 
 def prepare(library: Library, bid_path: Path, today: date, selected: list[Mission]) -> Candidature:
