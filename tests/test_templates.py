@@ -135,3 +135,36 @@ def test_a_renamed_copy_of_the_cv_template_is_checked_as_a_cv(project, run):
     path = _template(project / "mon-cv.docx", ["{{ personne.nom }}"], ["{{ personne.fonctio }}"])
     result = run("templates", "check", str(path))
     assert result.exit_code == 3 and "variable inconnue « personne.fonctio »" in result.output
+
+
+def _mission_file(path, ident, extra=""):
+    path.write_text(f"id: {ident}\ntitre: Étude {ident}\nmaitre_ouvrage: Ville de Bondy\ntype: Concertation\n"
+                    f"annees: 2024\n{extra}", encoding="utf-8")
+
+
+def test_check_renders_templates_on_a_sample_holding_each_kind_of_value(project, run):
+    # 40 missions alike, then one whose team gives the firm a role: the template names an unknown
+    # variable only where that role is set, and the check still finds it.
+    missions = project / "references" / "missions"
+    for path in missions.glob("*.yaml"):
+        path.unlink()
+    for i in range(40):
+        _mission_file(missions / f"a{i:02d}.yaml", f"a{i:02d}")
+    _mission_file(missions / "z.yaml", "z", "equipe:\n  - nom: Autre cabinet\n    role: mandataire\n"
+                  "  - nom: Perspectives Urbaines et Sociales\n    role: cotraitant\n")
+    from docx import Document as NewDocument
+
+    document = NewDocument()
+    for text in ("{%p for r in references %}", "{%p if r.role %}", "{{ r.role_inconnu }}", "{%p endif %}",
+                 "{%p endfor %}"):
+        document.add_paragraph(text)
+    document.save(str(project / "templates" / "fiches.docx"))
+    result = run("check", "--date", "2026-11-24")
+    assert result.exit_code == 2
+    assert "templates/fiches.docx: variable inconnue « role_inconnu »" in result.output
+
+    from generator.library.checks import representative_sample
+
+    library = load_library(project / "references", use_cache=False)
+    sample = representative_sample(library.missions, library)
+    assert [m.id for m in sample] == ["a00", "z"]
