@@ -1,8 +1,10 @@
-"""A synthetic library of N missions, modelled on the firm's real fiches, for benchmarks.
+"""A synthetic project of N missions, modelled on the firm's real fiches, for benchmarks.
 
-    python benchmarks/make_library.py 1000 --seed 1 -o /tmp/lib-1000
+    python benchmarks/make_library.py 1000 --seed 1 -o /tmp/projet-1000
 
-Writes DIR/cabinet.yaml, DIR/missions/*.yaml and DIR/personnes/*.yaml; with
+Writes a project laid out as `dossier init` makes one: DIR/templates/*.docx (the default
+templates) and DIR/references/ with cabinet.yaml, missions/*.yaml, personnes/*.yaml and
+productions/*.yaml (`make_library` writes the library folder alone); with
 `--fiches K --fiches-dir D`, also K plain-text fiches in the layout of the recent seeds
 (tests/fixtures/seeds/000–002), to time `dossier import`. The same N and seed always give
 the same files.
@@ -283,6 +285,38 @@ def make_library(count: int, out: Path, seed: int = 1) -> list[str]:
     return ids
 
 
+def production(index: int, rng: random.Random, ids: list[str]) -> dict:
+    """A work sample (extract of a deliverable) attached to one or two missions."""
+    return {
+        "id": f"production-{index}",
+        "titre": f"Fiche action {index + 1} : {rng.choice(OBJECTS)}",
+        "nature": rng.choice(("Contrat de ville – fiche action", "Note de synthèse", "Extrait de diagnostic")),
+        "numero": f"{rng.randint(1, 4)}.{rng.randint(1, 9)}",
+        "missions": rng.sample(ids, min(len(ids), rng.randint(1, 2))),
+        "entete": [f"Pilier {rng.randint(1, 3)}", f"Axe {rng.randint(1, 4)}"],
+        "sections": [{"titre": "Enjeu", "paragraphes": [rng.choice(SENTENCES).format(
+            client="la ville", year=2024, q=rng.choice(QUARTIERS), c="la ville", de_c="de la ville", n=100, k="trois")]},
+                     {"titre": "Contexte", "puces": rng.sample(CONTENT, 3)}],
+    }
+
+
+def make_project(count: int, out: Path, seed: int = 1) -> list[str]:
+    """A project as `dossier init` lays it out (references/ with productions, templates/), with
+    `count` missions; returns the mission ids in the order written."""
+    from generator.documents import default_templates
+
+    ids = make_library(count, out / "references", seed)
+    rng = random.Random(seed + 2)
+    (out / "references" / "productions").mkdir(parents=True, exist_ok=True)
+    for index in range(max(2, min(20, count // 500))):
+        data = production(index, rng, ids)
+        (out / "references" / "productions" / f"{data['id']}.yaml").write_text(dump_yaml(data), encoding="utf-8")
+    (out / "templates").mkdir(parents=True, exist_ok=True)
+    for name in default_templates.TEMPLATE_NAMES:
+        (out / "templates" / f"{name}.docx").write_bytes(default_templates.template_bytes(name))
+    return ids
+
+
 def _fiche_amount(montants: list) -> str:
     if not montants:
         return ""
@@ -335,13 +369,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("count", type=int, help="number of missions")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("-o", "--output", type=Path, help="library folder (default: benchmarks/lib-N)")
+    parser.add_argument("-o", "--output", type=Path, help="project folder (default: benchmarks/projet-N)")
     parser.add_argument("--fiches", type=int, default=0, help="also write this many text fiches")
     parser.add_argument("--fiches-dir", type=Path, help="folder of the text fiches (default: OUTPUT-fiches)")
     args = parser.parse_args(argv)
-    out = args.output or Path(__file__).parent / f"lib-{args.count}"
-    make_library(args.count, out, args.seed)
-    print(f"{args.count} missions written to {out}")
+    out = args.output or Path(__file__).parent / f"projet-{args.count}"
+    make_project(args.count, out, args.seed)
+    print(f"a project of {args.count} missions written to {out}")
     if args.fiches:
         folder = args.fiches_dir or out.with_name(out.name + "-fiches")
         make_fiches(args.fiches, folder, args.seed)

@@ -199,3 +199,31 @@ def test_ci_runs_the_readme_test_line_in_a_fresh_environment():
     line = next(line for line in readme.splitlines() if re.search(pattern, line))
     assert line == 'python3 -m pip install -e ".[test]" && python3 -m pytest'
     assert "python3 -m venv" in ci and ci.index("install-system-deps.sh") < ci.index("python3 -m venv")
+
+
+def test_the_same_mission_in_two_files_is_an_error_naming_both(project, run):
+    missions = project / "references" / "missions"
+    original = missions / "2021-mission-appui-relative-equipements-publics-marseillais.yaml"
+    copy = missions / "2021-appui-equipements-marseille-copie.yaml"
+    copy.write_text(original.read_text(encoding="utf-8").replace(
+        "id: 2021-mission-appui-relative-equipements-publics-marseillais", "id: 2021-appui-equipements-marseille-copie"),
+        encoding="utf-8")
+    check = run("check", "--date", "2026-11-24")
+    assert check.exit_code == 2
+    (line,) = [line for line in check.output.splitlines() if "même mission que" in line]
+    assert line.endswith(" (même titre, maître d'ouvrage et années) : gardez un seul des deux fichiers")
+    assert original.name in line and copy.name in line
+    message = line.split(": ", 1)[1]
+    build = run("build", "--date", "2026-11-24")
+    assert build.exit_code == 2 and message in build.output
+    assert not (project / "outputs" / "dossier-candidature.docx").exists()
+
+
+def test_outside_a_project_commands_say_how_to_get_one(tmp_path, monkeypatch, run):
+    monkeypatch.chdir(tmp_path)
+    for command in (["list"], ["build"], ["check"], ["show", "x"]):
+        result = run(*command)
+        assert result.exit_code == 2
+        assert result.output.splitlines() == ["Erreur : aucun projet ici (pas de dossier references/) ; créez un projet "
+                                              "avec « dossier init » ou indiquez la bibliothèque avec -r DOSSIER"]
+    assert not (tmp_path / "outputs").exists()

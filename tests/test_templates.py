@@ -168,3 +168,14 @@ def test_check_renders_templates_on_a_sample_holding_each_kind_of_value(project,
     library = load_library(project / "references", use_cache=False)
     sample = representative_sample(library.missions, library)
     assert [m.id for m in sample] == ["a00", "z"]
+
+
+def test_templates_check_without_a_file_checks_every_template_in_use(project, run):
+    _template(project / "templates" / "fiches.docx", ["{{ document.titr }}"])
+    (project / "templates" / "cv.docx").unlink()
+    result = run("templates", "check")
+    assert result.exit_code == 3
+    assert "templates/fiches.docx" in result.output and "variable inconnue « document.titr »" in result.output
+    assert "templates/dossier.docx : aucun problème" in result.output
+    # No cv.docx in the project: the default one is what `dossier cv` uses, so it is checked.
+    assert "modèle par défaut « cv » : aucun problème" in result.output

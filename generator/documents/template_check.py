@@ -8,6 +8,7 @@ Jinja; variables are then checked against the documented context (context.py).
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,11 +44,11 @@ class Paragraph:
         return f"{self.where} « {excerpt} »"
 
 
-def read_paragraphs(path: Path) -> list[Paragraph]:
+def read_paragraphs(path: Path | bytes) -> list[Paragraph]:
     from docx import Document
 
     try:
-        document = Document(str(path))
+        document = Document(io.BytesIO(path) if isinstance(path, bytes) else str(path))
     except Exception as exc:  # python-docx raises several unrelated types for a bad package
         raise TemplateError(f"{path} : modèle Word illisible ({type(exc).__name__}) ; est-ce bien un fichier .docx ?") from None
     out: list[Paragraph] = []
@@ -105,9 +106,23 @@ def variables_for(path: Path, kind: str | None) -> dict[str, str]:
     return min(sets, key=lambda v: (len(check_template(path, v)), v is not DOCUMENT_VARIABLES))
 
 
-def check_template(path: Path, variables: dict[str, str]) -> list[Problem]:
+def templates_in_use(templates_dir: Path) -> list[tuple[Path | bytes, dict[str, str], str]]:
+    """(source, variables, name shown) of every template the commands would use: each .docx of
+    the project's templates folder, then the default of each name that folder does not replace."""
+    from generator.documents.default_templates import TEMPLATE_NAMES, template_bytes
+
+    own = sorted(p for p in templates_dir.glob("*.docx") if not p.name.startswith("~$")) if templates_dir.is_dir() else []
+    found = [(path, variables_for(path, None), str(path)) for path in own]
+    replaced = {path.stem for path in own}
+    found += [(template_bytes(name), TEMPLATE_VARIABLES[name], f"modèle par défaut « {name} »")
+              for name in TEMPLATE_NAMES if name not in replaced]
+    return found
+
+
+def check_template(path: Path | bytes, variables: dict[str, str], shown: str | None = None) -> list[Problem]:
+    """Problems of a template file, or of a template's bytes (a default one) shown as `shown`."""
     paragraphs = read_paragraphs(path)
-    shown = str(path)
+    shown = shown or str(path)
     problems = []
     for paragraph in paragraphs:
         broken = _unbalanced(paragraph.text)

@@ -142,6 +142,7 @@ class DossierCommand(FrenchHelp, FrenchParsing, click.Command):
 
     def invoke(self, ctx):
         _check_option_texts(ctx)
+        _check_project(ctx)
         return super().invoke(ctx)
 
     def parse_args(self, ctx, args):
@@ -168,6 +169,17 @@ def _check_option_texts(ctx: click.Context) -> None:
                 if problem:
                     name = max(param.opts, key=len) if isinstance(param, click.Option) else param.human_readable_name
                     raise UsageError(f"{name} : {problem}")
+
+
+def _check_project(ctx: click.Context) -> None:
+    """A command that reads the library, run outside a project, says how to get one."""
+    if ctx.command.name == "import":  # its --into folder is created when missing
+        return
+    root = ctx.params.get("references") or (ctx.params.get("path") if ctx.command.name == "check" else None)
+    if isinstance(root, Path) and not root.exists():
+        what = (f"aucun projet ici (pas de dossier {root}/)" if root == DEFAULT_REFERENCES
+                else f"{root} : dossier de références introuvable")
+        raise DataError(f"{what} ; créez un projet avec « dossier init » ou indiquez la bibliothèque avec -r DOSSIER")
 
 
 class OutputPath(click.ParamType):
@@ -849,30 +861,36 @@ def templates_export(name, output, force):
 
 
 @templates.command(name="check")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--kind", type=click.Choice(["dossier", "tableau", "fiches", "cv", "dc1", "dc2", "dc4"]), help="Type de modèle (par défaut : d'après le nom du fichier, sinon dossier).")
-def templates_check(files, kind):
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet (sans FICHIER).")
+def templates_check(files, kind, templates_dir):
     """Vérifie un modèle Word sans rien produire : balises cassées ou coupées,
     variables inconnues, avec le paragraphe où elles sont. Code 3 s'il y a un problème.
+    Sans fichier : tous les modèles utilisés, ceux de templates/ et ceux par défaut.
 
     \b
     Exemple :
       dossier templates check templates/dossier.docx
+      dossier templates check
     """
+    from generator.documents.template_check import check_template, templates_in_use, variables_for
     from generator.errors import TemplateError
-    from generator.documents.template_check import check_template, variables_for
 
     problems = []
     for path in files:
         if not path.is_file():
             raise TemplateError(f"{path} : modèle introuvable")
-        found = check_template(path, variables_for(path, kind))
+    checked = [(path, variables_for(path, kind), str(path)) for path in files] or templates_in_use(templates_dir)
+    for source, variables, shown in checked:
+        found = check_template(source, variables, shown)
         problems += found
         if not found:
-            _say(f"{path} : aucun problème")
+            _say(f"{shown} : aucun problème")
     if problems:
         count = len(problems)
-        raise TemplateError(f"{count} problème{'s' if count > 1 else ''} dans le{'s' if len(files) > 1 else ''} modèle{'s' if len(files) > 1 else ''}", problems)
+        many = "s" if len(checked) > 1 else ""
+        raise TemplateError(f"{count} problème{'s' if count > 1 else ''} dans le{many} modèle{many}", problems)
 
 
 @templates.command(name="variables")

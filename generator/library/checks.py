@@ -39,6 +39,7 @@ def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY, er
     """
     problems: list[Problem] = []
     titles: dict[str, str] = {}
+    missions: dict[tuple, str] = {}
     for mission in library.missions:
         name, doc = source_of(library, mission) or ("missions", None)
 
@@ -48,7 +49,14 @@ def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY, er
             line = doc.line_of(loc or (field,)) if doc else None
             problems.append(Problem(name, line, field, message, severity))
 
-        if errors_only:  # the only domain errors are years; the rest are warnings
+        # The same mission in two files would be printed twice in a dossier.
+        same = _same_mission_key(mission)
+        if same in missions:
+            at("titre", f"même mission que {missions[same]} (même titre, maître d'ouvrage et années) : "
+               "gardez un seul des deux fichiers", ERROR)
+        else:
+            missions[same] = name
+        if errors_only:  # the only other domain errors are years; the rest are warnings
             _check_years(mission, today, last, at)
             continue
         for field, label in _EXPECTED:
@@ -67,7 +75,8 @@ def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY, er
         _check_attestation(library, mission, today, last, at)
         key = fold(mission.titre)
         if key in titles:
-            at("titre", f"même titre que {titles[key]} : doublon ?")
+            if missions[same] == name:  # not already an error as the same mission
+                at("titre", f"même titre que {titles[key]} : doublon ?")
         else:
             titles[key] = name
     if not errors_only:
@@ -92,6 +101,12 @@ def _ignored_files(library: Library) -> list[Problem]:
             problems.append(Problem(display_path(path), None, None,
                                     "fichier ignoré : seuls les fichiers .yaml ou .yml sont lus", WARNING))
     return problems
+
+
+def _same_mission_key(mission: Mission) -> tuple:
+    annees = mission.annees
+    years = (annees.debut, annees.fin, annees.en_cours) if annees else None
+    return fold(mission.titre), fold(mission.maitre_ouvrage or ""), years
 
 
 def _has_contact(mission: Mission) -> bool:

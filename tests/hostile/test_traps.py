@@ -99,4 +99,5 @@ def test_every_problem_at_once_sorted(project, run):
 def test_check_path_argument_and_missing_folder(project, run):
     result = run("check", "nulle-part")
     assert result.exit_code == 2
-    assert "nulle-part: dossier de références introuvable" in result.output.splitlines()
+    assert result.output.splitlines() == ["Erreur : nulle-part : dossier de références introuvable ; créez un projet "
+                                          "avec « dossier init » ou indiquez la bibliothèque avec -r DOSSIER"]
