@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
@@ -38,11 +39,6 @@ MAX_BODY = 20_000_000  # a whole request: a few fiches at once
 MAX_UPLOAD = 5_000_000  # one uploaded file; a fiche is a few hundred kilobytes
 MAX_FILES = 20
 IMPORT_TYPES = (".txt", ".docx")
-
-
-def today() -> date:
-    """« Now » for the checks and the documents: the page is the edge where the clock is read."""
-    return date.today()
 
 
 class Guard:
@@ -124,9 +120,10 @@ SECURITY_HEADERS = {
 class Site:
     """The pages, over one workspace."""
 
-    def __init__(self, workspace: Workspace, token: str | None):
+    def __init__(self, workspace: Workspace, token: str | None, clock: Callable[[], date]):
         self.ws = workspace
         self.token = token
+        self.clock = clock  # « now » for the checks and the documents, read at the edge
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals.update(kind_labels=KIND_LABELS, documents_available=_documents_available(),
                                           library_composantes=COMPOSANTES)
@@ -167,8 +164,8 @@ class Site:
         from generator.frontends.web import views
 
         library = self.ws.library()
-        rows, filters = views.library_rows(library, request.query_params, today(),
-                                           self.ws.problems_by_file(today()))
+        rows, filters = views.library_rows(library, request.query_params, self.clock(),
+                                           self.ws.problems_by_file(self.clock()))
         template = "_table.html" if request.headers.get("hx-request") else "library.html"
         return self.page(request, template, rows=rows, filters=filters, total=len(library.missions))
 
@@ -178,8 +175,8 @@ class Site:
         kind, ident = request.path_params["kind"], request.path_params["ident"]
         record = self.ws.find(kind, ident)
         library = self.ws.library()
-        problems = self.ws.problems_by_file(today()).get((kind, record.path.stem if kind != CABINET else CABINET), [])
-        view = views.record_view(library, record, today())
+        problems = self.ws.problems_by_file(self.clock()).get((kind, record.path.stem if kind != CABINET else CABINET), [])
+        view = views.record_view(library, record, self.clock())
         return self.page(request, "record.html", record=record, view=view, problems=problems,
                          saved=request.query_params.get("enregistre"), note=request.query_params.get("note", ""),
                          history=self.ws.history(5))
@@ -254,7 +251,7 @@ class Site:
         header = editing.SCHEMA_HEADER.format(prefix="../" if kind == CABINET else "../../", name=SCHEMA_NAMES[kind])
         text = editing.apply_changes(original, changed, list(model.model_fields), header)
         name = f"{kind}/{record.path.name}" if kind != CABINET else "cabinet.yaml"
-        draft = editing.validate_text(text, name, model, self.ws.library(), record.path, today())
+        draft = editing.validate_text(text, name, model, self.ws.library(), record.path, self.clock())
         if draft.errors:
             return self._edit_page(request, record, values, version, new, 422, draft.errors)
         if not changed and not new:
@@ -298,7 +295,7 @@ class Site:
         return self.page(request, "people.html", people=people, productions=library.productions)
 
     async def health_page(self, request: Request) -> Response:
-        groups = sorted(self.ws.problems_by_file(today()).items(), key=lambda kv: kv[0])
+        groups = sorted(self.ws.problems_by_file(self.clock()).items(), key=lambda kv: kv[0])
         errors = sum(1 for _, ps in groups for p in ps if p.is_error)
         warnings = sum(1 for _, ps in groups for p in ps if not p.is_error)
         return self.page(request, "health.html", groups=groups, errors=errors, warnings=warnings,
@@ -388,10 +385,11 @@ def _documents_available() -> bool:
 
 
 def create_app(root: Path, templates_dir: Path | None = None, token: str | None = None,
-               hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), git: bool = False) -> Starlette:
-    """The web application over the library at `root`."""
+               hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), git: bool = False,
+               clock: Callable[[], date] = date.today) -> Guard:
+    """The web application over the library at `root`, behind its guard."""
     workspace = Workspace(root, templates_dir, git)
-    site = Site(workspace, token)
+    site = Site(workspace, token, clock)
     secret = secrets.token_bytes(32)
 
     async def error_page(request: Request, exc: Exception) -> Response:

@@ -209,11 +209,11 @@ async def tender(site, request, form, library: Library) -> Response:
     chosen = [str(v) for v in form.getlist("retenues")] if action != "classer" else None
     people = [str(v) for v in form.getlist("personnes_choisies")] if action != "classer" else None
     request_ = tendering.Request(bid=bid, chosen=chosen, people=people)
-    result = tendering.answer(library, request_, today_of(site))
+    result = tendering.answer(library, request_, site.clock())
     if action.startswith("document:"):
         kind = action.split(":", 1)[1]
         name, data, media = tendering.build_document(library, request_, result, kind, site.ws.templates_dir,
-                                                     today_of(site))
+                                                     site.clock())
         if form.get("pdf") and name.endswith(".docx"):
             name, data, media = _as_pdf(name, data)
         response = Response(data, media_type=media,
@@ -221,7 +221,7 @@ async def tender(site, request, form, library: Library) -> Response:
         return site.secure(response, request)
     if action == "apercu":
         name, data, _ = tendering.build_document(library, request_, result, "dossier", site.ws.templates_dir,
-                                                 today_of(site))
+                                                 site.clock())
         preview = tendering.docx_text(data)
     else:
         preview = None
@@ -239,12 +239,6 @@ def site_max_upload() -> int:
     from generator.frontends.web.app import MAX_UPLOAD
 
     return MAX_UPLOAD
-
-
-def today_of(site) -> date:
-    from generator.frontends.web.app import today
-
-    return today()
 
 
 def _as_pdf(name: str, data: bytes) -> tuple[str, bytes, str]:
