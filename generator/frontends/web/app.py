@@ -195,6 +195,7 @@ class Site:
                 rows[widget.key] = present + [max(present, default=-1) + 1]  # one empty row to fill in
         return self.page(request, "edit.html", status=status, record=record, widgets=forms.widgets(model),
                          values=values, errors=placed, loose=loose, version=version, new=new, rows=rows,
+                         labels={name: forms.label_of(model, name) for name in placed},
                          conflict=conflict, author=request.cookies.get("dossier_auteur", ""))
 
     async def edit_form(self, request: Request) -> Response:
@@ -230,7 +231,7 @@ class Site:
             record = self.ws.find(kind, ident)
         adding, removing = str(form.get("_ajouter", "")), str(form.get("_retirer", ""))
         if adding or removing:
-            values = _rows_changed(values, adding, removing)
+            values = _rows_changed(values, removing)
             return self._edit_page(request, record, values, version, new)
         data = forms.from_form(model, values)
         if new:
@@ -354,16 +355,10 @@ def _grid_names(model) -> set[str]:
     return names
 
 
-def _rows_changed(values: dict, adding: str, removing: str) -> dict:
-    """The form with one more empty row (`adding`) or one row less (`removing`, « montant.1 »)."""
-    values = dict(values)
-    if adding:
-        present = forms.row_indexes(values, adding)
-        values[f"{adding}.{max(present, default=-1) + 1}.__"] = ""
-        values[f"{adding}.{max(present, default=-1) + 2}.__"] = ""
-    if removing:
-        values = {k: v for k, v in values.items() if not k.startswith(removing + ".")}
-    return values
+def _rows_changed(values: dict, removing: str) -> dict:
+    """The form without the row `removing` (« montant.1 »). Adding needs nothing: the form always
+    shows one empty row after the rows sent, so sending it back shows one more."""
+    return {k: v for k, v in values.items() if not k.startswith(removing + ".")} if removing else values
 
 
 def _new_ident(kind: str, data: dict) -> str:

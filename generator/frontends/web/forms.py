@@ -288,3 +288,20 @@ def names_of(model: type[Model], values: dict, prefix: str = "") -> set[str]:
                 out.add(f"{name}.{i}")
                 out |= names_of(_child_model(model, widget.key), values, f"{name}.{i}.")
     return out
+
+
+def label_of(model: type[Model], name: str) -> str:
+    """The words a person reads for a form name: `montant.0.valeur` → « Montant de la mission, ligne 1,
+    Montant (€) »."""
+    parts, current = [], model
+    pieces = name.split(".")
+    for i, piece in enumerate(pieces):
+        if piece.isdigit():
+            parts[-1] += f", ligne {int(piece) + 1}"
+            continue
+        widget = next((w for w in widgets(current) if w.key == piece), None) if current else None
+        if widget is None:
+            return name
+        parts.append(widget.label)
+        current = _child_model(current, piece) if widget.kind in ("group", "rows") else None
+    return ", ".join(parts)
