@@ -127,7 +127,7 @@ class Site:
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals.update(kind_labels=KIND_LABELS, documents_available=_documents_available(),
                                           library_composantes=COMPOSANTES)
-        self.templates.env.filters["urlquote"] = lambda v: quote(str(v), safe="")
+        self.templates.env.filters["form_name"] = _anchor
 
     # --- rendering ---------------------------------------------------------------------
 
@@ -340,6 +340,13 @@ class Site:
             return self.page(request, "tender.html", bid=views.empty_bid(), library=library)
         form = await self.form(request)
         return await views.tender(self, request, form, library)
+
+
+def _anchor(loc: str) -> str:
+    """The id of the form field a problem's location points at (`annees` → its first sub-field)."""
+    name = forms.field_name(loc)
+    return {"annees": "annees.debut", "montant": "montant.0.valeur", "cout_projet": "cout_projet.0.valeur",
+            "equipe": "equipe.0.nom", "contact": "contact.nom"}.get(name, name)
 
 
 def _grid_names(model) -> set[str]:

@@ -20,7 +20,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from generator.library.models import Model, parse_number
-from generator.library.vocabulary import COMPOSANTES
+from generator.library.vocabulary import COMPOSANTES, fold
 
 # Prose the user writes in paragraphs: a large text box, kept as a YAML block.
 LONG_TEXTS = {"enjeux", "presentation", "programme"}
@@ -45,6 +45,8 @@ LABELS = {
     "numero": "Numéro", "missions": "Missions liées (identifiants)", "entete": "Lignes de rattachement",
     "sections": "Sections", "paragraphes": "Paragraphes", "puces": "Puces",
 }
+
+_SAID_BY_LABEL = {"maitre_ouvrage", "debut", "valeur"}
 
 CHOICE_LABELS = {
     "ferme": "Tranche ferme", "optionnelle": "Tranche optionnelle", "cabinet": "Part du cabinet",
@@ -88,7 +90,10 @@ def widgets(model: type[Model]) -> tuple[Widget, ...]:
     for key, info in model.model_fields.items():
         kind_type = _unwrap(info.annotation)
         label = LABELS.get(key, key.replace("_", " ").capitalize())
-        widget = Widget(key, label, "text", help=info.description or "", required=info.is_required())
+        hint = info.description or ""
+        if fold(hint) in fold(label) or fold(label) in fold(hint) or key in _SAID_BY_LABEL:
+            hint = ""  # the label says it already
+        widget = Widget(key, label, "text", help=hint, required=info.is_required())
         if get_origin(kind_type) is list:
             item = _unwrap(get_args(kind_type)[0])
             if key == "composantes":
