@@ -294,12 +294,10 @@ def test_the_server_listens_on_localhost_only(library, tmp_path):
     try:
         line = process.stdout.readline()
         assert f"http://127.0.0.1:{port}/" in line
-        listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True).stdout \
-            if shutil.which("ss") else ""
-        if listening:
-            assert f"127.0.0.1:{port}" in listening and f"0.0.0.0:{port}" not in listening
-        with socket.create_connection(("127.0.0.1", port), timeout=5):
-            pass
+        _wait_for(port)  # the address is printed just before the server binds it
+        if shutil.which("ss"):
+            listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True).stdout
+            assert f"127.0.0.1:{port}" in listening and f"0.0.0.0:{port}" not in listening and "[::]" not in listening
         outside = _outside_address()
         if outside:
             with pytest.raises(OSError):
@@ -307,6 +305,16 @@ def test_the_server_listens_on_localhost_only(library, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _wait_for(port: int) -> None:
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"le serveur n'écoute pas sur 127.0.0.1:{port}")
 
 
 def _outside_address() -> str | None:
