@@ -77,7 +77,7 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR", accept_downloads=True)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(60_000)  # generous: the tests may share a loaded machine
     yield page
     context.close()
 
@@ -183,6 +183,7 @@ def test_two_people_editing_the_same_reference(browser, server, library):
     first = browser.new_context().new_page()
     second = browser.new_context().new_page()
     for each in (first, second):
+        each.set_default_timeout(60_000)
         each.goto(f"{server}/modifier/missions/{CONCERTATION}")
     first.get_by_label("Directeur·rice de mission").fill("Valérie Embize")
     save(first)
@@ -276,6 +277,7 @@ def test_screenshots_of_the_main_pages(browser, server):
     for width, height, label in ((1366, 900, "portable"), (820, 1180, "tablette")):
         context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
         page = context.new_page()
+        page.set_default_timeout(60_000)
         for url in SCREENS:
             page.goto(server + url)
             # Nothing wider than the screen: no sideways scrolling on a tablet.

@@ -44,6 +44,8 @@ LABELS = {
     "chiffres_affaires": "Chiffres d'affaires", "annee": "Année", "nature": "Nature du document",
     "numero": "Numéro", "missions": "Missions liées (identifiants)", "entete": "Lignes de rattachement",
     "sections": "Sections", "paragraphes": "Paragraphes", "puces": "Puces",
+    # Where a key means something else in another record (Model.key):
+    "ChiffreAffaires.montant": "Chiffre d'affaires", "Cabinet.nom": "Raison sociale",
 }
 
 _SAID_BY_LABEL = {"maitre_ouvrage", "debut", "valeur"}
@@ -89,7 +91,7 @@ def widgets(model: type[Model]) -> tuple[Widget, ...]:
     out = []
     for key, info in model.model_fields.items():
         kind_type = _unwrap(info.annotation)
-        label = LABELS.get(key, key.replace("_", " ").capitalize())
+        label = LABELS.get(f"{model.__name__}.{key}") or LABELS.get(key, key.replace("_", " ").capitalize())
         hint = info.description or ""
         if fold(hint) in fold(label) or fold(label) in fold(hint) or key in _SAID_BY_LABEL:
             hint = ""  # the label says it already
