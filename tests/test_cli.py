@@ -183,13 +183,25 @@ def test_list_and_show_print_titles_with_brackets_as_written(project, run):
 
 
 def test_new_names_a_mission_as_import_would(project, run):
-    from generator.importing.importer import mission_id
+    from generator.library.ids import mission_id
 
     titre = "AMO dans le cadre du NPNRU de la Ville de Bondy"
     result = run("new", "--titre", titre, "--annees", "2024", "--client", "Ville de Bondy")
     assert result.exit_code == 0, result.output
     expected = mission_id({"titre": titre, "annees": {"debut": 2024}})
     assert (project / "references" / "missions" / f"{expected}.yaml").is_file()
+
+
+def test_new_does_not_load_the_importer(project):
+    import subprocess
+    import sys
+
+    probe = ("import sys; from generator.frontends.cli import cli; "
+             "cli.main(['new', '--titre', 'Étude urbaine', '--annees', '2024'], standalone_mode=False); "
+             "print('importer' if 'generator.importing.importer' in sys.modules else 'sans importer')")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=project,
+                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.splitlines()[-1] == "sans importer", done.stdout + done.stderr
 
 
 def test_ci_runs_the_readme_test_line_in_a_fresh_environment():

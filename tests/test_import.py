@@ -209,7 +209,7 @@ def test_importing_the_seeds_reproduces_the_shipped_library(library, run):
 
 
 def test_shipped_mission_names_follow_the_id_rule():
-    from generator.importing.importer import mission_id
+    from generator.library.ids import mission_id
 
     for path in (ROOT / "references" / "missions").glob("*.yaml"):
         data = Mission.model_validate(read_yaml(path).data).model_dump(exclude_defaults=True)

@@ -953,7 +953,7 @@ def new(references, titre, maitre_ouvrage, type_, annees, montant, taxe, tranche
                   --annees "2024 - en cours" --montant 35000 --taxe HT --composante Concertation
       dossier new          # les questions sont posées une à une
     """
-    from generator.importing.importer import id_for
+    from generator.library.ids import id_for
     from generator.library.scaffold import check_ident, new_mission_text
     from generator.library.vocabulary import COMPOSANTES
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from generator.errors import os_reason
 from generator.library.formatting import format_annees, format_euros
+from generator.library.ids import mission_id, production_id
 from generator.library.models import Annees, parse_years
 from generator.library.vocabulary import COMPOSANTES, canonical_composante, fold, nearest
 from generator.library.yamlio import MAX_BYTES, dump_yaml, parse_yaml, read_yaml
@@ -28,10 +29,6 @@ MISSIONS = "missions"
 PRODUCTIONS = "productions"
 
 # Words left out of ids: the shipped library's file names follow this rule.
-STOP_WORDS = frozenset(
-    "a au aux d de des du en et l la le les pour vue un une sur dans par".split()
-)
-ID_WORDS = 6
 
 # Key order of a mission file, as in the shipped library.
 MISSION_KEYS = (
@@ -1043,41 +1040,6 @@ def _fill(section: dict, lines: list[Line]) -> None:
         section["paragraphes"] = paragraphs
     if bullets:
         section["puces"] = bullets
-
-
-# --- ids -------------------------------------------------------------------------------------
-
-def slug_words(text: str, limit: int = ID_WORDS) -> list[str]:
-    return [w for w in fold(text).split() if w not in STOP_WORDS][:limit]
-
-
-def mission_id(record: dict) -> str:
-    """The id of an imported mission record (see `id_for`)."""
-    return id_for(record["titre"], (record.get("annees") or {}).get("debut"))
-
-
-def id_for(titre: str, debut: int | None) -> str:
-    """`{start year}-{first 6 significant words of the title}`, the shipped files' rule,
-    for imported missions and for `dossier new` alike."""
-    words = [word[:MAX_WORD] for word in slug_words(titre)]
-    ident = "-".join([str(debut), *words] if debut is not None else words)
-    while len(ident) > MAX_ID and "-" in ident:  # a file name has a bounded length: drop whole words
-        ident = ident.rsplit("-", 1)[0]
-    return ident[:MAX_ID] or "mission"
-
-
-# The bounds of a generated id: a 300-letter « word » in a title must not stop an import
-# (« nom de fichier trop long »).
-MAX_WORD = 30
-MAX_ID = 80
-
-
-def production_id(record: dict) -> str:
-    """`fiche-{number}-{first 6 significant words of the title}`."""
-    words = slug_words(record["titre"])
-    if record.get("numero"):
-        words = ["fiche", *fold(record["numero"]).split(), *words]
-    return "-".join(words) or "production"
 
 
 # --- one file, then a whole import -----------------------------------------------------------

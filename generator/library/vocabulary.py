@@ -7,6 +7,9 @@ import functools
 import re
 import unicodedata
 
+# Articles and prepositions: no meaning of their own, left out of ids and of the ranking's terms.
+GRAMMAR_WORDS = frozenset("a au aux d de des du en et l la le les pour vue un une sur dans par".split())
+
 COMPOSANTES: tuple[str, ...] = (
     "Conseil stratégique",
     "Etudes urbaines",

@@ -20,7 +20,7 @@ import bm25s
 import Stemmer
 
 from generator.library.models import Mission
-from generator.library.vocabulary import COMPOSANTES, fold
+from generator.library.vocabulary import COMPOSANTES, GRAMMAR_WORDS, fold
 
 # Field name (as shown to the user) → weight. The title and type say what the mission
 # was; the long prose fields say it at more length and with more noise.
@@ -73,7 +73,7 @@ CONCEPTS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 # Common French words, and the tender boilerplate that says nothing about the need.
-STOP_WORDS = frozenset(fold(w) for w in """
+STOP_WORDS = GRAMMAR_WORDS | frozenset(fold(w) for w in """
 a à au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur leurs lui ma mais me même mes
 moi mon ne nos notre nous on ou où par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos votre
 vous c d j l m n s t y été être avoir ont est sont sera seront était ainsi afin entre chaque dont lors sous vers tout

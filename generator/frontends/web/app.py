@@ -369,7 +369,7 @@ def _rows_changed(values: dict, removing: str) -> dict:
 
 
 def _new_ident(kind: str, data: dict) -> str:
-    from generator.importing.importer import id_for, production_id, slug_words
+    from generator.library.ids import id_for, production_id, slug_words
 
     if kind == "missions":
         annees = data.get("annees") or {}
