@@ -81,3 +81,21 @@ def test_nesting_deeper_than_libyaml_allows_gets_our_message():
         (message,) = messages(text)
         assert message.endswith(": plus de 50 listes ou groupes imbriqués les uns dans les autres : fichier refusé")
     assert messages("a: " + "[" * 40 + "]" * 40 + "\n") == []
+
+
+def test_one_guess_of_encoding_for_library_files_and_imported_fiches():
+    from generator.library.textfile import guess_encoding
+
+    text = "titre: Étude à Bondy\n"
+    assert guess_encoding(text.encode("utf-8")) == "utf-8"
+    assert guess_encoding(text.encode("utf-8-sig")) == "utf-8-sig"
+    assert guess_encoding(text.encode("utf-16")) == "utf-16"
+    assert guess_encoding(text.encode("utf-16-le")) == "utf-16-le"
+    assert guess_encoding(text.encode("utf-32")) == "utf-32"
+    assert guess_encoding(text.encode("cp1252")) == "cp1252"
+    assert guess_encoding(text.encode("mac_roman")) == "mac_roman"
+    # The YAML reader names what it refuses with the same guess.
+    from generator.library.yamlio import decode
+
+    assert "UTF-32" in decode(text.encode("utf-32"), "m.yaml")[1][0].message
+    assert "Windows-1252" in decode(text.encode("cp1252"), "m.yaml")[1][0].message

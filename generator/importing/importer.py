@@ -21,6 +21,7 @@ from pathlib import Path
 from generator.errors import os_reason
 from generator.library.formatting import format_annees, format_euros
 from generator.library.ids import mission_id, production_id
+from generator.library.textfile import guess_encoding
 from generator.library.models import Annees, parse_years
 from generator.library.vocabulary import COMPOSANTES, canonical_composante, fold, nearest
 from generator.library.yamlio import MAX_BYTES, dump_yaml, parse_yaml, read_yaml
@@ -183,33 +184,10 @@ _C1 = re.compile("[\u0080-\u0084\u0086-\u009f]")  # (NEL, U+0085, is a line brea
 _CONTROLS = re.compile("[\x01-\x08\x0e-\x1f\x7f]")
 
 
-def _french_letters(raw: bytes, encoding: str) -> int:
-    try:
-        return len(re.findall("[éèêëàâçîïôûùœ€’«»]", raw.decode(encoding)))
-    except UnicodeDecodeError:
-        return -1
-
-
 def decode_text(raw: bytes) -> tuple[str, str, list[str]]:
     """(text, encoding used, warnings): UTF-8 with or without BOM, UTF-16, else cp1252 or Mac Roman."""
     warnings = []
-    head = raw[:4000]
-    if raw.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    elif b"\x00" in head and head[1::2].count(0) > len(head) * 2 // 5:
-        encoding = "utf-16-le"  # without its BOM: every other byte of French text is zero
-    elif b"\x00" in head and head[0::2].count(0) > len(head) * 2 // 5:
-        encoding = "utf-16-be"
-    else:
-        try:
-            raw.decode("utf-8")
-            encoding = "utf-8"
-        except UnicodeDecodeError:
-            # Windows export, or an old Mac one (« é » is byte 0x8E there, « Ž » in cp1252):
-            # the reading with more French accented letters is the right one.
-            encoding = max(("cp1252", "mac_roman"), key=lambda name: _french_letters(raw, name))
+    encoding = guess_encoding(raw)
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError:

@@ -12,7 +12,6 @@ parser and build the data ourselves, so that:
 
 from __future__ import annotations
 
-import codecs
 import errno
 import re
 import unicodedata
@@ -50,6 +49,7 @@ except ImportError:  # pragma: no cover - libyaml is bundled with PyYAML wheels
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 from generator.errors import ERROR, WARNING, Problem, os_reason
+from generator.library.textfile import guess_encoding
 
 Loc = tuple  # a path into the data: keys (str) and list indexes (int, from 0)
 
@@ -159,21 +159,16 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
         byte = raw[exc.start]
         guess = ""
         head = raw[:4000]
-        if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        encoding = guess_encoding(raw)
+        if encoding == "utf-32":
             guess = " ; il est enregistré en UTF-32"
-        elif raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or (
-                b"\x00" in head and max(head[0::2].count(0), head[1::2].count(0)) > len(head) // 4
-                and min(head[0::2].count(0), head[1::2].count(0)) < len(head) // 40):
+        elif encoding.startswith("utf-16"):
             guess = " ; il est enregistré en UTF-16 (« Unicode » dans le Bloc-notes)"
         elif b"\x00" in head or head.startswith((b"PK\x03\x04", b"%PDF", b"\x89PNG", b"\xd0\xcf\x11\xe0", b"\xff\xd8")):
             return None, [Problem(path, None, None, "fichier binaire (document Word, PDF, image…) et non un texte "
                                   "YAML : ce n'est pas une fiche de la bibliothèque")]
-        else:
-            try:
-                raw.decode("cp1252")
-                guess = " ; il semble enregistré en Windows-1252 (ANSI)"
-            except UnicodeDecodeError:
-                pass
+        elif encoding == "cp1252":
+            guess = " ; il semble enregistré en Windows-1252 (ANSI)"
         return None, [
             Problem(
                 path,
