@@ -31,7 +31,6 @@ def library_rows(library: Library, query, today: date, problems: dict) -> tuple[
 
     filters = {k: (query.get(k) or "").strip() for k in ("q", "type", "client", "composante", "depuis", "tri", "drapeau")}
     missions = list(library.missions)
-    scores = {}
     if filters["type"]:
         missions = [m for m in missions if contains(m.type or "", filters["type"])]
     if filters["client"]:
