@@ -254,3 +254,12 @@ def test_the_dossier_preview_is_the_real_document(client):
     pdf = client.post("/appel", data={**need, "action": "apercu-pdf"})
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+
+
+def test_a_file_changed_on_disk_is_read_again(client, library):
+    path = library / "missions" / f"{CONCERTATION}.yaml"
+    assert "Ville de Neuilly-sur-Marne" in client.get(f"/fiche/missions/{CONCERTATION}").text
+    path.write_text(path.read_text(encoding="utf-8").replace("maitre_ouvrage: Ville de Neuilly-sur-Marne",
+                                                             "maitre_ouvrage: Commune de Neuilly"), encoding="utf-8")
+    assert "Commune de Neuilly" in client.get(f"/fiche/missions/{CONCERTATION}").text
+    assert "Commune de Neuilly" in client.get("/").text
