@@ -82,7 +82,8 @@ def test_window_moves_with_the_deadline_not_today(project, run):
 
 def test_exclusion_reasons_confidential_composante_and_by_hand(project, run):
     write_missions(project)
-    secret = TEST_MISSIONS[GUP].replace("titre: Élaboration", "confidentiel: oui\ntitre: Élaboration")
+    # Another mission (a different title: the same one twice would be an error), confidential.
+    secret = TEST_MISSIONS[GUP].replace("titre: Élaboration", "confidentiel: oui\ntitre: Seconde élaboration")
     write_missions(project, **{"2025-secret-gup": secret})
     write_bid(project, GUP_BID + "composantes_requises: Gestion urbaine de proximité\nexclure: [" + CDV + "]\n")
     out = run("list", "--bid", "appel.yaml", "--explain").output
