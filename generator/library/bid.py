@@ -123,9 +123,10 @@ class Bid(Model):
 
     @property
     def text(self) -> str:
-        """What the references are ranked against: the need, the title and the lots."""
-        lots = [lot.intitule for lot in self.lots]
-        return "\n".join(filter(None, [self.titre, *lots, self.besoin]))
+        """What the references are ranked against: the title, the answered lots and the need."""
+        from generator.selection.tender import tender_text
+
+        return tender_text(self)
 
 
 def load_bid(path: Path) -> Bid:

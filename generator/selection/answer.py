@@ -3,6 +3,17 @@
 Every mission gets a verdict: the criteria it fails (in French), its relevance to the
 tender's text, and whether it was kept, kept on purpose despite its age, or left out.
 The recency window is counted back from the deadline, not from today.
+
+Relevance comes before recency. A window written in the bid file (or --last / --since) is
+the buyer's demand and stays strict. Without one, the usual three years are only a
+preference: the most relevant references are kept, and a recent one goes before an older
+one only when their relevance is comparable (the older one is not `RECENT_PREFERENCE`
+times as relevant). An older reference kept that way is marked in the internal note and
+the terminal, never in the buyer's documents.
+
+When the best reference is weak for the tender (it holds little of what the tender asks
+that the library knows, or only widespread words), the answer says that the library holds
+no convincing reference and shows the nearest ones with what they lack.
 """
 
 from __future__ import annotations
@@ -14,13 +25,25 @@ from generator.errors import WARNING, Problem, UsageError
 from generator.library.formatting import format_names
 from generator.library.loader import Library, source_of
 from generator.library.models import Mission
-from generator.selection.ranking import Relevance, rank, tokens
+from generator.selection.ranking import Concepts, Ranking, Relevance, rank_tender
 from generator.selection.criteria import Criteria, failed_criteria, last_year, sort_missions, window_start
 from generator.library.vocabulary import canonical_composante, contains, nearest
 
 # A mission that ended this many years before the window is a near-miss: worth a look,
 # since some buyers accept a slightly older reference.
 NEAR_MISS_YEARS = 2
+
+# Without a window in the bid, a reference of the usual window goes before an older one
+# unless the older one is this many times as relevant: « comparable relevance » is within
+# a quarter. 1 would rank on relevance alone; a large value would put every recent one first.
+RECENT_PREFERENCE = 1.25
+
+# The best reference fits the tender when it holds at least FIT_SHARE of the score a
+# reference holding every term of the tender known to the library would get, and, below
+# NOTION_SHARE, at least one notion of the field (concepts.yaml) rather than loose words.
+# On the graded set, the tenders outside the trade score 0.15–0.18, the others 0.25–0.65.
+FIT_SHARE = 0.2
+NOTION_SHARE = 0.3
 
 
 @dataclass
@@ -45,7 +68,7 @@ class Verdict:
         if self.forced:
             return "retenue à la main (inclure)" + (" : " + " ; ".join(self.reasons) if self.reasons else "")
         if self.kept and self.too_old:
-            return "gardée pour compléter la liste, signalée comme ancienne : " + \
+            return "ancienne, gardée pour sa pertinence : " + \
                 " ; ".join(r.removeprefix("trop ancienne : ") for r in self.reasons)
         return ""
 
@@ -58,6 +81,7 @@ class Answer:
     ranked: bool  # ordered by relevance to a text (else by the --sort order)
     wanted: int | None = None
     soft_window: bool = False
+    ranking: Ranking | None = None
 
     @property
     def period(self) -> str:
@@ -66,8 +90,8 @@ class Answer:
             return "sans limite d'ancienneté"
         text = f"achevées en {self.start} ou après, ou en cours"
         if self.soft_window:
-            text += " (période par défaut : les plus anciennes complètent la liste, signalées ; " \
-                    "fenetre_annees dans l'appel pour les écarter)"
+            text += " (période par défaut : les récentes passent d'abord à pertinence comparable, une plus ancienne " \
+                    "nettement plus pertinente est gardée, signalée ; fenetre_annees dans l'appel pour les écarter)"
         return text
 
     @property
@@ -92,9 +116,53 @@ class Answer:
 
     @property
     def weak(self) -> bool:
-        """Fewer references than asked for, or some kept with nothing in common with the tender."""
+        """Fewer references than asked for, some kept with nothing in common with the tender, or none fits."""
         short = self.wanted is not None and len(self.kept) < self.wanted
-        return not self.kept or short or (self.ranked and any(not v.relevance.matches for v in self.kept))
+        return not self.kept or short or self.no_fit or (self.ranked and any(not v.relevance.matches for v in self.kept))
+
+    @property
+    def no_fit(self) -> bool:
+        """Whether the library holds no convincing reference for the tender's text."""
+        if not self.ranked or self.ranking is None or not self.verdicts:
+            return False
+        best = max(self.verdicts, key=lambda v: v.score)
+        ceiling = self.ranking.ceiling()
+        share = best.score / ceiling if ceiling else 0.0
+        notion = any(m.key.startswith("~") for m in best.relevance.matches)
+        return share < FIT_SHARE or (share < NOTION_SHARE and not notion)
+
+    @property
+    def old_best(self) -> list[Verdict]:
+        """Without a written window: the best references, when every one of them is older than the window."""
+        if not (self.ranked and self.soft_window and self.start):
+            return []
+        open_ = [v for v in self.verdicts if v.kept or (v.soft and not v.kept) or not v.reasons]
+        if not open_:
+            return []
+        top = max(v.score for v in open_)
+        best = [v for v in open_ if top and v.score * RECENT_PREFERENCE >= top]
+        return best if best and all(v.too_old for v in best) else []
+
+    def headlines(self) -> list[str]:
+        """What the bid team must know first about this answer, in French (terminal, internal note)."""
+        lines = []
+        if self.no_fit:
+            lines.append("Aucune référence convaincante : la bibliothèque ne contient pas de référence proche de "
+                         "cet appel ; les plus proches sont indiquées avec ce qui leur manque.")
+        old = self.old_best
+        if old:
+            window = self.when.year - self.start
+            lines.append(f"Les références les plus pertinentes sont toutes antérieures aux {window} dernières années "
+                         f"(achevées avant {self.start}) : " + ", ".join(v.mission.id for v in old[:3]) +
+                         " ; vérifiez que l'acheteur les accepte.")
+        return lines
+
+    def lacking(self, n: int = 3) -> list[tuple[Verdict, list[str]]]:
+        """The nearest references by relevance, with the tender's most telling terms each lacks."""
+        if self.ranking is None:
+            return []
+        nearest = sorted(self.verdicts, key=lambda v: (-v.score, v.mission.id))[:n]
+        return [(v, self.ranking.missing(v.relevance)) for v in nearest]
 
     def nearest(self, n: int = 3) -> list[Verdict]:
         """The left-out references closest to making it: fewest reasons, then most relevant."""
@@ -102,13 +170,14 @@ class Answer:
 
     def old_notes(self) -> dict[str, str]:
         """Mission id → the mark of a reference kept although outside the window."""
+        # Kept for its relevance without a written window: said to the bid team (terminal,
+        # internal note), not to the buyer. Kept by hand beyond a demanded window: the buyer
+        # asked for the period, so the document says the reference is outside it.
         def mark(v: Verdict) -> str:
             year = last_year(v.mission, self.when)
-            if v.soft:
-                return f"Référence achevée en {year}, antérieure aux {self.when.year - self.start} dernières années"
             return f"Référence antérieure à la période demandée (achevée en {year}), retenue à dessein"
 
-        return {v.mission.id: mark(v) for v in self.kept if v.too_old}
+        return {v.mission.id: mark(v) for v in self.kept if v.too_old and not v.soft}
 
 
 def _ranks_the_text(c: Criteria, text: str | None) -> bool:
@@ -147,7 +216,7 @@ def _reason(name: str, mission: Mission, c: Criteria, when: date, text: str | No
 
 
 def answer(missions: list[Mission], criteria: Criteria, when: date, text: str | None,
-           include: tuple[str, ...] | list[str] = ()) -> Answer:
+           include: tuple[str, ...] | list[str] = (), concepts: Concepts | None = None) -> Answer:
     """Every mission judged against the criteria and ranked against `text` (pure)."""
     known = [m.id for m in missions]
     for wanted in [*include, *criteria.ids, *criteria.exclude]:
@@ -156,8 +225,9 @@ def answer(missions: list[Mission], criteria: Criteria, when: date, text: str | 
             hint = f" ; vouliez-vous dire « {guess[0]} » ?" if guess else ""
             raise UsageError(f"aucune référence n'a l'identifiant « {wanted} »{hint}")
     start = window_start(criteria, when)
-    relevance = rank(missions, text)
-    ranked = bool(tokens(text))
+    ranking = rank_tender(missions, text, concepts)
+    relevance = ranking.relevance
+    ranked = bool(ranking.terms)
     verdicts = []
     for mission in missions:
         failed = failed_criteria(mission, criteria, when)
@@ -181,17 +251,28 @@ def answer(missions: list[Mission], criteria: Criteria, when: date, text: str | 
         order = {m.id: i for i, m in enumerate(sort_missions(missions, criteria.sort, when))}
         verdicts.sort(key=lambda v: order[v.mission.id])
     forced = [v for v in verdicts if v.forced]
-    # Within the limit, the references of the window come first; older ones (when the
-    # window is only the default) complete the list. The kept ones stay in relevance order.
-    eligible = sorted((v for v in verdicts if (not v.reasons or v.soft) and not v.forced), key=lambda v: v.soft)
+    eligible = [v for v in verdicts if (not v.reasons or v.soft) and not v.forced]
+    if ranked:
+        # Relevance first; a reference of the window wins only at comparable relevance.
+        eligible.sort(key=lambda v: -preference(v))
+    else:
+        # No text to rank on: the references of the window first, older ones complete the list.
+        eligible.sort(key=lambda v: v.soft)
     room = None if criteria.limit is None else max(criteria.limit - len(forced), 0)
     for v in forced + eligible[:room]:
         v.kept = True
     kept = [v for v in verdicts if v.kept]
+    if ranked:
+        kept.sort(key=lambda v: -preference(v))
     for i, v in enumerate(kept, 1):
         v.rank = i
     rest = [v for v in verdicts if not v.kept]
-    return Answer(kept + rest, when, start, ranked, criteria.limit, criteria.soft_window)
+    return Answer(kept + rest, when, start, ranked, criteria.limit, criteria.soft_window, ranking)
+
+
+def preference(v: Verdict) -> float:
+    """The relevance a reference is kept on: its score, raised when it is of the window and the window is only the default."""
+    return v.score * (RECENT_PREFERENCE if (not v.soft and not v.too_old) else 1.0)
 
 
 def empty_message(result: Answer) -> str:
@@ -201,6 +282,12 @@ def empty_message(result: Answer) -> str:
         head += f" sur {result.wanted} demandée(s)" if result.wanted else ""
     else:
         head = "aucune référence ne remplit tous les critères de l'appel"
+    if result.kept and result.no_fit and not (result.wanted is not None and len(result.kept) < result.wanted):
+        lines = ["la bibliothèque ne contient aucune référence convaincante pour cet appel ; les plus proches :"]
+        for v, lacks in result.lacking():
+            score = f"{v.score:.1f}".replace(".", ",")
+            lines.append(f"  - {v.mission.id} (score {score}) : il lui manque " + (", ".join(f"« {t} »" for t in lacks) or "—"))
+        return "\n".join(lines)
     closest = result.nearest()
     lines = [head + (" ; les plus proches :" if closest else "")]
     for v in closest:
@@ -236,7 +323,7 @@ def compliance(result: Answer, library: Library) -> list[Problem]:
         if m.nature_client is None:
             gap("nature_client", "destinataire public ou privé non précisé")
         if v.too_old and v.soft:
-            gap("annees", f"antérieure à la période par défaut (depuis {result.start}) : gardée, signalée comme ancienne ; "
+            gap("annees", f"antérieure à la période par défaut (depuis {result.start}) : gardée pour sa pertinence ; "
                 "écrivez fenetre_annees dans l'appel si l'acheteur exige une période")
         elif v.too_old:
             gap("annees", f"hors de la période demandée (depuis {result.start}) : retenue à dessein, signalée comme ancienne")
