@@ -301,6 +301,8 @@ def _answered(kw: dict, library, criteria, bid_file: Path | None, given: date | 
     if not kw.get("explain"):
         if not result.kept:
             raise UsageError(answering.empty_message(result))
+        for line in result.headlines():
+            click.echo("Attention : " + line, err=True)
         if result.weak:
             click.echo("Attention : " + answering.empty_message(result), err=True)
     return result.selected
@@ -553,6 +555,8 @@ def _explain(bid, result) -> None:
         click.echo(f"Appel : {bid.titre or '—'}" + (f" — {bid.acheteur}" if bid.acheteur else ""))
     click.echo(f"Date de référence : {format_long_date(result.when)} ; période : références {result.period}")
     click.echo(f"Ordre : {'pertinence par rapport au besoin' if result.ranked else 'ordre demandé (--sort)'}")
+    for line in result.headlines():
+        click.echo("Attention : " + line)
     click.echo(f"\nRetenues ({len(result.kept)}) :")
     for v in result.kept:
         m = v.mission

@@ -283,7 +283,7 @@ def empty_message(result: Answer) -> str:
     else:
         head = "aucune référence ne remplit tous les critères de l'appel"
     if result.kept and result.no_fit and not (result.wanted is not None and len(result.kept) < result.wanted):
-        lines = ["la bibliothèque ne contient aucune référence convaincante pour cet appel ; les plus proches :"]
+        lines = ["références les plus proches de l'appel, et ce qui leur manque :"]
         for v, lacks in result.lacking():
             score = f"{v.score:.1f}".replace(".", ",")
             lines.append(f"  - {v.mission.id} (score {score}) : il lui manque " + (", ".join(f"« {t} »" for t in lacks) or "—"))
