@@ -220,7 +220,7 @@ def test_default_window_on_a_late_deadline_still_builds_with_the_best_reference_
     result = run("table", "--bid", "appel.yaml", "-o", "t.docx")
     assert result.exit_code == 0, result.output
     assert "antérieure à la période par défaut (depuis 2024)" in result.output
-    assert "Les références les plus pertinentes sont toutes antérieures aux 3 dernières années" in explained
+    assert "les références les plus pertinentes sont toutes antérieures aux 3 dernières années" in explained
     text = docx_text(project / "t.docx")
     # the age is for the bid team (terminal, internal note), not for the buyer
     assert "antérieure" not in text and "ancienne" not in text

@@ -44,6 +44,10 @@ RECENT_PREFERENCE = 1.25
 # On the graded set, the tenders outside the trade score 0.15–0.18, the others 0.25–0.65.
 FIT_SHARE = 0.2
 NOTION_SHARE = 0.3
+# The same share counting the tender's terms no reference holds (at the rarity of a term held
+# by none): a tender mostly about things the library never mentions does not fit either.
+# On the graded set: 0.06–0.08 outside the trade, 0.14 and more for the others.
+WHOLE_SHARE = 0.1
 
 
 @dataclass
@@ -128,13 +132,14 @@ class Answer:
         best = max(self.verdicts, key=lambda v: v.score)
         ceiling = self.ranking.ceiling()
         share = best.score / ceiling if ceiling else 0.0
+        whole = best.score / self.ranking.ceiling(unknown=True)
         notion = any(m.key.startswith("~") for m in best.relevance.matches)
-        return share < FIT_SHARE or (share < NOTION_SHARE and not notion)
+        return whole < WHOLE_SHARE or share < FIT_SHARE or (share < NOTION_SHARE and not notion)
 
     @property
     def old_best(self) -> list[Verdict]:
         """Without a written window: the best references, when every one of them is older than the window."""
-        if not (self.ranked and self.soft_window and self.start):
+        if not (self.ranked and self.soft_window and self.start) or self.no_fit:
             return []
         open_ = [v for v in self.verdicts if v.kept or (v.soft and not v.kept) or not v.reasons]
         if not open_:
@@ -147,12 +152,12 @@ class Answer:
         """What the bid team must know first about this answer, in French (terminal, internal note)."""
         lines = []
         if self.no_fit:
-            lines.append("Aucune référence convaincante : la bibliothèque ne contient pas de référence proche de "
+            lines.append("aucune référence convaincante : la bibliothèque ne contient pas de référence proche de "
                          "cet appel ; les plus proches sont indiquées avec ce qui leur manque.")
         old = self.old_best
         if old:
             window = self.when.year - self.start
-            lines.append(f"Les références les plus pertinentes sont toutes antérieures aux {window} dernières années "
+            lines.append(f"les références les plus pertinentes sont toutes antérieures aux {window} dernières années "
                          f"(achevées avant {self.start}) : " + ", ".join(v.mission.id for v in old[:3]) +
                          " ; vérifiez que l'acheteur les accepte.")
         return lines

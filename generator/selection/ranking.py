@@ -23,6 +23,7 @@ tokenised again.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import math
 import os
@@ -82,7 +83,7 @@ porter général nouveau nouvelle ensemble objet cadre besoin contenu procéder 
 particulier également différent existant critère jugement délai durée phase document dossier compétence moyen
 futur loi volet temps structure urbain quartier politique direction enjeu méthode méthodologique valeur prix
 global forfaitaire date limite note notification validité variante négociation attestation assurance intervenant
-compréhension transmettre électronique réception envoi décomposition saint enjeux cours fonction technique
+compréhension compter transmettre électronique réception envoi décomposition saint enjeux cours fonction technique
 remise remettre pièce pièces mémoire candidater attributaire accord bon bons commande reconductible reconduction
 attribution exécution modalité modalités conclu conclure dépôt déposer plateforme profil heure interdite autorisée
 montant estimation estimatif pondération pondéré sous-critère éventuel éventuelle accepté acceptée déclaration honneur
@@ -290,14 +291,38 @@ class Match:
     key: str = ""
 
 
-@dataclass
 class Relevance:
-    score: float = 0.0
-    matches: list[Match] = field(default_factory=list)
+    """A mission's score, and the terms that made it (built when first read: most are never shown)."""
+
+    __slots__ = ("score", "_matches", "_hits", "_ranking")
+
+    def __init__(self, score: float = 0.0, hits: dict | None = None, ranking: "_Scorer | None" = None):
+        self.score = score
+        self._matches: list[Match] | None = None if hits else []
+        self._hits = hits
+        self._ranking = ranking
+
+    @property
+    def matches(self) -> list[Match]:
+        if self._matches is None:
+            self._matches = self._ranking.matches(self._hits)
+            self._hits = None
+        return self._matches
 
     @property
     def terms(self) -> list[str]:
         return [m.label for m in self.matches]
+
+
+@dataclass
+class _Scorer:
+    labels: dict[str, str]
+    value: dict[str, float]
+
+    def matches(self, hits: dict[str, list]) -> list[Match]:
+        found = [Match(self.labels[key], where, self.value[key] * tf / (K1 + tf), key) for key, (tf, where) in hits.items()]
+        found.sort(key=lambda m: (-m.score, m.key))
+        return found
 
 
 @dataclass
@@ -321,9 +346,10 @@ class Ranking:
     def best(self) -> float:
         return max((r.score for r in self.relevance.values()), default=0.0)
 
-    def ceiling(self) -> float:
-        """The score of a reference that held every term of the tender the library knows."""
-        return sum(t.weight * t.idf for t in self.terms if t.df)
+    def ceiling(self, unknown: bool = False) -> float:
+        """The score of a reference that held every term of the tender the library knows (or every term)."""
+        rarest = math.log(1 + (self.size + 0.5) / 0.5)
+        return sum(t.weight * (t.idf if t.df else rarest) for t in self.terms if t.df or unknown)
 
     def missing(self, relevance: Relevance, n: int = 5) -> list[str]:
         """The tender's most telling terms a reference lacks."""
@@ -353,52 +379,53 @@ def rank_tender(missions: list[Mission], text: str | None, concepts: Concepts | 
     names = list(FIELDS)
     weights = [FIELDS[n] for n in names]
     lengths = [0.0] * len(names)
-    # Per mission: its length per field, and the fields' counts of the query's terms only.
-    found: list[tuple[list[int], dict[str, list[int]]]] = []
     df: dict[str, int] = dict.fromkeys(counts, 0)
-    for mission in missions:
-        fields = cache.fields(mission, concepts)
-        sizes = [len(f) for f in fields]
-        hits: dict[str, list[int]] = {}
-        for j, keys in enumerate(fields):
-            lengths[j] += sizes[j]
-            for key in keys:
-                if key in counts:
-                    per = hits.get(key)
-                    if per is None:
-                        per = hits[key] = [0] * len(names)
-                        df[key] += 1
-                    per[j] += 1
-        found.append((sizes, hits))
+    wanted = set(counts)
+    every = [cache.fields(mission, concepts) for mission in missions]
     cache.save()
     n = len(missions)
+    for fields in every:
+        for j, keys in enumerate(fields):
+            lengths[j] += len(keys)
     average = [max(total / n, 1.0) for total in lengths]
+    found: list[dict[str, list]] = []  # per mission: term → [weighted frequency, fields it is in]
+    for fields in every:
+        hits: dict[str, list] = {}
+        for j, keys in enumerate(fields):
+            if not keys:
+                continue
+            # set and list operations run in C: the Python loop only sees the terms in common
+            common = wanted.intersection(keys)
+            if not common:
+                continue
+            scale = weights[j] / (1 - B + B * len(keys) / average[j])
+            for key in common:
+                hit = hits.get(key)
+                if hit is None:
+                    hit = hits[key] = [0.0, []]
+                    df[key] += 1
+                hit[0] += scale * keys.count(key)
+                hit[1].append(names[j])
+        found.append(hits)
     terms = []
     for key, count in counts.items():
         idf = math.log(1 + (n - df[key] + 0.5) / (df[key] + 0.5)) if df[key] else 0.0
         # A tender that repeats a word is about it, but not ten times more.
         weight = (1 + math.log(count)) * (CONCEPT_WEIGHT if key.startswith(_CONCEPT_PREFIX) else 1.0)
         terms.append(QueryTerm(key, labels[key], weight, idf, df[key]))
-    by_key = {t.key: t for t in terms}
-    for mission, (sizes, hits) in zip(missions, found):
-        if not hits:
-            continue
-        relevance = result[mission.id]
-        norms = [1 - B + B * sizes[j] / average[j] for j in range(len(names))]
-        for key, per in hits.items():
-            tf = sum(weights[j] * c / norms[j] for j, c in enumerate(per) if c)
-            term = by_key[key]
-            score = term.weight * term.idf * tf / (K1 + tf)
-            relevance.matches.append(Match(labels[key], [names[j] for j, c in enumerate(per) if c], score, key))
-        relevance.matches.sort(key=lambda m: (-m.score, fold(m.label)))
-        relevance.score = round(sum(m.score for m in relevance.matches), 6)
+    value = {t.key: t.weight * t.idf for t in terms}
+    scorer = _Scorer(labels, value)
+    for mission, hits in zip(missions, found):
+        if hits:
+            score = sum(value[key] * tf / (K1 + tf) for key, (tf, _) in hits.items())
+            result[mission.id] = Relevance(round(score, 6), hits, scorer)
     _own_words(missions, result, concepts)
     return Ranking(result, terms, n)
 
 
-def _own_words(missions: list[Mission], result: dict[str, Relevance], concepts: Concepts, top: int = 200) -> None:
+def _own_words(missions: list[Mission], result: dict[str, Relevance], concepts: Concepts, top: int = 25) -> None:
     """A reason reads best in the mission's own words (« animation », not the tender's « animera »)."""
-    scored = sorted((m for m in missions if result[m.id].matches), key=lambda m: -result[m.id].score)[:top]
+    scored = heapq.nlargest(top, (m for m in missions if result[m.id].score > 0), key=lambda m: result[m.id].score)
     for mission in scored:
         own: dict[str, str] = {}
         for text in _field_texts(mission).values():
