@@ -15,15 +15,21 @@ _LOT_HEADING = re.compile(r"^\W*lot\s*(?:n\s*[°o.]?\s*)?(\d+)\b", re.IGNORECASE
 _OTHER_HEADING = re.compile(r"^\W*(?:article|chapitre|titre)\s+\d+\b", re.IGNORECASE)
 
 
+def _number(text: str) -> str:
+    """« 02 » and « 2 » are the same lot."""
+    return text.strip().lstrip("0") or "0"
+
+
 def answered_need(besoin: str | None, answered: set[str], known: set[str]) -> str:
     """`besoin` without the sections of the lots not answered (all of it when none is named)."""
     if not besoin or not answered:
         return besoin or ""
+    answered, known = {_number(n) for n in answered}, {_number(n) for n in known | answered}
     kept, skipping = [], False
     for line in besoin.splitlines():
         heading = _LOT_HEADING.match(line)
-        if heading and heading.group(1) in known | answered:
-            skipping = heading.group(1) not in answered
+        if heading and _number(heading.group(1)) in known:
+            skipping = _number(heading.group(1)) not in answered
         elif _OTHER_HEADING.match(line):
             skipping = False
         if not skipping:
