@@ -152,7 +152,7 @@ class Answer:
         """What the bid team must know first about this answer, in French (terminal, internal note)."""
         lines = []
         if self.no_fit:
-            lines.append("aucune référence convaincante : la bibliothèque ne contient pas de référence proche de "
+            lines.append("aucune référence convaincante : la bibliothèque n'a aucune référence proche de "
                          "cet appel ; les plus proches sont indiquées avec ce qui leur manque.")
         old = self.old_best
         if old:
