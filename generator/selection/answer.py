@@ -19,6 +19,7 @@ no convincing reference and shows the nearest ones with what they lack.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 
 from generator.errors import WARNING, Problem, UsageError
@@ -124,7 +125,7 @@ class Answer:
         short = self.wanted is not None and len(self.kept) < self.wanted
         return not self.kept or short or self.no_fit or (self.ranked and any(not v.relevance.matches for v in self.kept))
 
-    @property
+    @cached_property
     def no_fit(self) -> bool:
         """Whether the library holds no convincing reference for the tender's text."""
         if not self.ranked or self.ranking is None or not self.verdicts:
@@ -141,7 +142,7 @@ class Answer:
         """Without a written window: the best references, when every one of them is older than the window."""
         if not (self.ranked and self.soft_window and self.start) or self.no_fit:
             return []
-        open_ = [v for v in self.verdicts if v.kept or (v.soft and not v.kept) or not v.reasons]
+        open_ = [v for v in self.verdicts if v.kept or v.soft or not v.reasons]
         if not open_:
             return []
         top = max(v.score for v in open_)
