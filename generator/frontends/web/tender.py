@@ -87,7 +87,9 @@ def answer(library: Library, request: Request, today: date) -> answering.Answer:
         bid = bid.model_copy(update={"inclure": chosen, "exclure": [i for i in known if i not in chosen]})
     combined = bid_criteria(bid, Criteria())
     when = bid.date_limite or today
-    return answering.answer(library.missions, combined, when, bid.text, bid.inclure)
+    from generator.selection.ranking import load_concepts
+
+    return answering.answer(library.missions, combined, when, bid.text, bid.inclure, load_concepts(library.root))
 
 
 def build_document(library: Library, request: Request, result: answering.Answer, kind: str,
