@@ -2,14 +2,13 @@
 
 A bid manager writes what the tender says (title, buyer, deadline, the need pasted
 from the RC / CCTP) and what they want (required composantes, how many references,
-who to propose); `criteria` turns it into the shared selection criteria.
+who to propose); the request layer (generator/request.py) merges it with the options.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -17,28 +16,18 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator, m
 
 from generator.errors import DataError, Problem
 from generator.library.loader import display_path, translate_errors
+from generator.library.dates import FORMATS_HINT, parse_date
 from generator.library.models import Bool, Composante, Model, TextList, _as_list
-from generator.selection.criteria import Criteria
 from generator.library.yamlio import read_yaml
 
 DEFAULT_WINDOW = 3  # years: the arrêté of 22 March 2019 asks for the last three for services
-
-
-def parse_date(value: str) -> date | None:
-    """'2027-01-15' or '15/01/2027' → date; None when it is neither."""
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value.strip(), pattern).date()
-        except ValueError:
-            continue
-    return None
 
 
 def _date(value):
     if isinstance(value, str):
         parsed = parse_date(value)
         if parsed is None:
-            raise ValueError(f"date non reconnue « {value} » ; écrivez 2027-01-15 ou 15/01/2027")
+            raise ValueError(f"date non reconnue « {value} » ; {FORMATS_HINT}")
         return parsed
     return value
 
@@ -144,18 +133,6 @@ def load_bid(path: Path) -> Bid:
             problems = translate_errors(exc, doc, name, Bid)
     count = len(problems)
     raise DataError(f"{count} erreur{'s' if count > 1 else ''} dans le fichier d'appel d'offres {name}", problems)
-
-
-def criteria(bid: Bid, given: Criteria) -> Criteria:
-    """The bid's criteria combined with the ones given on the command line (which win)."""
-    return replace(
-        given,
-        components=tuple(dict.fromkeys([*bid.composantes_requises, *given.components])),
-        last=given.last or bid.fenetre_annees,
-        soft_window=not (given.last or given.since or bid.window_demanded),
-        exclude=tuple(dict.fromkeys([*bid.exclure, *given.exclude])),
-        limit=given.limit or bid.nombre_references,
-    )
 
 
 EXAMPLE = """\
