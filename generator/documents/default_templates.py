@@ -28,7 +28,7 @@ LIGHT = "DCE4F2"
 GREY = RGBColor(0x59, 0x59, 0x59)
 FIXED_TIME = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
-TEMPLATE_NAMES = ("dossier", "tableau", "fiches", "cv")
+TEMPLATE_NAMES = ("dossier", "tableau", "fiches", "cv", "dc1", "dc2", "dc4")
 
 
 # --- page set-up and styles ---------------------------------------------------------------
@@ -509,18 +509,25 @@ BUILDERS = {
 }
 
 
+def _builders() -> dict:
+    """The templates of the documents and of the forms DC1, DC2, DC4 (form_templates.py)."""
+    from generator.documents.form_templates import BUILDERS as FORMS
+
+    return {**BUILDERS, **FORMS}
+
+
 def template_bytes(name: str) -> bytes:
     from generator.output import normalize_docx
 
     buffer = io.BytesIO()
-    BUILDERS[name]().save(buffer)
+    _builders()[name]().save(buffer)
     return normalize_docx(buffer.getvalue())
 
 
 def write_templates(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in BUILDERS:
+    for name in _builders():
         path = folder / f"{name}.docx"
         path.write_bytes(template_bytes(name))
         written.append(path)

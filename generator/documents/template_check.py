@@ -15,7 +15,10 @@ from pathlib import Path
 import jinja2
 from jinja2 import nodes
 
-from generator.documents.context import DOCUMENT_VARIABLES, TEMPLATE_VARIABLES
+from generator.documents.context import DOCUMENT_VARIABLES, TEMPLATE_VARIABLES as DOCUMENT_TEMPLATES
+from generator.documents.forms import FORM_VARIABLES
+
+TEMPLATE_VARIABLES = {**DOCUMENT_TEMPLATES, **FORM_VARIABLES}
 from generator.errors import Problem, TemplateError
 from generator.documents.render import jinja_env
 from generator.library.vocabulary import nearest

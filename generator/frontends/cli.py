@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator import __version__
-from generator.errors import DossierError, ExitCode, UsageError
+from generator.errors import DataError, DossierError, ExitCode, UsageError
 
 # The core (pydantic, Babel, docxtpl, bm25s) is imported inside the commands on purpose:
 # `dossier --help`, `--version` and shell completion load only click (about 0.2 s
@@ -633,7 +633,8 @@ def templates_list(templates_dir):
     from generator.documents.default_templates import TEMPLATE_NAMES
     from generator.documents.build import find_template
 
-    purposes = {"dossier": "dossier build", "tableau": "dossier table", "fiches": "dossier fiches", "cv": "dossier cv"}
+    purposes = {"dossier": "dossier build", "tableau": "dossier table", "fiches": "dossier fiches", "cv": "dossier cv",
+                "dc1": "dossier formulaires", "dc2": "dossier formulaires", "dc4": "dossier formulaires"}
     view = Table(title="Modèles Word")
     for column in ("Nom", "Commande", "Modèle utilisé"):
         view.add_column(column)
@@ -643,7 +644,7 @@ def templates_list(templates_dir):
 
 
 @templates.command(name="export")
-@click.argument("name", type=click.Choice(["dossier", "tableau", "fiches", "cv"]))
+@click.argument("name", type=click.Choice(["dossier", "tableau", "fiches", "cv", "dc1", "dc2", "dc4"]))
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Fichier à écrire (par défaut templates/NOM.docx, utilisé ensuite automatiquement).")
 @click.option("--force", is_flag=True, help="Remplacer le fichier s'il existe.")
 def templates_export(name, output, force):
@@ -667,7 +668,7 @@ def templates_export(name, output, force):
 
 @templates.command(name="check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--kind", type=click.Choice(["dossier", "tableau", "fiches", "cv"]), help="Type de modèle (par défaut : d'après le nom du fichier, sinon dossier).")
+@click.option("--kind", type=click.Choice(["dossier", "tableau", "fiches", "cv", "dc1", "dc2", "dc4"]), help="Type de modèle (par défaut : d'après le nom du fichier, sinon dossier).")
 def templates_check(files, kind):
     """Vérifie un modèle Word sans rien produire : balises cassées ou coupées,
     variables inconnues, avec le paragraphe où elles sont. Code 3 s'il y a un problème.
@@ -979,6 +980,132 @@ def schema(output_dir):
 
     for name, text in schema_files().items():
         _write(output_dir / name, text.encode("utf-8"))
+
+
+# --- the whole candidature: pieces, forms DC1 / DC2 / DC4, the folder to upload -------------------
+
+def candidature_options(command):
+    options = [
+        click.option("--bid", "bid_file", type=click.Path(path_type=Path), required=True, metavar="FICHIER",
+                     help="Fichier d'appel d'offres (dossier bid new) : acheteur, lots, groupement, sous-traitants, pièces demandées."),
+        click.option("--date", "date_text", metavar="DATE", help="Date du jour pour les validités : 2027-01-15 ou 15/01/2027. Par défaut : aujourd'hui."),
+        click.option("--final", is_flag=True, help="Refuser d'écrire tant qu'une pièce demandée est expirée ou manquante, ou qu'une donnée des formulaires est à compléter."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return library_options(command)
+
+
+def _candidature(kw: dict, with_references: bool = True):
+    from generator.documents import pack as packing
+    from generator.documents.build import load_valid_library
+    from generator.library.dates import date_option
+
+    today = date_option(kw.pop("date_text")) or date.today()
+    library = load_valid_library(kw.pop("references"))
+    bid_file = kw.pop("bid_file")
+    selected = packing.select_references(library, bid_file, today) if with_references else []
+    return packing.prepare(library, bid_file, today, selected)
+
+
+def _gaps_or_refuse(c, final: bool, what: str) -> None:
+    from generator.documents import pack as packing
+
+    if final:
+        packing.refuse_gaps(c, what)
+        return
+    found = packing.gaps(c)
+    if found and not _settings().quiet:
+        _warn(found)
+        click.echo(f"{len(found)} manque(s) : brouillon ; --final refuse tant qu'il en reste", err=True)
+
+
+@cli.command()
+@candidature_options
+def pieces(**kw):
+    """Pièces administratives demandées par l'appel d'offres et leur validité à la date limite.
+
+    Pour chaque pièce (Kbis, attestation URSSAF, attestation fiscale, assurance…) :
+    valide, expire avant la date limite, expirée ou manquante. Les pièces sont dans
+    references/pieces/ (un fichier YAML à côté de chaque PDF).
+
+    \b
+    Exemple :
+      dossier pieces --bid appel.yaml --final
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from generator.documents import pack as packing
+    from generator.library.formatting import format_long_date
+
+    c = _candidature(kw, with_references=False)
+    view = Table(title=f"Pièces à la date limite du {format_long_date(c.deadline)}", title_justify="left")
+    for column in ("Pièce", "État", "Détail", "Fichier"):
+        view.add_column(column, overflow="fold")
+    for status in c.statuses:
+        color = "green" if status.ok else "red"
+        _plain(view, status.label, status.status, status.detail(), status.piece.piece.fichier if status.piece else "—")
+        view.rows[-1].style = color
+    Console().print(view)
+    problems = packing.piece_gaps(c)
+    if kw.pop("final") and problems:
+        raise DataError(f"{len(problems)} pièce(s) à reprendre (--final)", problems)
+    _warn(problems)
+
+
+@cli.command()
+@candidature_options
+@click.option("--output", "-o", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUTPUTS / "formulaires", show_default=True, help="Dossier où écrire les formulaires.")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet.")
+@click.option("--pdf", is_flag=True, help="Convertir aussi chaque formulaire en PDF (LibreOffice).")
+def formulaires(**kw):
+    """Écrit les formulaires DC1, DC2 (un par membre du groupement) et DC4 (un par sous-traitant).
+
+    Remplis avec references/cabinet.yaml et le fichier d'appel d'offres ; une donnée
+    inconnue reste « à compléter » en rouge (et --final refuse d'écrire).
+
+    \b
+    Exemple :
+      dossier formulaires --bid appel.yaml
+    """
+    from generator.documents.forms import render_forms
+
+    final = kw.pop("final")
+    c = _candidature(kw)
+    _gaps_or_refuse(c, final, "aucun formulaire n'a été écrit")
+    written = [_write(kw["out_dir"] / form.name, form.data)
+               for form in render_forms(c.library, c.bid, c.people, c.selected, c.today, kw["templates_dir"])]
+    _convert_pdf(kw.pop("pdf"), written)
+
+
+@cli.command()
+@candidature_options
+@click.option("--output", "-o", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUTPUTS, show_default=True, help="Dossier où créer le dossier de la consultation et son ZIP.")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet.")
+@click.option("--sans-pdf", "no_pdf", is_flag=True, help="Ne pas convertir les documents en PDF (plus rapide ; brouillon).")
+def pack(**kw):
+    """Prépare le dossier à déposer : outputs/<consultation>/ et son ZIP.
+
+    Formulaires, dossier de candidature, pièces administratives et attestations, nommés
+    selon le fichier d'appel d'offres (par défaut 01_DC1_SIGLE.pdf), avec un bordereau
+    qui dit où est chaque pièce demandée par le RC, ou qu'elle manque.
+
+    \b
+    Exemple :
+      dossier pack --bid appel.yaml --final
+    """
+    from generator.documents import pack as packing
+
+    final = kw.pop("final")
+    c = _candidature(kw)
+    _gaps_or_refuse(c, final, "aucun fichier n'a été écrit")
+    folder, archive, entries = packing.pack(c, kw["out_dir"], kw["templates_dir"], with_pdf=not kw["no_pdf"])
+    for entry in entries:
+        where = ", ".join(entry.files) if entry.files else packing.MANQUANT.upper()
+        _say(f"{entry.label} : {where}")
+    _say(f"Écrit : {folder}/")
+    _say(f"Écrit : {archive}")
 
 
 def main() -> None:

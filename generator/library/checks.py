@@ -62,12 +62,16 @@ def check_library(library: Library, now: date, last: int = DEFAULT_RECENCY, erro
             if library.person(person) is None:
                 at(_person_field(mission, person), f"« {person} » n'a pas de fiche dans personnes/ : "
                    "ajoutez-la (ou un alias) pour les moyens humains et les CV")
+        _check_attestation(library, mission, now, last, at)
         key = fold(mission.titre)
         if key in titles:
             at("titre", f"même titre que {titles[key]} : doublon ?")
         else:
             titles[key] = name
     if not errors_only:
+        from generator.library.pieces import load_pieces
+
+        problems.extend(load_pieces(library.root, now)[1])
         problems.extend(_check_productions(library))
         problems.extend(_ignored_files(library))
     return sorted(problems, key=lambda p: p.sort_key())
@@ -107,6 +111,19 @@ def _check_years(mission: Mission, now: date, last: int, at) -> None:
            f"{now:%d/%m/%Y}, les acheteurs ne la retiendront souvent pas")
 
 
+def _check_attestation(library: Library, mission: Mission, now: date, last: int, at) -> None:
+    """An attestation's file must exist; a recent public reference should have one."""
+    attestation = mission.attestation
+    if attestation and attestation.fichier:
+        if not (library.root / attestation.fichier).is_file():
+            at("attestation", f"attestation de bonne exécution « {attestation.fichier} » introuvable "
+               f"(chemin relatif à {library.root})", ERROR, ("attestation", "fichier"))
+        return
+    end = last_year(mission, now)
+    if mission.nature_client == "public" and end is not None and end >= now.year - last:
+        at("attestation", "référence publique récente sans attestation de bonne exécution (attestation: fichier, date)")
+
+
 def _person_field(mission: Mission, person: str) -> str:
     key = fold(person)
     if mission.directeur and fold(mission.directeur) == key:
@@ -143,7 +160,11 @@ def check_templates(library: Library, templates_dir: Path, document_date: date) 
             continue  # Word's owner file of an open template, not a template
         template = documents.Template(path.stem, path)
         try:
-            if path.stem == "cv":
+            if path.stem in ("dc1", "dc2", "dc4"):
+                from generator.documents.forms import dry_render
+
+                dry_render(library, path.stem, template, document_date)
+            elif path.stem == "cv":
                 person = library.personnes[0] if library.personnes else None
                 if person is not None:
                     documents.cv(library, person, options, template)

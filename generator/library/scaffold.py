@@ -40,7 +40,19 @@ presentation: |
   Deuxième paragraphe (les paragraphes sont séparés par une ligne vide).
 domaines:
 qualifications:
+# Chaque année : montant (chiffre d'affaires HT) et part_domaine (la part relative au
+# domaine des marchés visés, pour le DC2).
 chiffres_affaires:
+# Pour les formulaires DC1 / DC2 : qui signe, qui suit la procédure, PME (oui / non),
+# effectifs par année (total, encadrement), assurance RC professionnelle.
+signataire:
+  nom:
+  qualite:
+correspondant:
+pme:
+effectifs:
+assurance:
+moyens_techniques:
 """
 
 MISSION_EXAMPLE = """\
