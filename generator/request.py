@@ -57,12 +57,13 @@ class Request:
 
     references: Path = Path("references")
     criteria: Criteria = field(default_factory=Criteria)
-    bid: Path | None = None  # the bid file (dossier bid new)
+    bid: Path | Bid | None = None  # the bid file (dossier bid new), or a Bid already validated (the web page's form)
     day: date | None = None  # --date: the day the command runs as; default the clock
     date_limite: date | None = None  # --date-limite: the tender's deadline
     appel: str = ""  # --appel: the tender's title on the cover
     acheteur: str = ""
     titre: str | None = None  # the document's title
+    personnes: list[str] | None = None  # with a bid: the people proposed; None: those the bid names
     explain: bool = False  # every verdict wanted: rank --text, never refuse an empty selection
     strict: bool = False  # a gap in the reference table refuses the documents
     annexes: bool = False
@@ -157,9 +158,13 @@ def settle_dates(request: Request, bid: Bid | None, now: date) -> tuple[Dates, l
     if request.date_limite and stated and request.date_limite != stated:
         notices.append(
             f"Attention : --date-limite {request.date_limite:%d/%m/%Y} et la date limite du fichier d'appel "
-            f"{display_path(request.bid)} ({stated:%d/%m/%Y}) diffèrent ; la page de garde et la période "
+            f"{_bid_name(request)} ({stated:%d/%m/%Y}) diffèrent ; la page de garde et la période "
             f"suivent --date-limite ({request.date_limite:%d/%m/%Y})")
     return Dates(day=day, deadline=deadline, reference=deadline or day), notices
+
+
+def _bid_name(request: Request) -> str:
+    return display_path(request.bid) if isinstance(request.bid, Path) else "(formulaire)"
 
 
 def merge_criteria(bid: Bid, given: Criteria) -> Criteria:
@@ -191,7 +196,7 @@ def prepare(request: Request, library: Library | None = None, now: date | None =
     nothing selected) with a French message.
     """
     library = library if library is not None else load(request, now)
-    bid = load_bid(request.bid) if request.bid is not None else None
+    bid = load_bid(request.bid) if isinstance(request.bid, Path) else request.bid
     dates, notices = settle_dates(request, bid, now or date.today())
     criteria = merge_criteria(bid, request.criteria) if bid else request.criteria
     answer = _judged(library, bid, criteria, dates.reference, request)
@@ -199,7 +204,7 @@ def prepare(request: Request, library: Library | None = None, now: date | None =
     if bid is not None:
         from generator.selection.answer import compliance, empty_message  # bm25s: see _judged
 
-        people_names(library, bid.personnes)
+        people_names(library, _people(request, bid))
         if not request.explain:
             if not answer.kept:
                 raise UsageError(empty_message(answer))
@@ -227,6 +232,10 @@ def _judged(library: Library, bid: Bid | None, criteria: Criteria, when: date, r
     return ranked(library.missions, criteria, when, text, bid.inclure if bid else ())
 
 
+def _people(request: Request, bid: Bid) -> list[str]:
+    return list(request.personnes) if request.personnes is not None else list(bid.personnes)
+
+
 def _options(request: Request, bid: Bid | None, criteria: Criteria, dates: Dates, answer: Answer) -> BuildOptions:
     appel = Appel(titre=request.appel, acheteur=request.acheteur, date_limite=dates.deadline)
     options = BuildOptions(document_date=dates.day, appel=appel, selection_description=criteria.describe(),
@@ -239,5 +248,5 @@ def _options(request: Request, bid: Bid | None, criteria: Criteria, dates: Dates
     appel.lots = [f"{lot.numero} : {lot.intitule}" if lot.numero else lot.intitule for lot in bid.lots]
     if answer.ranked:
         options.selection_description += " ; classées par pertinence"
-    options.answer, options.personnes = answer, list(bid.personnes)
+    options.answer, options.personnes = answer, _people(request, bid)
     return options

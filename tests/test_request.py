@@ -222,3 +222,16 @@ def test_list_and_explain_show_ids_in_the_order_asked(project, run):
     assert "Ordre : ordre des identifiants demandés (--id)" in explained
     kept = explained.split("Retenues (2) :")[1]
     assert kept.index(f"1. {first}") < kept.index(f"2. {second}")
+
+
+def test_a_bid_already_validated_and_people_ticked_on_a_page_are_answered_the_same(project):
+    from generator.library.bid import load_bid
+
+    write_missions(project)
+    write_bid(project, GUP_BID + "personnes:\n  - Valérie Embize\n")
+    from_file = prepare(Request(bid=Path("appel.yaml")), now=TODAY)
+    from_page = prepare(Request(bid=load_bid(Path("appel.yaml")), personnes=["Claudia Romero"]), now=TODAY)
+    assert from_page.selected == from_file.selected and from_page.dates == from_file.dates
+    assert from_file.options.personnes == ["Valérie Embize"] and from_page.options.personnes == ["Claudia Romero"]
+    with pytest.raises(UsageError, match="personne inconnue « Claudia Romro »"):
+        prepare(Request(bid=load_bid(Path("appel.yaml")), personnes=["Claudia Romro"]), now=TODAY)

@@ -16,21 +16,12 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator, m
 
 from generator.errors import DataError, Problem
 from generator.library.loader import display_path, translate_errors
-from generator.library.dates import FORMATS_HINT, parse_date
+from generator.library.dates import as_date
 from generator.library.models import Bool, Cabinet, Composante, Model, Montant, Siret, TextList, _as_list
 from generator.library.vocabulary import fold
 from generator.library.yamlio import read_yaml
 
 DEFAULT_WINDOW = 3  # years: the arrêté of 22 March 2019 asks for the last three for services
-
-
-def _date(value):
-    if isinstance(value, str):
-        parsed = parse_date(value)
-        if parsed is None:
-            raise ValueError(f"date non reconnue « {value} » ; {FORMATS_HINT}")
-        return parsed
-    return value
 
 
 def _lot(value):
@@ -125,7 +116,7 @@ class Bid(Model):
     acheteur: str | None = Field(None, description="Acheteur (maître d'ouvrage du marché)")
     acheteur_public: Bool | None = Field(None, description="L'acheteur est-il public ? (oui / non)")
     numero_consultation: str | None = Field(None, description="Numéro ou référence de la consultation (page de garde du RC)")
-    date_limite: Annotated[date | None, BeforeValidator(_date)] = Field(None, description="Date limite de remise des offres")
+    date_limite: Annotated[date | None, BeforeValidator(as_date)] = Field(None, description="Date limite de remise des offres")
     fenetre_annees: int | None = Field(
         DEFAULT_WINDOW, ge=1, le=50,
         description="Références des N dernières années, comptées depuis la date limite (vide : pas de limite)",

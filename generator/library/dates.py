@@ -27,3 +27,13 @@ def date_option(value: str | None) -> date | None:
     if parsed is None:
         raise UsageError(f"date non reconnue « {value} » ; {FORMATS_HINT}")
     return parsed
+
+
+def as_date(value):
+    """A YAML field's date, for a pydantic validator: text parsed, a date kept, else ValueError in French."""
+    if isinstance(value, str):
+        parsed = parse_date(value)
+        if parsed is None:
+            raise ValueError(f"date non reconnue « {value} » ; {FORMATS_HINT}")
+        return parsed
+    return value
