@@ -69,7 +69,43 @@ class FrenchHelp:
 
 
 class DossierCommand(FrenchHelp, click.Command):
-    pass
+    def invoke(self, ctx):
+        _check_option_texts(ctx)
+        return super().invoke(ctx)
+
+
+def _check_option_texts(ctx: click.Context) -> None:
+    """Every text given on the command line is checked as the same text in a YAML file would be."""
+    from generator.library.yamlio import option_text_problem
+
+    for param in ctx.command.params:
+        values = ctx.params.get(param.name)
+        for value in values if isinstance(values, (tuple, list)) else (values,):
+            if isinstance(value, (str, Path)) and param.get_default(ctx) != value:
+                problem = option_text_problem(str(value))
+                if problem:
+                    name = max(param.opts, key=len) if isinstance(param, click.Option) else param.human_readable_name
+                    raise UsageError(f"{name} : {problem}")
+
+
+class OutputPath(click.ParamType):
+    """-o: a file, or a folder when written « dossier/ » (it is then created if missing)."""
+
+    name = "FICHIER"
+
+    def convert(self, value, param, ctx):
+        from generator.output import FolderPath
+
+        if isinstance(value, Path):
+            return value
+        if not value.strip():
+            raise UsageError("-o : nom de fichier vide ; donnez un fichier (ex. -o dossier.docx) ou un dossier (-o sortie/)")
+        if value.endswith(("/", "\\")) or value in (".", ".."):
+            return FolderPath(value)
+        return Path(value)
+
+
+OUTPUT = OutputPath()
 
 
 _CLICK_MESSAGES = (
@@ -287,7 +323,7 @@ def _prepared(kw: dict, documents: bool = False) -> Prepared:
 
 def document_options(command):
     options = [
-        click.option("--output", "-o", type=click.Path(path_type=Path), help="Fichier à écrire (par défaut dans outputs/)."),
+        click.option("--output", "-o", type=OUTPUT, help="Fichier à écrire, ou dossier terminé par / (par défaut dans outputs/)."),
         click.option("--template", type=click.Path(path_type=Path), help="Modèle Word à utiliser à la place du modèle par défaut."),
         click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet."),
         click.option("--appel", "appel_titre", default="", help="Intitulé de l'appel d'offres (page de garde)."),
@@ -306,6 +342,15 @@ def _write(path: Path, data: bytes) -> Path:
     from generator.output import write_atomic
 
     write_atomic(path, data)
+    _say(f"Écrit : {path}")
+    return path
+
+
+def _write_document(given: Path | None, default: Path, data: bytes, library) -> Path:
+    """A generated document, at -o or its default place, never over what the user keeps."""
+    from generator.output import document_target, write_document
+
+    path = write_document(document_target(given, default), data, keep=(library.root, DEFAULT_TEMPLATES))
     _say(f"Écrit : {path}")
     return path
 
@@ -356,7 +401,7 @@ def build(**kw):
     prepared = _prepared(kw, documents=True)
     selected = prepared.selected
     data = documents.dossier(prepared.library, selected, prepared.options, prepared.template("dossier"))
-    written = _write(kw["output"] or DEFAULT_OUTPUTS / "dossier-candidature.docx", data)
+    written = _write_document(kw["output"], DEFAULT_OUTPUTS / "dossier-candidature.docx", data, prepared.library)
     _convert_pdf(kw["pdf"], [written])
     _say(f"{len(selected)} référence{'s' if len(selected) > 1 else ''} : " + ", ".join(m.id for m in selected))
 
@@ -383,7 +428,7 @@ def table(**kw):
         data = documents.table(prepared.library, prepared.selected, prepared.options, prepared.template("tableau"))
     else:
         data = documents.table_spreadsheet(prepared.library, prepared.selected, prepared.options, fmt)
-    written = _write(kw["output"] or DEFAULT_OUTPUTS / f"tableau-references.{fmt}", data)
+    written = _write_document(kw["output"], DEFAULT_OUTPUTS / f"tableau-references.{fmt}", data, prepared.library)
     _convert_pdf(kw["pdf"], [written])
 
 
@@ -417,10 +462,9 @@ def fiches(**kw):
     written = []
     for name, data in produced:
         if single:
-            target = output or DEFAULT_OUTPUTS / name
+            written.append(_write_document(output, DEFAULT_OUTPUTS / name, data, prepared.library))
         else:
-            target = (output or DEFAULT_OUTPUTS / "fiches") / name
-        written.append(_write(target, data))
+            written.append(_write_document(None, (output or DEFAULT_OUTPUTS / "fiches") / name, data, prepared.library))
     _convert_pdf(kw["pdf"], written)
 
 
@@ -549,7 +593,7 @@ def show(ident, references):
 
 @cli.command()
 @click.argument("person", metavar="PERSONNE")
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Fichier à écrire (par défaut outputs/cv-IDENTIFIANT.docx).")
+@click.option("--output", "-o", type=OUTPUT, help="Fichier à écrire, ou dossier terminé par / (par défaut outputs/cv-IDENTIFIANT.docx).")
 @click.option("--template", type=click.Path(path_type=Path), help="Modèle Word à utiliser à la place du modèle par défaut.")
 @click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet.")
 @click.option("--date", "date_text", metavar="DATE", help="Date du document : 2027-01-15 ou 15/01/2027. Par défaut : aujourd'hui.")
@@ -572,7 +616,7 @@ def cv(person, output, template, templates_dir, date_text, pdf, references):
     request = Request(references=references, day=date_option(date_text), templates=templates_dir, template=template)
     library, found, options = person_documents(request, person)
     data = documents.cv(library, found, options, documents.find_template("cv", templates_dir, template))
-    written = _write(output or DEFAULT_OUTPUTS / f"cv-{found.id}.docx", data)
+    written = _write_document(output, DEFAULT_OUTPUTS / f"cv-{found.id}.docx", data, library)
     _convert_pdf(pdf, [written])
 
 
@@ -722,8 +766,11 @@ def init(directory, firm):
     """
     from generator.library.scaffold import init_project
 
-    for path in init_project(directory, firm):
+    written, kept = init_project(directory, firm)
+    for path in written:
         _say(f"Écrit : {path}")
+    for path in kept:
+        _say(f"Conservé (déjà présent, non remplacé) : {path}")
     _say("Remplissez references/cabinet.yaml, remplacez la mission d'exemple, puis : dossier check")
 
 
@@ -751,7 +798,7 @@ def new(references, titre, maitre_ouvrage, type_, annees, montant, taxe, tranche
       dossier new          # les questions sont posées une à une
     """
     from generator.importing.importer import id_for
-    from generator.library.scaffold import new_mission_text
+    from generator.library.scaffold import check_ident, new_mission_text
     from generator.library.vocabulary import COMPOSANTES
 
     if titre is None:
@@ -774,7 +821,7 @@ def new(references, titre, maitre_ouvrage, type_, annees, montant, taxe, tranche
         "consultants": list(consultants), "montant": amount, "composantes": list(composantes),
     }
     debut = re.match(r"\s*(\d{4})", annees or "")
-    ident = ident or id_for(titre, int(debut.group(1)) if debut else None)
+    ident = check_ident(ident) if ident is not None else id_for(titre, int(debut.group(1)) if debut else None)
     target = references / "missions" / f"{ident}.yaml"
     text = new_mission_text(fields, str(target))
     if target.exists():
