@@ -219,3 +219,38 @@ def test_serve_refuses_the_network_without_a_token(run, tmp_path):
                             timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     assert result.returncode == 1
     assert "--host 0.0.0.0 ouvre la page au réseau : donnez aussi un mot de passe avec --token" in result.stderr
+
+
+def test_a_save_is_committed_with_the_editors_name_when_the_library_is_a_repository(library):
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=library, capture_output=True, text=True, check=True).stdout
+
+    git("init", "-q")
+    git("-c", "user.name=Init", "-c", "user.email=init@example.org", "add", ".")
+    git("-c", "user.name=Init", "-c", "user.email=init@example.org", "commit", "-qm", "bibliothèque")
+    app = create_app(library, ROOT / "templates", git=True, clock=lambda: TODAY)
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        c.get("/")
+        data = form_of(c, "missions", CONCERTATION)
+        assert "Enregistrer aussi dans l'historique git" in html.unescape(c.get(f"/modifier/missions/{CONCERTATION}").text)
+        data.update(type=["Concertation"], commit=["oui"], auteur=["Claudia Romero"], message=["type corrigé"])
+        page = c.post(f"/modifier/missions/{CONCERTATION}", data=data)
+        assert page.status_code == 200 and "Claudia Romero" in page.text  # the last changes are shown
+    assert git("log", "-1", "--format=%an|%s") == "Claudia Romero|type corrigé\n"
+    assert git("status", "--porcelain") == ""
+
+
+def test_the_dossier_preview_is_the_real_document(client):
+    from generator.documents.pdf import soffice
+
+    csrf = client.cookies.get("dossier_csrf")
+    need = {"csrf": csrf, "besoin": "concertation des habitants et maison du projet", "retenues": [CONCERTATION]}
+    text = client.post("/appel", data={**need, "action": "apercu"})
+    assert text.status_code == 200
+    assert "AMO pour la mise en place de la concertation via la création de la Maison du projet ANRU" in \
+        html.unescape(text.text.split('id="apercu"', 1)[1])
+    if soffice() is None:
+        pytest.skip("LibreOffice absent : l'aperçu PDF n'est pas proposé")
+    pdf = client.post("/appel", data={**need, "action": "apercu-pdf"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +17,6 @@ from pydantic import ValidationError
 
 from generator.errors import DataError, Problem, UsageError
 from generator.library.bid import Bid
-from generator.library.dates import parse_date
 from generator.library.loader import Library, translate_errors
 from generator.library.yamlio import YamlDocument, decode, parse_yaml
 from generator.request import Prepared, prepare
@@ -28,16 +27,6 @@ from generator.selection.criteria import Answer
 BID_FIELDS = ("titre", "acheteur", "acheteur_public", "numero_consultation", "date_limite", "fenetre_annees",
               "nombre_references", "besoin", "composantes_requises")
 
-DOCUMENTS = {
-    "dossier": "Dossier de candidature (DOCX)",
-    "tableau": "Tableau des références (DOCX)",
-    "tableau-xlsx": "Tableau des références (XLSX)",
-    "tableau-csv": "Tableau des références (CSV)",
-    "fiches": "Fiches références (DOCX)",
-    "cv": "CV des personnes (ZIP de DOCX)",
-}
-
-
 @dataclass
 class Request:
     """What the person asked on the page."""
@@ -45,7 +34,6 @@ class Request:
     bid: Bid
     chosen: list[str] | None = None  # ids ticked by hand; None: the core's choice
     people: list[str] | None = None  # names ticked; None: the bid's
-    problems: list[Problem] = field(default_factory=list)
 
 
 def bid_from_upload(raw: bytes, name: str) -> dict:
@@ -163,7 +151,3 @@ def docx_text(data: bytes) -> list[dict]:
             rows = [[cell.text for cell in row.cells] for row in table.rows]
             out.append({"kind": "table", "rows": rows})
     return out
-
-
-def parse_deadline(text: str) -> date | None:
-    return parse_date(text) if text else None
