@@ -5,6 +5,7 @@ The browser tests (test_web_browser.py) drive the same pages in Chromium.
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
 import subprocess
@@ -254,3 +255,43 @@ def test_the_dossier_preview_is_the_real_document(client):
     pdf = client.post("/appel", data={**need, "action": "apercu-pdf"})
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+
+
+def test_a_file_changed_on_disk_is_read_again(client, library):
+    path = library / "missions" / f"{CONCERTATION}.yaml"
+    assert "Ville de Neuilly-sur-Marne" in client.get(f"/fiche/missions/{CONCERTATION}").text
+    path.write_text(path.read_text(encoding="utf-8").replace("maitre_ouvrage: Ville de Neuilly-sur-Marne",
+                                                             "maitre_ouvrage: Commune de Neuilly"), encoding="utf-8")
+    assert "Commune de Neuilly" in client.get(f"/fiche/missions/{CONCERTATION}").text
+    assert "Commune de Neuilly" in client.get("/").text
+
+
+@pytest.mark.parametrize("kind, ident, model_name, key, value", [
+    ("cabinet", "cabinet", "Cabinet", "telephone", "01 02 03 04 05"),
+    ("personnes", "chloe-etori", "Personne", "fonction", "Cheffe de projet"),
+])
+def test_the_firm_and_people_are_edited_like_references(client, library, kind, ident, model_name, key, value):
+    from generator.frontends.web.workspace import MODELS
+
+    record = client.app.app.state.workspace.find(kind, ident)
+    before = record.path.read_text(encoding="utf-8")
+    page = client.get(f"/modifier/{kind}/{ident}").text
+    model = MODELS[kind]
+    data: dict[str, list[str]] = {}
+    for name, shown in forms.form_values(model, read_yaml(record.path).data).items():
+        if isinstance(shown, list):
+            data[name] = shown
+        elif shown and f'type="checkbox" id="f-{name}"' in page:
+            data[name] = ["oui"]
+        elif f'type="checkbox" id="f-{name}"' not in page:
+            data[name] = [shown]
+    data.update(version=[re.search(r'name="version" value="([^"]*)"', page).group(1)],
+                csrf=[client.cookies.get("dossier_csrf")], **{key: [value]})
+    response = client.post(f"/modifier/{kind}/{ident}", data=data, follow_redirects=False)
+    assert response.status_code == 303, html.unescape(response.text)[-800:]
+    after = record.path.read_text(encoding="utf-8")
+    assert after.splitlines()[0] == before.splitlines()[0]  # the schema line kept
+    assert f"{key}: {value}" in after
+    changed = [line for line in difflib.ndiff(before.splitlines(), after.splitlines()) if line[:1] in "+-"]
+    assert len(changed) <= 2, changed  # one line replaced (or added), nothing else touched
+    assert not [p for p in load_library(library, use_cache=False).errors]
