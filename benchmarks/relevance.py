@@ -42,7 +42,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from generator.library.bid import criteria as bid_criteria, load_bid  # noqa: E402
+from generator.library.bid import load_bid  # noqa: E402
+from generator.request import merge_criteria as bid_criteria  # noqa: E402
 from generator.library.loader import load_library  # noqa: E402
 from generator.library.yamlio import dump_yaml  # noqa: E402
 from generator.selection.answer import answer  # noqa: E402
