@@ -11,14 +11,20 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from generator.documents import build as documents
+from generator.documents.context import Appel, BuildOptions
+from generator.documents.forms import render_forms
+from generator.documents.pdf import to_pdf
 from generator.errors import DataError, OutputError, Problem, os_reason
 from generator.library.bid import DEFAULT_NAMING, DOCUMENT_PIECES, Bid, load_bid
 from generator.library.candidature import Candidate, candidates, form_gaps
+from generator.library.formatting import format_long_date
 from generator.library.loader import Library, display_path
 from generator.library.models import Mission
 from generator.library import pieces as admin
@@ -58,8 +64,6 @@ class Candidature:
 
 def _safe(text: str) -> str:
     """A file or folder name every platform accepts."""
-    import unicodedata
-
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", ascii_text).strip("-.")
     return cleaned[:60].strip("-.") or "candidature"
@@ -136,10 +140,6 @@ def _file_name(pattern: str, number: int, piece: str, sigle: str, suffix: str) -
 
 def pack(c: Candidature, out_dir: Path, templates_dir: Path | None, with_pdf: bool) -> tuple[Path, Path, list[Entry]]:
     """Write the folder and its ZIP; return (folder, zip, bordereau entries)."""
-    from generator.documents import build as documents
-    from generator.documents.context import Appel, BuildOptions
-    from generator.documents.forms import render_forms
-
     folder = out_dir / c.folder_name
     pattern = c.bid.nommage or DEFAULT_NAMING
     firm = c.people[0].data
@@ -193,8 +193,6 @@ def pack(c: Candidature, out_dir: Path, templates_dir: Path | None, with_pdf: bo
     staging = _stage(folder, files)
     try:
         if with_pdf:
-            from generator.documents.pdf import to_pdf
-
             for written in to_pdf([staging / name for name in docx_names]):
                 files[written.name] = normalize_pdf(written.read_bytes())
             for entry in entries:
@@ -260,7 +258,7 @@ def zip_bytes(root: str, files: dict[str, bytes]) -> bytes:
 
 def merge_pdfs(paths: list[Path]) -> bytes:
     """Several PDFs as one, in order (pypdf)."""
-    from pypdf import PdfWriter
+    from pypdf import PdfWriter  # only when attestations are merged: pypdf is not loaded otherwise
 
     writer = PdfWriter()
     for path in paths:
@@ -291,8 +289,6 @@ def normalize_pdf(data: bytes) -> bytes:
 
 def bordereau_text(c: Candidature, entries: list[Entry]) -> str:
     """What the RC asks and where it is in the folder, for the bid team and the buyer."""
-    from generator.library.formatting import format_long_date
-
     bid, firm = c.bid, c.people[0].data
     lines = ["BORDEREAU DES PIÈCES DE LA CANDIDATURE", ""]
     lines.append(f"Consultation : {bid.titre or 'à compléter'}"

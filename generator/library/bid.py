@@ -17,6 +17,7 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator, m
 from generator.errors import DataError, Problem
 from generator.library.loader import display_path, translate_errors
 from generator.library.dates import as_date
+from generator.library.formatting import format_montant
 from generator.library.models import Bool, Cabinet, Composante, Model, Montant, Siret, TextList, _as_list
 from generator.library.vocabulary import fold
 from generator.library.yamlio import read_yaml
@@ -219,8 +220,6 @@ def load_bid(path: Path) -> Bid:
 
 def _amount_problems(bid: Bid, doc, name: str) -> list[Problem]:
     """A subcontracted amount above the tender's own is a typing error, not a bid."""
-    from generator.library.formatting import format_montant
-
     if bid.montant_marche is None:
         return []
     limit = bid.montant_marche.valeur

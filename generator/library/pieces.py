@@ -17,6 +17,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, ValidationError
 
 from generator.errors import ERROR, Problem
+from generator.library.bid import DOCUMENT_PIECES
 from generator.library.dates import as_date
 from generator.library.formatting import format_long_date
 from generator.library.loader import display_path, is_library_file, translate_errors
@@ -212,8 +213,6 @@ def status_at(pieces: list[LoadedPiece], key: str, deadline: date, today: date) 
 
 def requested_kinds(requested: list[str]) -> list[str]:
     """The administrative kinds among what the bid asks (the usual four when it asks nothing)."""
-    from generator.library.bid import DOCUMENT_PIECES
-
     if not requested:
         return list(USUAL)
     keys = [kind_key(r) for r in requested]
