@@ -179,7 +179,7 @@ def pack(c: Candidature, out_dir: Path, templates_dir: Path | None, with_pdf: bo
             render = documents.dossier if key == "dossier" else documents.table
             entry.files.append(add(_SHORT[key], sigle, render(c.library, c.selected, options, template), ".docx"))
         elif key == "attestations":
-            pdfs = [p for p in (_attestation_file(c.library, m) for m in c.selected) if p]
+            pdfs = attestation_files(c.library, c.selected)
             if pdfs:
                 entry.files.append(add(_SHORT[key], sigle, merge_pdfs(pdfs), ".pdf"))
                 entry.note = f"{len(pdfs)} attestation(s) en un seul fichier"
@@ -276,12 +276,28 @@ def merge_pdfs(paths: list[Path]) -> bytes:
     return out.getvalue()
 
 
-_PDF_STAMPS = re.compile(rb"(/(?:CreationDate|ModDate)\s*\(D:)([^)]*)(\))|(/ID\s*\[\s*<)([0-9A-Fa-f]+)(>\s*<)([0-9A-Fa-f]+)(>)")
+def attestation_files(library: Library, selected: list[Mission]) -> list[Path]:
+    """The attestations de bonne exécution of the selected references that have a file."""
+    return [p for p in (_attestation_file(library, m) for m in selected) if p]
+
+
+def append_attestations(pdf: Path, library: Library, selected: list[Mission]) -> int:
+    """The dossier's PDF followed by the attestations of its references (build --annexes --pdf)."""
+    files = attestation_files(library, selected)
+    if files:
+        write_atomic(pdf, merge_pdfs([pdf, *files]))
+    return len(files)
+
+
+_PDF_STAMPS = re.compile(rb"(/(?:CreationDate|ModDate)\s*\(D:)([^)]*)(\))|(/ID\s*\[\s*<)([0-9A-Fa-f]+)(>\s*<)([0-9A-Fa-f]+)(>)"
+                         rb"|(/DocChecksum\s*/)([0-9A-Fa-f]+)")
 
 
 def normalize_pdf(data: bytes) -> bytes:
-    """LibreOffice's PDF with its dates and identifier fixed, same lengths (offsets unchanged)."""
+    """LibreOffice's PDF with its dates, identifier and checksum fixed, same lengths (offsets unchanged)."""
     def fixed(match: re.Match) -> bytes:
+        if match.group(9):
+            return match.group(9) + b"0" * len(match.group(10))
         if match.group(1):
             stamp = match.group(2)
             return match.group(1) + (b"19800101000000" + b"0" * max(len(stamp) - 14, 0))[:len(stamp)] + match.group(3)

@@ -403,7 +403,7 @@ def cli(ctx, quiet, verbose):
 
 @cli.command()
 @document_options
-@click.option("--annexes", is_flag=True, help="Joindre les travaux produits (productions/) en annexe.")
+@click.option("--annexes", is_flag=True, help="Joindre les travaux produits (productions/) en annexe ; avec --pdf, les attestations de bonne exécution à la fin du PDF.")
 @click.option("--pourquoi", is_flag=True, help="Avec --bid : ajouter la note « Pourquoi ces références » pour l'équipe de réponse (à retirer avant l'envoi).")
 def build(**kw):
     """Écrit le dossier de candidature (DOCX) pour une sélection de références.
@@ -422,7 +422,13 @@ def build(**kw):
     template = documents.find_template("dossier", kw.pop("templates_dir"), kw.pop("template"))
     data = documents.dossier(library, selected, options, template)
     written = _write(kw.pop("output") or DEFAULT_OUTPUTS / "dossier-candidature.docx", data)
-    _convert_pdf(kw.pop("pdf"), [written])
+    pdf = kw.pop("pdf")
+    _convert_pdf(pdf, [written])
+    if pdf and options.annexes:
+        from generator.documents.pack import append_attestations
+
+        if append_attestations(written.with_suffix(".pdf"), library, selected):
+            _say("Attestations de bonne exécution ajoutées à la fin du PDF")
     _say(f"{len(selected)} référence{'s' if len(selected) > 1 else ''} : " + ", ".join(m.id for m in selected))
 
 
