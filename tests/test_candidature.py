@@ -464,3 +464,16 @@ def test_build_annexes_pdf_ends_with_the_attestations(tender, run):
     assert len(after) == pages + 1 and after[-1] == ""  # the attestation (a blank page here) comes last
     text = docx_text(tender / "outputs" / "dossier-candidature.docx")
     assert "Attestation de bonne exécution\u00a0: oui, du 1er mars 2022, signée par Jeanne Martin, DGS" in text
+
+
+def test_pack_never_replaces_a_folder_it_did_not_make_nor_writes_into_the_library(tender, run):
+    mine = tender / "outputs" / "2027-AMO-014"
+    mine.mkdir(parents=True)
+    (mine / "RC.pdf").write_bytes(pdf_bytes())
+    result = run("pack", "--bid", "appel.yaml", "--date", TODAY, "--sans-pdf")
+    assert result.exit_code == 4
+    assert "n'a pas été préparé par dossier pack" in result.output
+    assert [p.name for p in mine.iterdir()] == ["RC.pdf"]
+    result = run("pack", "--bid", "appel.yaml", "--date", TODAY, "--sans-pdf", "-o", "references")
+    assert result.exit_code == 4
+    assert not (tender / "references" / "2027-AMO-014").exists()

@@ -136,13 +136,30 @@ def _file_name(pattern: str, number: int, piece: str, sigle: str, suffix: str) -
     return _safe(pattern.format(numero=number, piece=piece, sigle=_safe(sigle))) + suffix
 
 
-def pack(c: Candidature, out_dir: Path, templates_dir: Path | None, with_pdf: bool) -> tuple[Path, Path, list[Entry]]:
+BORDEREAU = "00_Bordereau.txt"
+
+
+def check_targets(folder: Path, archive: Path, keep: tuple[Path, ...]) -> None:
+    """Neither the folder nor the ZIP may replace what the user keeps: the library, the
+    templates, a folder `dossier pack` did not make (it has no bordereau)."""
+    from generator.output import check_replaceable
+
+    check_replaceable(folder / BORDEREAU, keep)
+    check_replaceable(archive, keep)
+    if folder.exists() and (not folder.is_dir() or not (folder / BORDEREAU).is_file()):
+        raise OutputError(f"{folder} : ce dossier existe et n'a pas été préparé par dossier pack (pas de {BORDEREAU}) ; "
+                          "il est conservé : choisissez un autre dossier avec -o")
+
+
+def pack(c: Candidature, out_dir: Path, templates_dir: Path | None, with_pdf: bool,
+         keep: tuple[Path, ...] = ()) -> tuple[Path, Path, list[Entry]]:
     """Write the folder and its ZIP; return (folder, zip, bordereau entries)."""
     from generator.documents import build as documents
     from generator.documents.context import Appel, BuildOptions
     from generator.documents.forms import render_forms
 
     folder = out_dir / c.folder_name
+    check_targets(folder, out_dir / f"{c.folder_name}.zip", keep)
     pattern = c.bid.nommage or DEFAULT_NAMING
     firm = c.people[0].data
     sigle = firm.sigle or firm.nom
@@ -203,7 +220,7 @@ def pack(c: Candidature, out_dir: Path, templates_dir: Path | None, with_pdf: bo
                 entry.files = [n for name in entry.files
                                for n in ((name, name[:-5] + ".pdf") if name.endswith(".docx") else (name,))]
         bordereau = bordereau_text(c, entries)
-        files["00_Bordereau.txt"] = bordereau.encode("utf-8")
+        files[BORDEREAU] = bordereau.encode("utf-8")
         _replace_folder(folder, staging, files)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

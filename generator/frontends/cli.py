@@ -62,7 +62,43 @@ class FrenchHelp:
 
 
 class DossierCommand(FrenchHelp, click.Command):
-    pass
+    def invoke(self, ctx):
+        _check_option_texts(ctx)
+        return super().invoke(ctx)
+
+
+def _check_option_texts(ctx: click.Context) -> None:
+    """Every text given on the command line is checked as the same text in a YAML file would be."""
+    from generator.library.yamlio import option_text_problem
+
+    for param in ctx.command.params:
+        values = ctx.params.get(param.name)
+        for value in values if isinstance(values, (tuple, list)) else (values,):
+            if isinstance(value, (str, Path)) and param.get_default(ctx) != value:
+                problem = option_text_problem(str(value))
+                if problem:
+                    name = max(param.opts, key=len) if isinstance(param, click.Option) else param.human_readable_name
+                    raise UsageError(f"{name} : {problem}")
+
+
+class OutputPath(click.ParamType):
+    """-o: a file, or a folder when written « dossier/ » (it is then created if missing)."""
+
+    name = "FICHIER"
+
+    def convert(self, value, param, ctx):
+        from generator.output import FolderPath
+
+        if isinstance(value, Path):
+            return value
+        if not value.strip():
+            raise UsageError("-o : nom de fichier vide ; donnez un fichier (ex. -o dossier.docx) ou un dossier (-o sortie/)")
+        if value.endswith(("/", "\\")) or value in (".", ".."):
+            return FolderPath(value)
+        return Path(value)
+
+
+OUTPUT = OutputPath()
 
 
 _CLICK_MESSAGES = (
@@ -319,7 +355,7 @@ def _refuse_domain_errors(library, root: Path, today: date) -> None:
 
 def document_options(command):
     options = [
-        click.option("--output", "-o", type=click.Path(path_type=Path), help="Fichier à écrire (par défaut dans outputs/)."),
+        click.option("--output", "-o", type=OUTPUT, help="Fichier à écrire, ou dossier terminé par / (par défaut dans outputs/)."),
         click.option("--template", type=click.Path(path_type=Path), help="Modèle Word à utiliser à la place du modèle par défaut."),
         click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet."),
         click.option("--appel", "appel_titre", default="", help="Intitulé de l'appel d'offres (page de garde)."),
@@ -368,6 +404,15 @@ def _write(path: Path, data: bytes) -> Path:
     from generator.output import write_atomic
 
     write_atomic(path, data)
+    _say(f"Écrit : {path}")
+    return path
+
+
+def _write_document(given: Path | None, default: Path, data: bytes, library) -> Path:
+    """A generated document, at -o or its default place, never over what the user keeps."""
+    from generator.output import document_target, write_document
+
+    path = write_document(document_target(given, default), data, keep=(library.root, DEFAULT_TEMPLATES))
     _say(f"Écrit : {path}")
     return path
 
@@ -421,7 +466,7 @@ def build(**kw):
     options.pourquoi = kw.pop("pourquoi")
     template = documents.find_template("dossier", kw.pop("templates_dir"), kw.pop("template"))
     data = documents.dossier(library, selected, options, template)
-    written = _write(kw.pop("output") or DEFAULT_OUTPUTS / "dossier-candidature.docx", data)
+    written = _write_document(kw.pop("output"), DEFAULT_OUTPUTS / "dossier-candidature.docx", data, library)
     pdf = kw.pop("pdf")
     _convert_pdf(pdf, [written])
     if pdf and options.annexes:
@@ -456,7 +501,7 @@ def table(**kw):
         data = documents.table(library, selected, options, template)
     else:
         data = documents.table_spreadsheet(library, selected, options, fmt)
-    written = _write(kw.pop("output") or DEFAULT_OUTPUTS / f"tableau-references.{fmt}", data)
+    written = _write_document(kw.pop("output"), DEFAULT_OUTPUTS / f"tableau-references.{fmt}", data, library)
     _convert_pdf(kw.pop("pdf"), [written])
 
 
@@ -491,10 +536,9 @@ def fiches(**kw):
     written = []
     for name, data in produced:
         if single:
-            target = output or DEFAULT_OUTPUTS / name
+            written.append(_write_document(output, DEFAULT_OUTPUTS / name, data, library))
         else:
-            target = (output or DEFAULT_OUTPUTS / "fiches") / name
-        written.append(_write(target, data))
+            written.append(_write_document(None, (output or DEFAULT_OUTPUTS / "fiches") / name, data, library))
     _convert_pdf(kw.pop("pdf"), written)
 
 
@@ -632,7 +676,7 @@ def show(ident, references):
 
 @cli.command()
 @click.argument("person", metavar="PERSONNE")
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Fichier à écrire (par défaut outputs/cv-IDENTIFIANT.docx).")
+@click.option("--output", "-o", type=OUTPUT, help="Fichier à écrire, ou dossier terminé par / (par défaut outputs/cv-IDENTIFIANT.docx).")
 @click.option("--template", type=click.Path(path_type=Path), help="Modèle Word à utiliser à la place du modèle par défaut.")
 @click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet.")
 @click.option("--date", "date_text", metavar="DATE", help="Date du document : 2027-01-15 ou 15/01/2027. Par défaut : aujourd'hui.")
@@ -657,7 +701,7 @@ def cv(person, output, template, templates_dir, date_text, pdf, references):
     found = library.person(person)
     options = BuildOptions(today=_parse_date(date_text) or date.today())
     data = documents.cv(library, found, options, documents.find_template("cv", templates_dir, template))
-    written = _write(output or DEFAULT_OUTPUTS / f"cv-{found.id}.docx", data)
+    written = _write_document(output, DEFAULT_OUTPUTS / f"cv-{found.id}.docx", data, library)
     _convert_pdf(pdf, [written])
 
 
@@ -807,8 +851,11 @@ def init(directory, firm):
     """
     from generator.library.scaffold import init_project
 
-    for path in init_project(directory, firm):
+    written, kept = init_project(directory, firm)
+    for path in written:
         _say(f"Écrit : {path}")
+    for path in kept:
+        _say(f"Conservé (déjà présent, non remplacé) : {path}")
     _say("Remplissez references/cabinet.yaml, remplacez la mission d'exemple, puis : dossier check")
 
 
@@ -836,7 +883,7 @@ def new(references, titre, maitre_ouvrage, type_, annees, montant, taxe, tranche
       dossier new          # les questions sont posées une à une
     """
     from generator.importing.importer import id_for
-    from generator.library.scaffold import new_mission_text
+    from generator.library.scaffold import check_ident, new_mission_text
     from generator.library.vocabulary import COMPOSANTES
 
     if titre is None:
@@ -859,7 +906,7 @@ def new(references, titre, maitre_ouvrage, type_, annees, montant, taxe, tranche
         "consultants": list(consultants), "montant": amount, "composantes": list(composantes),
     }
     debut = re.match(r"\s*(\d{4})", annees or "")
-    ident = ident or id_for(titre, int(debut.group(1)) if debut else None)
+    ident = check_ident(ident) if ident is not None else id_for(titre, int(debut.group(1)) if debut else None)
     target = references / "missions" / f"{ident}.yaml"
     text = new_mission_text(fields, str(target))
     if target.exists():
@@ -1157,7 +1204,7 @@ def formulaires(**kw):
     final = kw.pop("final")
     c = _candidature(kw)
     _gaps_or_refuse(c, final, "aucun formulaire n'a été écrit")
-    written = [_write(kw["out_dir"] / form.name, form.data)
+    written = [_write_document(None, kw["out_dir"] / form.name, form.data, c.library)
                for form in render_forms(c.library, c.bid, c.people, c.selected, c.today, kw["templates_dir"])]
     _convert_pdf(kw.pop("pdf"), written)
 
@@ -1183,7 +1230,8 @@ def pack(**kw):
     final = kw.pop("final")
     c = _candidature(kw)
     _gaps_or_refuse(c, final, "aucun fichier n'a été écrit")
-    folder, archive, entries = packing.pack(c, kw["out_dir"], kw["templates_dir"], with_pdf=not kw["no_pdf"])
+    folder, archive, entries = packing.pack(c, kw["out_dir"], kw["templates_dir"], with_pdf=not kw["no_pdf"],
+                                            keep=(c.library.root, DEFAULT_TEMPLATES))
     for entry in entries:
         where = ", ".join(entry.files) if entry.files else packing.MANQUANT.upper()
         _say(f"{entry.label} : {where}")
