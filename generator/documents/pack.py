@@ -70,8 +70,7 @@ def prepare(library: Library, bid_path: Path, today: date, selected: list[Missio
     deadline = bid.date_limite or today
     people = candidates(library, bid, bid_path)
     loaded, problems = admin.load_pieces(library.root, today)
-    kinds = [k for k in (admin.requested_kinds(bid.pieces_demandees))]
-    statuses = [admin.status_at(loaded, key, deadline, today) for key in kinds]
+    statuses = [admin.status_at(loaded, key, deadline, today) for key in admin.requested_kinds(bid.pieces_demandees)]
     return Candidature(library, bid, bid_path, people, selected, today, deadline, statuses, problems, loaded)
 
 
