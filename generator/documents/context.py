@@ -84,7 +84,7 @@ def attestation_text(mission: Mission) -> str:
     attestation = mission.attestation
     if attestation is None or not (attestation.fichier or attestation.date):
         return ""
-    from generator.library.bid import parse_date
+    from generator.library.dates import parse_date
 
     day = parse_date(attestation.date) if attestation.date else None
     parts = ["oui"]
