@@ -523,46 +523,52 @@ def _explain(bid, result) -> None:
     from generator.selection.answer import empty_message
     from generator.library.formatting import format_annees, format_long_date
 
+    lines: list[str] = []
+    echo = lines.append  # one write at the end: thousands of lines on a large library
+
     def score(v) -> str:
         return f" — score {v.score:.1f}".replace(".", ",") if result.ranked else ""
 
     if bid is not None and (bid.titre or bid.acheteur):
-        click.echo(f"Appel : {bid.titre or '—'}" + (f" — {bid.acheteur}" if bid.acheteur else ""))
-    click.echo(f"Date de référence : {format_long_date(result.when)} ; période : références {result.period}")
-    click.echo(f"Ordre : {result.order}")
-    click.echo(f"\nRetenues ({len(result.kept)}) :")
+        echo(f"Appel : {bid.titre or '—'}" + (f" — {bid.acheteur}" if bid.acheteur else ""))
+    echo(f"Date de référence : {format_long_date(result.when)} ; période : références {result.period}")
+    echo(f"Ordre : {result.order}")
+    for line in result.headlines():
+        echo("Attention : " + line)
+    echo(f"\nRetenues ({len(result.kept)}) :")
     for v in result.kept:
         m = v.mission
-        click.echo(f"  {v.rank}. {m.id}{score(v)} — {format_annees(m.annees) or 'années ?'} — {m.titre}")
+        echo(f"  {v.rank}. {m.id}{score(v)} — {format_annees(m.annees) or 'années ?'} — {m.titre}")
         for match in v.matches[:12]:
-            click.echo(f"       {match.label} : {', '.join(match.fields)}")
+            echo(f"       {match.label} : {', '.join(match.fields)}")
         if result.ranked and not v.matches:
-            click.echo("       aucun terme du besoin")
+            echo("       aucun terme du besoin")
         if v.note:
-            click.echo("       " + v.note)
+            echo("       " + v.note)
     if result.beyond_limit:
-        click.echo(f"\nNon retenues, au-delà des {result.wanted} demandées ({len(result.beyond_limit)}) :")
+        echo(f"\nNon retenues, au-delà des {result.wanted} demandées ({len(result.beyond_limit)}) :")
         for v in result.beyond_limit:
-            click.echo(f"  - {v.mission.id}{score(v)}")
+            echo(f"  - {v.mission.id}{score(v)}")
     if result.excluded:
-        click.echo(f"\nÉcartées ({len(result.excluded)}) :")
+        echo(f"\nÉcartées ({len(result.excluded)}) :")
         for v in result.excluded:
-            click.echo(f"  - {v.mission.id}{score(v)} — " + " ; ".join(v.reasons))
+            echo(f"  - {v.mission.id}{score(v)} — " + " ; ".join(v.reasons))
             if v.matches:
-                click.echo("       termes : " + ", ".join(m.label for m in v.matches[:6]))
+                echo("       termes : " + ", ".join(m.label for m in v.matches[:6]))
     if result.near_misses:
-        click.echo("\nDe peu (achevées juste avant la période ; à retenir avec inclure si l'acheteur l'accepte) :")
+        echo("\nDe peu (achevées juste avant la période ; à retenir avec inclure si l'acheteur l'accepte) :")
         for v in result.near_misses:
-            click.echo(f"  - {v.mission.id} ({format_annees(v.mission.annees)})")
+            echo(f"  - {v.mission.id} ({format_annees(v.mission.annees)})")
     if result.ranked and result.excluded:
         # What the library offers for this need, the criteria aside: the right reference
         # may only be a window or a composante away.
-        click.echo("\nPertinence de toutes les références, critères mis à part :")
+        echo("\nPertinence de toutes les références, critères mis à part :")
         by_score = sorted(result.verdicts, key=lambda v: (-v.score, v.mission.id))
         for i, v in enumerate(by_score, 1):
-            click.echo(f"  {i}. {v.mission.id}{score(v)} — {'retenue' if v.kept else 'écartée'}")
+            echo(f"  {i}. {v.mission.id}{score(v)} — {'retenue' if v.kept else 'écartée'}")
     if result.weak:
-        click.echo("\n" + empty_message(result))
+        echo("\n" + empty_message(result))
+    click.echo("\n".join(lines))
 
 
 @cli.command()

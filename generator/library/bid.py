@@ -191,9 +191,10 @@ class Bid(Model):
 
     @property
     def text(self) -> str:
-        """What the references are ranked against: the need, the title and the lots."""
-        lots = [lot.intitule for lot in self.lots]
-        return "\n".join(filter(None, [self.titre, *lots, self.besoin]))
+        """What the references are ranked against: the title, the answered lots and the need."""
+        from generator.selection.tender import tender_text
+
+        return tender_text(self)
 
 
 def load_bid(path: Path) -> Bid:
@@ -254,17 +255,24 @@ acheteur_public: oui
 date_limite: 2027-01-15
 # Période exigée par l'acheteur, en années comptées depuis la date limite (souvent 3 :
 # arrêté du 22 mars 2019 pour les services). Écrite, elle écarte les références plus
-# anciennes. Sans elle, les références des 3 dernières années passent d'abord et les
-# plus anciennes complètent la liste, signalées comme telles.
+# anciennes. Sans elle, les références les plus pertinentes sont retenues : une récente
+# passe avant une plus ancienne de pertinence comparable, et une plus ancienne nettement
+# plus pertinente est gardée, signalée à l'équipe (pas dans les documents de l'acheteur).
 # fenetre_annees: 3
 # Numéro de la consultation, tel que sur le règlement de consultation (facultatif).
 # numero_consultation: 2027-AMO-014
-# Lots de la consultation (facultatif), et ceux auxquels le cabinet répond
-# (lots_repondus ; vide : tous).
+# Lots de la consultation (facultatif) : numéro, intitulé et, si besoin, le texte du lot
+# copié du RC. lots_repondus dit à quels lots le cabinet répond : seul leur texte compte
+# pour classer les références (vide : tous). Si le besoin ci-dessous contient tout le RC,
+# les passages « Lot 2 : … » des autres lots sont ignorés.
 lots:
-  - "1 : Diagnostic et charte de GUP"
-  - "2 : Animation et suivi"
-# lots_repondus: [1]
+  - numero: 1
+    intitule: Diagnostic et charte de GUP
+    texte: Diagnostics en marchant, charte avec les bailleurs, abattement de TFPB.
+  - numero: 2
+    intitule: Animation et suivi
+    texte: Animation des instances de gestion et tableau de bord des engagements.
+lots_repondus: [1]
 # Le besoin, copié du RC ou du CCTP : les références sont classées selon ce texte
 # (accents, pluriels et sigles du métier pris en compte : GUP, NPNRU, AMO, QPV…).
 besoin: |
