@@ -386,7 +386,7 @@ def cli(ctx, quiet, verbose):
 
 @cli.command()
 @document_options
-@click.option("--annexes", is_flag=True, help="Joindre les travaux produits (productions/) en annexe.")
+@click.option("--annexes", is_flag=True, help="Joindre les travaux produits (productions/) en annexe ; avec --pdf, les attestations de bonne exécution à la fin du PDF.")
 @click.option("--pourquoi", is_flag=True, help="Avec --bid : ajouter la note « Pourquoi ces références » pour l'équipe de réponse (à retirer avant l'envoi).")
 def build(**kw):
     """Écrit le dossier de candidature (DOCX) pour une sélection de références.
@@ -403,6 +403,11 @@ def build(**kw):
     data = documents.dossier(prepared.library, selected, prepared.options, prepared.template("dossier"))
     written = _write_document(kw["output"], DEFAULT_OUTPUTS / "dossier-candidature.docx", data, prepared.library)
     _convert_pdf(kw["pdf"], [written])
+    if kw["pdf"] and kw["annexes"]:
+        from generator.documents.pack import append_attestations
+
+        if append_attestations(written.with_suffix(".pdf"), prepared.library, selected):
+            _say("Attestations de bonne exécution ajoutées à la fin du PDF")
     _say(f"{len(selected)} référence{'s' if len(selected) > 1 else ''} : " + ", ".join(m.id for m in selected))
 
 
@@ -1127,7 +1132,7 @@ def formulaires(**kw):
     final = kw.pop("final")
     c = _candidature(kw)
     _gaps_or_refuse(c, final, "aucun formulaire n'a été écrit")
-    written = [_write(kw["out_dir"] / form.name, form.data)
+    written = [_write_document(None, kw["out_dir"] / form.name, form.data, c.library)
                for form in render_forms(c.library, c.bid, c.people, c.selected, c.today, kw["templates_dir"])]
     _convert_pdf(kw.pop("pdf"), written)
 
@@ -1153,7 +1158,8 @@ def pack(**kw):
     final = kw.pop("final")
     c = _candidature(kw)
     _gaps_or_refuse(c, final, "aucun fichier n'a été écrit")
-    folder, archive, entries = packing.pack(c, kw["out_dir"], kw["templates_dir"], with_pdf=not kw["no_pdf"])
+    folder, archive, entries = packing.pack(c, kw["out_dir"], kw["templates_dir"], with_pdf=not kw["no_pdf"],
+                                            keep=(c.library.root, DEFAULT_TEMPLATES))
     for entry in entries:
         where = ", ".join(entry.files) if entry.files else packing.MANQUANT.upper()
         _say(f"{entry.label} : {where}")
