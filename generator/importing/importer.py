@@ -17,10 +17,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from pydantic import ValidationError
+
 
 from generator.errors import os_reason
-from generator.library.formatting import format_annees, format_euros
-from generator.library.models import Annees, parse_years
+from generator.library.formatting import format_annees, format_euros, format_montant
+from generator.library.models import Annees, Montant, parse_years
 from generator.library.vocabulary import COMPOSANTES, canonical_composante, fold, nearest
 from generator.library.yamlio import MAX_BYTES, dump_yaml, parse_yaml, read_yaml
 
@@ -792,34 +794,77 @@ _TRANCHES = ((r"\bT\.?F\b\.?|tranche ferme|\bferme\b", "ferme"),
 _FILLER = re.compile(r"\b(?:soit|dont|montant|de la mission|euros?|EUR)\b|€", re.IGNORECASE)
 
 
+# Between the two figures of a range: « 20 000 à 30 000 € », « 20 000 € - 30 000 € », « de 20 à 30 k€ ».
+_RANGE_GAP = re.compile(r"\s*(?:k?\s*€|euros?)?\s*(?:HT|TTC)?\s*(?:à|au|-|–|—|et)\s*$", re.IGNORECASE)
+# A minus sign right before a figure (not the dash of « 2018-2021 » or of a range).
+_MINUS = re.compile(r"(?:^|[\s(:])[-−–]\s*$")
+
+
 def parse_montants(text: str, default_tax: str | None = None, firm_names: list[str] = ()) -> list[dict]:
-    """Each amount of the text with its own basis (HT/TTC, tranche, share): never summed."""
+    """Each amount of the text with its own basis (HT/TTC, tranche, share): never summed. A range
+    (« de 20 000 à 30 000 € ») is one amount with its two ends; a sign is kept (« -5 000 € »)."""
     text = _SPACES.sub(" ", text)
-    matches = [m for m in _AMOUNT.finditer(text) if m.group(3) or re.search(r"[ .]\d{3}", m.group(1))]
+    found = list(_AMOUNT.finditer(text))
+
+    def figure(i: int) -> bool:  # an amount, or the low end of a range whose high end is one (« 20 à 30 k€ »)
+        m = found[i]
+        if m.group(3) or re.search(r"[ .]\d{3}", m.group(1)):
+            return True
+        return i + 1 < len(found) and bool(found[i + 1].group(3)) and bool(
+            _RANGE_GAP.fullmatch(text[m.end(): found[i + 1].start()]))
+
+    matches = [m for i, m in enumerate(found) if figure(i)]
     if not matches:
-        matches = [m for m in _AMOUNT.finditer(text) if int(re.sub(r"\D", "", m.group(1))) >= 100]
+        matches = [m for m in found if int(re.sub(r"\D", "", m.group(1))) >= 100]
+    # A range's two figures are one amount: the second becomes the first's high end.
+    groups: list[list] = []
+    for match in matches:
+        if groups and len(groups[-1]) == 1 and _RANGE_GAP.fullmatch(text[groups[-1][0].end(): match.start()]) \
+                and (text[groups[-1][0].end(): match.start()].strip().lower() != "et"
+                     or re.search(r"\bentre\s*$", text[: groups[-1][0].start()], re.IGNORECASE)):
+            groups[-1].append(match)
+        else:
+            groups.append([match])
     amounts = []
-    for i, match in enumerate(matches):
-        start = matches[i - 1].end() if i else 0
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        before, after = text[start: match.start()], text[match.end(): end]
+    for i, group in enumerate(groups):
+        first, last = group[0], group[-1]
+        start = groups[i - 1][-1].end() if i else 0
+        end = groups[i + 1][0].start() if i + 1 < len(groups) else len(text)
+        before, after = text[start: first.start()], text[last.end(): end]
         # A gap between two amounts is shared at its last separator: « HT (TF) + » | « TO : ».
         if i:
             cuts = list(_SEPARATORS.finditer(before))
             before = before[cuts[-1].end():] if cuts else ""
-        if i + 1 < len(matches):
+        if i + 1 < len(groups):
             cuts = list(_SEPARATORS.finditer(after))
             after = after[: cuts[-1].start()] if cuts else after
-        amounts.append(_amount(match, f"{before} {after}", default_tax, firm_names))
+        negative = bool(_MINUS.search(text[start: first.start()]))
+        amount = _amount(first, f"{before} {after}", default_tax, firm_names, negative, high=last if len(group) > 1 else None)
+        amounts.append(amount)
     return amounts
 
 
-def _amount(match, context: str, default_tax: str | None, firm_names: list[str]) -> dict:
+def _figure(match, unit_of=None) -> Decimal:
+    """The exact value a figure says, with its unit (« 12,5 k€ » = 12500) or the one of `unit_of`."""
     digits = re.sub(r"\D", "", match.group(1))
     value = Decimal(digits + ("." + match.group(2) if match.group(2) else ""))
-    unit = (match.group(3) or "").replace(" ", "").lower()
+    unit = (match.group(3) or (unit_of.group(3) if unit_of is not None else "") or "").replace(" ", "").lower()
     value *= _UNITS.get(unit, 10**9 if unit.startswith("milliard") else 10**6 if unit.startswith("million") else 1)
-    amount: dict = {"valeur": int(value) if value == value.to_integral_value() else float(value)}
+    return _exact(value)
+
+
+def _exact(value: Decimal):
+    """An int when whole (« 12 500 », not « 12500.0 »), else the Decimal: never a float."""
+    return int(value) if value == value.to_integral_value() else value
+
+
+def _amount(match, context: str, default_tax: str | None, firm_names: list[str], negative: bool = False,
+            high=None) -> dict:
+    value = _figure(match, unit_of=high)
+    amount: dict = {"valeur": -value if negative else value}
+    if high is not None:
+        amount["valeur_haute"] = _figure(high)
+        context = re.sub(r"\b(?:de|entre)\b", " ", context, flags=re.IGNORECASE)
     rest = context
 
     def take(pattern: str) -> bool:
@@ -860,13 +905,26 @@ def _montants(text: str, label: str, default_tax, firm_names, warnings: list[str
         warnings.append(f"{label} : aucun montant lisible dans « {text} » : laissé vide")
         kept.append(f"{label} : {text}")
         return None
-    if len(amounts) > 1:
-        warnings.append(f"{label} : {len(amounts)} montants gardés séparément, jamais additionnés")
+    # What the library would refuse (a negative, an implausible amount) is said and left in the notes,
+    # never written as a figure `check` would reject, never with its sign dropped.
+    valid = []
     for amount in amounts:
+        try:
+            Montant.model_validate(amount)
+            valid.append(amount)
+        except ValidationError as exc:
+            reason = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+            warnings.append(f"{label} : {reason} : montant laissé de côté, gardé dans les notes")
+            kept.append(f"{label} : {text}")
+    if not valid:
+        return None
+    if len(valid) > 1:
+        warnings.append(f"{label} : {len(valid)} montants gardés séparément, jamais additionnés")
+    for amount in valid:
         if "taxe" not in amount:
-            warnings.append(f"{label} : ni HT ni TTC indiqué pour {format_euros(Decimal(str(amount['valeur'])))} : "
+            warnings.append(f"{label} : ni HT ni TTC indiqué pour {format_montant(Montant.model_validate(amount))} : "
                             "base laissée vide")
-    return amounts
+    return valid
 
 
 def _tab_pieces(text: str) -> list[str]:
