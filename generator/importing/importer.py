@@ -12,6 +12,7 @@ Results are values (`Imported`); only the CLI prints them and writes the files.
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -195,6 +196,26 @@ def _french_letters(raw: bytes, encoding: str) -> int:
         return -1
 
 
+def _mixed_lines(raw: bytes) -> tuple[bytes, int] | None:
+    """A UTF-8 file with some lines pasted from a Windows-1252 one: (all in UTF-8, lines
+    converted); None when no line is genuine non-ASCII UTF-8 (the whole file is cp1252)."""
+    lines = raw.split(b"\n")
+    utf8, converted = 0, []
+    for line in lines:
+        try:
+            line.decode("utf-8")
+            utf8 += not line.isascii()
+            converted.append(line)
+        except UnicodeDecodeError:
+            converted.append(None)
+    bad = converted.count(None)
+    if not utf8 or not bad:
+        return None
+    out = [line if line is not None else lines[i].decode("cp1252", errors="replace").encode("utf-8")
+           for i, line in enumerate(converted)]
+    return b"\n".join(out), bad
+
+
 def decode_text(raw: bytes) -> tuple[str, str, list[str]]:
     """(text, encoding used, warnings): UTF-8 with or without BOM, UTF-16, else cp1252 or Mac Roman."""
     warnings = []
@@ -212,9 +233,16 @@ def decode_text(raw: bytes) -> tuple[str, str, list[str]]:
             raw.decode("utf-8")
             encoding = "utf-8"
         except UnicodeDecodeError:
-            # Windows export, or an old Mac one (« é » is byte 0x8E there, « Ž » in cp1252):
-            # the reading with more French accented letters is the right one.
-            encoding = max(("cp1252", "mac_roman"), key=lambda name: _french_letters(raw, name))
+            mixed = _mixed_lines(raw)
+            if mixed is not None:
+                raw, count = mixed
+                encoding = "utf-8"
+                warnings.append(f"fichier mélangeant deux encodages : {count} ligne{'s' if count > 1 else ''} lue"
+                                f"{'s' if count > 1 else ''} en Windows-1252, le reste en UTF-8 ; vérifiez les accents")
+            else:
+                # Windows export, or an old Mac one (« é » is byte 0x8E there, « Ž » in cp1252):
+                # the reading with more French accented letters is the right one.
+                encoding = max(("cp1252", "mac_roman"), key=lambda name: _french_letters(raw, name))
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError:
@@ -254,13 +282,67 @@ def text_lines(text: str) -> list[Line]:
     return lines
 
 
-def docx_lines(path: Path) -> list[Line]:
+# What a Word fiche can be: a few pages, perhaps photos. Beyond, it is a bomb or not a fiche,
+# refused before anything is inflated (the sizes zipfile inflates to are the declared ones).
+MAX_MEMBERS = 1000
+MAX_UNCOMPRESSED = 100_000_000  # the whole package, photos included
+MAX_XML = 10_000_000  # one XML part (a fiche's document.xml is a few hundred kilobytes)
+MAX_RATIO = 100  # deflate on real XML stays under ~30; a bomb is in the hundreds or thousands
+
+_MACRO_TYPE = b"application/vnd.ms-word.document.macroEnabled.main+xml"
+_DOCUMENT_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def checked_package(raw: bytes) -> tuple[bytes, list[str]]:
+    """The Word package, once its declared sizes are those of a fiche; a macro-enabled one
+    (.docm) without its macros, which are never run. Unreadable otherwise."""
+    import zipfile
+
+    try:
+        package = zipfile.ZipFile(io.BytesIO(raw))
+        members = package.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise Unreadable("fichier Word endommagé ou illisible : ouvrez-le dans Word et réenregistrez-le") from None
+    if len(members) > MAX_MEMBERS:
+        raise Unreadable(f"fichier Word de {len(members)} parties (au plus {MAX_MEMBERS}) : ce n'est pas une fiche")
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNCOMPRESSED:
+        raise Unreadable(f"fichier Word qui se décompresse en {total // 1_000_000} Mo (au plus "
+                         f"{MAX_UNCOMPRESSED // 1_000_000} Mo) : refusé avant lecture")
+    for member in members:
+        if member.filename.endswith((".xml", ".rels")) and member.file_size > MAX_XML:
+            raise Unreadable(f"fichier Word dont le texte ({member.filename}) se décompresse en "
+                             f"{member.file_size // 1_000_000} Mo (au plus {MAX_XML // 1_000_000} Mo) : ce n'est pas une fiche")
+        if member.file_size > 1_000_000 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+            raise Unreadable(f"fichier Word anormalement compressé ({member.filename} : "
+                             f"{member.file_size // max(member.compress_size, 1)} fois) : refusé avant lecture (bombe de décompression)")
+    names = {m.filename for m in members}
+    try:
+        types = package.read("[Content_Types].xml")
+    except (KeyError, zipfile.BadZipFile, OSError, RuntimeError):
+        raise Unreadable("fichier Word endommagé ou illisible : ouvrez-le dans Word et réenregistrez-le") from None
+    if _MACRO_TYPE not in types and "word/vbaProject.bin" not in names:
+        return raw, []
+    # python-docx opens only plain documents: the same package, marked as one, macros left out.
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as plain:
+        for member in members:
+            if "vba" in member.filename.lower():
+                continue
+            data = package.read(member)
+            if member.filename == "[Content_Types].xml":
+                data = data.replace(_MACRO_TYPE, _DOCUMENT_TYPE)
+            plain.writestr(member, data)
+    return out.getvalue(), ["document Word avec macros (.docm) : lu sans ses macros, qui ne sont jamais exécutées"]
+
+
+def docx_lines(source: Path | bytes) -> list[Line]:
     import docx
 
     from generator.documents.docx_xml import footer_blocks, read_blocks
 
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(source) if isinstance(source, bytes) else str(source))
         blocks, footer = read_blocks(document), footer_blocks(document)
     except Exception:  # python-docx raises many kinds on a damaged package
         raise Unreadable("fichier Word endommagé ou illisible : ouvrez-le dans Word et réenregistrez-le") from None
@@ -366,7 +448,13 @@ def read_lines(path: Path) -> tuple[list[Line], str, list[str]]:
     if raw.startswith(b"PK\x03\x04") or suffix == ".docx":
         if suffix not in (".docx", ".docm"):
             raise Unreadable(f"format {suffix or 'inconnu'} non pris en charge : seules les fiches .docx et .txt sont lues")
-        return docx_lines(path), "Word (.docx)", []
+        package, warnings = checked_package(raw)
+        lines = docx_lines(package)
+        size = sum(len(line.text.encode("utf-8")) + 1 for line in lines)
+        if size > MAX_TEXT_BYTES:
+            raise Unreadable(f"fichier Word de {size // 1_000_000} Mo de texte : une fiche en fait quelques pages, "
+                             f"et la bibliothèque refuse un fichier de plus de {MAX_TEXT_BYTES // 1_000_000} Mo")
+        return lines, "Word (.docm)" if warnings else "Word (.docx)", warnings
     if suffix in (".doc", ".odt", ".rtf", ".xlsx", ".xls", ".pptx"):
         raise Unreadable(f"format {suffix} non pris en charge : enregistrez la fiche en .docx")
     if raw.startswith(b"{\\rtf"):
@@ -1209,61 +1297,73 @@ def firm_names(references: Path) -> list[str]:
     return [str(data[k]) for k in ("nom", "sigle") if data.get(k)]
 
 
-def _identity(kind: str, data) -> tuple | None:
-    """What makes two records the same fiche: title and start year (or fiche number)."""
+def _identities(kind: str, data) -> list[tuple]:
+    """What makes two records the same fiche: a production's title and number; a mission's
+    title, client and years, or the same source. A different mission whose id happens to
+    be the same (same year, same first words) is not the same fiche."""
     if not isinstance(data, dict) or not data.get("titre"):
-        return None
+        return []
     if kind == PRODUCTIONS:
-        return (fold(str(data["titre"])), str(data.get("numero") or ""))
+        return [(fold(str(data["titre"])), str(data.get("numero") or ""))]
     annees = data.get("annees")
-    debut = annees.get("debut") if isinstance(annees, dict) else str(annees or "")[:4]
-    return (fold(str(data["titre"])), str(debut or ""))
+    if isinstance(annees, (str, int)):
+        try:
+            annees = parse_years(str(annees))
+        except ValueError:
+            annees = {"texte": str(annees)}
+    years = tuple(sorted((str(k), str(v)) for k, v in annees.items())) if isinstance(annees, dict) else ()
+    keys = [(fold(str(data["titre"])), fold(str(data.get("maitre_ouvrage") or "")), years)]
+    if data.get("source"):
+        keys.append(("source", fold(str(data["source"]))))
+    return keys
 
 
 def plan(results: list[Imported], references: Path, overwrite: bool) -> None:
-    """Decide where each record goes and whether it is written; existing files are kept."""
+    """Decide where each record goes and whether it is written; existing files are kept,
+    and replaced (--overwrite) only by the same fiche, never by another that shares its id."""
     existing: dict[str, dict[tuple, Path]] = {}
     for kind in (MISSIONS, PRODUCTIONS):
         existing[kind] = {}
         for path in sorted((references / kind).glob("*.y*ml")):
-            key = _identity(kind, read_yaml(path).data)
-            if key:
+            for key in _identities(kind, read_yaml(path).data):
                 existing[kind].setdefault(key, path)
     taken: dict[Path, Imported] = {}
     for result in results:
+        if not result.error and len(result.yaml_text().encode("utf-8")) > MAX_BYTES:
+            result.error = (f"fiche de plus de {MAX_BYTES // 1_000_000} Mo une fois convertie : la bibliothèque la "
+                            "refuserait, rien n'est écrit")
         if result.error:
             result.status = "erreur"
             continue
         folder = references / result.kind
-        key = _identity(result.kind, result.record)
-        earlier = next((r for r in taken.values() if r.kind == result.kind and _identity(r.kind, r.record) == key), None)
+        keys = _identities(result.kind, result.record)
+        earlier = next((r for r in taken.values() if r.kind == result.kind
+                        and set(_identities(r.kind, r.record)) & set(keys)), None)
         if earlier is not None:
             result.status = f"même fiche que {earlier.source.name} : ignorée"
             continue
-        # The same fiche imported before: found by its id (file name) or by title and year.
-        same = existing[result.kind].get(key) or next(
-            (p for p in [folder / f"{result.ident}.yaml"] if p.exists() and p not in taken), None)
-        if same is not None:
+        same = next((existing[result.kind][key] for key in keys if key in existing[result.kind]), None)
+        if same is not None and same not in taken:
             result.target, result.ident = same, same.stem
             there = read_yaml(same).data
             if there == parse_yaml(result.yaml_text(), str(same)).data:
                 result.status = "déjà importée, identique : rien à écrire"
             elif overwrite:
                 result.status, result.write = "déjà importée : remplacée (--overwrite)", True
-            elif _identity(result.kind, there) == key:
-                result.status = "déjà importée, différente : fichier conservé (--overwrite pour le remplacer)"
             else:
-                shown = there.get("titre") if isinstance(there, dict) else None
-                result.status = (f"identifiant déjà pris par « {shown or same.name} » : fichier conservé "
-                                 "(--overwrite pour le remplacer)")
+                result.status = "déjà importée, différente : fichier conservé (--overwrite pour le remplacer)"
             taken[same] = result
             continue
+        # A new fiche: its id must name a file of its own, never one of another fiche.
         target, n = folder / f"{result.ident}.yaml", 2
-        while target in taken:
+        while target in taken or target.exists():
             target, n = folder / f"{result.ident}-{n}.yaml", n + 1
         if n > 2:
-            result.warnings.append(f"identifiant « {result.ident} » déjà pris par une autre fiche de cet import : "
-                                   f"« {target.stem} » utilisé")
+            owner = taken.get(folder / f"{result.ident}.yaml")
+            there = read_yaml(folder / f"{result.ident}.yaml").data if owner is None else owner.record
+            shown = there.get("titre") if isinstance(there, dict) else None
+            result.warnings.append(f"identifiant « {result.ident} » déjà pris par « {shown or result.ident} » "
+                                   f"(une autre mission) : « {target.stem} » utilisé")
             result.ident = target.stem
         result.target, result.status, result.write = target, "créée", True
         taken[target] = result

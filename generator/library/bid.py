@@ -35,11 +35,29 @@ def parse_date(value: str) -> date | None:
     return None
 
 
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre")
+
+
+def date_problem(value: str) -> str:
+    """Why a text is not a date, in French: an impossible day says which, the rest the two forms."""
+    numbers = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", value) or re.fullmatch(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*", value)
+    if numbers:
+        first, month, last = (int(n) for n in numbers.groups())
+        year, day = (first, last) if len(numbers.group(1)) == 4 else (last, first)
+        if not 1 <= month <= 12:
+            return f"date impossible « {value.strip()} » : il n'y a pas de mois {month} ; écrivez 2027-01-15 ou 15/01/2027"
+        if day < 1 or day > 31 or parse_date(value) is None:
+            leap = " (" + str(year) + " n'est pas bissextile)" if month == 2 and day == 29 else ""
+            return f"date impossible « {value.strip()} » : le {day} {_MONTHS[month - 1]} n'existe pas{leap}"
+    return f"date non reconnue « {value} » ; écrivez 2027-01-15 ou 15/01/2027"
+
+
 def _date(value):
     if isinstance(value, str):
         parsed = parse_date(value)
         if parsed is None:
-            raise ValueError(f"date non reconnue « {value} » ; écrivez 2027-01-15 ou 15/01/2027")
+            raise ValueError(date_problem(value))
         return parsed
     return value
 
