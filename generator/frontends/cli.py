@@ -1253,7 +1253,7 @@ def formulaires(**kw):
     final = kw.pop("final")
     c = _candidature(kw)
     _gaps_or_refuse(c, final, "aucun formulaire n'a été écrit")
-    written = [_write(kw["out_dir"] / form.name, form.data)
+    written = [_write_document(None, kw["out_dir"] / form.name, form.data, c.library)
                for form in render_forms(c.library, c.bid, c.people, c.selected, c.today, kw["templates_dir"])]
     _convert_pdf(kw.pop("pdf"), written)
 
