@@ -113,7 +113,7 @@ def parse_amount(value) -> Decimal:
         value = repr(value)  # a float reaches here only from code; its shortest form is what was meant
     number = parse_number(value)
     if number < 0 or number.is_signed():
-        raise ValueError(f"montant négatif « {value} » ; un montant s'écrit sans signe")
+        raise ValueError(f"montant négatif « {value} »")
     if number > MAX_AMOUNT:
         raise ValueError(f"montant invraisemblable « {value} » (plus de 100 milliards d'euros) ; vérifiez le nombre de chiffres")
     return number
