@@ -35,7 +35,7 @@ def load(path: Path) -> dict:
 
 def main(library_dir: Path, output: Path, ids: list[str]) -> None:
     cabinet = Cabinet.model_validate(load(library_dir / "cabinet.yaml"))
-    options = BuildOptions(today=date.today())
+    options = BuildOptions(document_date=date.today())
     documents = []
     for ident in ids:
         mission = Mission.model_validate(load(library_dir / "missions" / f"{ident}.yaml"))

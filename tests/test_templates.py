@@ -109,12 +109,12 @@ def _full_library(project):
 
 def test_documented_variables_are_exactly_what_the_context_provides(project):
     library = _full_library(project)
-    options = BuildOptions(today=date(2026, 11, 24), annexes=True)
+    options = BuildOptions(document_date=date(2026, 11, 24), annexes=True)
     context = document_context(library, library.missions, options, "Dossier de candidature")
     assert _paths(context) == {v for v in DOCUMENT_VARIABLES if not v.startswith("pourquoi.")}
     # with a tender answered and --pourquoi, the note's variables are there too
     tender = answer(library.missions, Criteria(since=2018), date(2026, 11, 24), "concertation habitants")
-    with_note = BuildOptions(today=date(2026, 11, 24), annexes=True, answer=tender, pourquoi=True)
+    with_note = BuildOptions(document_date=date(2026, 11, 24), annexes=True, answer=tender, pourquoi=True)
     context = document_context(library, tender.selected, with_note, "Dossier de candidature")
     assert _paths(context) == set(DOCUMENT_VARIABLES) - {"pourquoi"}  # a mapping now, seen by its keys
     person = library.person("Valérie Embize")

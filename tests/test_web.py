@@ -5,6 +5,7 @@ The browser tests (test_web_browser.py) drive the same pages in Chromium.
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
 import subprocess
@@ -219,3 +220,78 @@ def test_serve_refuses_the_network_without_a_token(run, tmp_path):
                             timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     assert result.returncode == 1
     assert "--host 0.0.0.0 ouvre la page au réseau : donnez aussi un mot de passe avec --token" in result.stderr
+
+
+def test_a_save_is_committed_with_the_editors_name_when_the_library_is_a_repository(library):
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=library, capture_output=True, text=True, check=True).stdout
+
+    git("init", "-q")
+    git("-c", "user.name=Init", "-c", "user.email=init@example.org", "add", ".")
+    git("-c", "user.name=Init", "-c", "user.email=init@example.org", "commit", "-qm", "bibliothèque")
+    app = create_app(library, ROOT / "templates", git=True, clock=lambda: TODAY)
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        c.get("/")
+        data = form_of(c, "missions", CONCERTATION)
+        assert "Enregistrer aussi dans l'historique git" in html.unescape(c.get(f"/modifier/missions/{CONCERTATION}").text)
+        data.update(type=["Concertation"], commit=["oui"], auteur=["Claudia Romero"], message=["type corrigé"])
+        page = c.post(f"/modifier/missions/{CONCERTATION}", data=data)
+        assert page.status_code == 200 and "Claudia Romero" in page.text  # the last changes are shown
+    assert git("log", "-1", "--format=%an|%s") == "Claudia Romero|type corrigé\n"
+    assert git("status", "--porcelain") == ""
+
+
+def test_the_dossier_preview_is_the_real_document(client):
+    from generator.documents.pdf import soffice
+
+    csrf = client.cookies.get("dossier_csrf")
+    need = {"csrf": csrf, "besoin": "concertation des habitants et maison du projet", "retenues": [CONCERTATION]}
+    text = client.post("/appel", data={**need, "action": "apercu"})
+    assert text.status_code == 200
+    assert "AMO pour la mise en place de la concertation via la création de la Maison du projet ANRU" in \
+        html.unescape(text.text.split('id="apercu"', 1)[1])
+    if soffice() is None:
+        pytest.skip("LibreOffice absent : l'aperçu PDF n'est pas proposé")
+    pdf = client.post("/appel", data={**need, "action": "apercu-pdf"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+
+
+def test_a_file_changed_on_disk_is_read_again(client, library):
+    path = library / "missions" / f"{CONCERTATION}.yaml"
+    assert "Ville de Neuilly-sur-Marne" in client.get(f"/fiche/missions/{CONCERTATION}").text
+    path.write_text(path.read_text(encoding="utf-8").replace("maitre_ouvrage: Ville de Neuilly-sur-Marne",
+                                                             "maitre_ouvrage: Commune de Neuilly"), encoding="utf-8")
+    assert "Commune de Neuilly" in client.get(f"/fiche/missions/{CONCERTATION}").text
+    assert "Commune de Neuilly" in client.get("/").text
+
+
+@pytest.mark.parametrize("kind, ident, model_name, key, value", [
+    ("cabinet", "cabinet", "Cabinet", "telephone", "01 02 03 04 05"),
+    ("personnes", "chloe-etori", "Personne", "fonction", "Cheffe de projet"),
+])
+def test_the_firm_and_people_are_edited_like_references(client, library, kind, ident, model_name, key, value):
+    from generator.frontends.web.workspace import MODELS
+
+    record = client.app.app.state.workspace.find(kind, ident)
+    before = record.path.read_text(encoding="utf-8")
+    page = client.get(f"/modifier/{kind}/{ident}").text
+    model = MODELS[kind]
+    data: dict[str, list[str]] = {}
+    for name, shown in forms.form_values(model, read_yaml(record.path).data).items():
+        if isinstance(shown, list):
+            data[name] = shown
+        elif shown and f'type="checkbox" id="f-{name}"' in page:
+            data[name] = ["oui"]
+        elif f'type="checkbox" id="f-{name}"' not in page:
+            data[name] = [shown]
+    data.update(version=[re.search(r'name="version" value="([^"]*)"', page).group(1)],
+                csrf=[client.cookies.get("dossier_csrf")], **{key: [value]})
+    response = client.post(f"/modifier/{kind}/{ident}", data=data, follow_redirects=False)
+    assert response.status_code == 303, html.unescape(response.text)[-800:]
+    after = record.path.read_text(encoding="utf-8")
+    assert after.splitlines()[0] == before.splitlines()[0]  # the schema line kept
+    assert f"{key}: {value}" in after
+    changed = [line for line in difflib.ndiff(before.splitlines(), after.splitlines()) if line[:1] in "+-"]
+    assert len(changed) <= 2, changed  # one line replaced (or added), nothing else touched
+    assert not [p for p in load_library(library, use_cache=False).errors]

@@ -91,7 +91,7 @@ def _render(template: Template, context: dict, library: Library, options: BuildO
 
     title = context["document"]["titre"]
     source = template.source()
-    data = render(source, template.display, context, today=options.today,
+    data = render(source, template.display, context, document_date=options.document_date,
                   properties=_properties(library, title, options))
     check_content(data, expected_texts(context), template.used_names(), template.display)
     return data
@@ -116,7 +116,7 @@ def table_spreadsheet(library: Library, selected: list[Mission], options: BuildO
         return spreadsheet.csv_bytes(rows)
     props = _properties(library, options.titre or "Tableau des références", options)
     return spreadsheet.xlsx_bytes(rows, title=props["title"], author=props["author"], subject=props["subject"],
-                                  today=options.today)
+                                  document_date=options.document_date)
 
 
 def fiches(library: Library, selected: list[Mission], options: BuildOptions, template: Template,

@@ -39,7 +39,7 @@ class Appel:
 
 @dataclass
 class BuildOptions:
-    today: date
+    document_date: date  # printed on the cover and in the file properties
     appel: Appel = field(default_factory=Appel)
     selection_description: str = ""
     annexes: bool = False
@@ -251,13 +251,13 @@ def _mission_line(m: Mission) -> str:
 OTHER_MISSIONS = 8
 
 
-def _most_recent(missions: list[Mission], today: date, count: int) -> list[Mission]:
+def _most_recent(missions: list[Mission], when: date, count: int) -> list[Mission]:
     """The `count` most recent missions, without sorting a person's whole career."""
-    newest = heapq.nlargest(count, missions, key=lambda m: (last_year(m, today) or 0, m.annees.debut if m.annees else 0))
-    return sort_missions(newest, "recent", today)
+    newest = heapq.nlargest(count, missions, key=lambda m: (last_year(m, when) or 0, m.annees.debut if m.annees else 0))
+    return sort_missions(newest, "recent", when)
 
 
-def people_context(library: Library, selected: list[Mission], today: date, names: list[str] | None = None) -> list[dict]:
+def people_context(library: Library, selected: list[Mission], when: date, names: list[str] | None = None) -> list[dict]:
     """The people proposed (`names`), else those named on the selected missions.
 
     Each comes with the selected missions they worked on, then their other missions
@@ -282,15 +282,15 @@ def people_context(library: Library, selected: list[Mission], today: date, names
             "champs": person_fields(person),
             "missions": [_mission_line(m) for m in selected if id(m) in theirs],
             # A short CV in the dossier: the most recent few; `dossier cv` lists them all.
-            "autres_missions": [_mission_line(m) for m in _most_recent(others, today, OTHER_MISSIONS)],
+            "autres_missions": [_mission_line(m) for m in _most_recent(others, when, OTHER_MISSIONS)],
         })
     return people
 
 
 def cv_context(library: Library, person: Personne, options: BuildOptions) -> dict:
-    missions = sort_missions(library.missions_of(person), "recent", options.today)
+    missions = sort_missions(library.missions_of(person), "recent", options.document_date)
     return {
-        "document": {"titre": f"CV — {person.nom}", "date": format_long_date(options.today)},
+        "document": {"titre": f"CV — {person.nom}", "date": format_long_date(options.document_date)},
         "cabinet": cabinet_context(library.cabinet),
         "personne": {
             "nom": person.nom,
@@ -326,7 +326,7 @@ def document_context(library: Library, selected: list[Mission], options: BuildOp
     notes = options.answer.old_notes() if options.answer else {}
     productions = [p for p in library.productions if not p.confidentiel] if options.annexes else []
     return {
-        "document": {"titre": options.titre or titre, "date": format_long_date(options.today)},
+        "document": {"titre": options.titre or titre, "date": format_long_date(options.document_date)},
         "appel": {
             "titre": appel.titre,
             "acheteur": appel.acheteur,
@@ -340,7 +340,7 @@ def document_context(library: Library, selected: list[Mission], options: BuildOp
         "composantes": list(COMPOSANTES),
         "legende_matrice": f"{TICKED} : composante réalisée, selon la fiche de la mission. "
         "Une ligne vide : composantes non renseignées.",
-        "personnes": people_context(library, selected, options.today, options.personnes),
+        "personnes": people_context(library, selected, options.document_date, options.personnes),
         "productions": [production_context(p) for p in productions],
         "pourquoi": why_context(options.answer) if options.pourquoi and options.answer else None,
     }

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from generator.documents.context import BuildOptions, reference_context
 from generator.library.bid import Bid
+from generator.library.dates import parse_date
 from generator.library.candidature import Candidate, last_turnovers
 from generator.library.formatting import format_long_date, format_montant
 from generator.library.loader import Library
@@ -38,8 +39,6 @@ def format_siret(siret: str | None) -> str:
 
 
 def _long_date(text: str | None) -> str:
-    from generator.library.bid import parse_date
-
     parsed = parse_date(text) if text else None
     return format_long_date(parsed) if parsed else (text or "")
 
@@ -252,7 +251,7 @@ def render_forms(library: Library, bid: Bid, people: list[Candidate], selected: 
     """DC1, one DC2 per candidate, one DC4 per subcontractor, as DOCX bytes."""
     from generator.documents.build import Template, _render, find_template
 
-    options = BuildOptions(today=today)
+    options = BuildOptions(document_date=today)
     firm = people[0].data
 
     def render(kind: str, context: dict) -> bytes:
@@ -373,4 +372,4 @@ def dry_render(library: Library, kind: str, template, today: date) -> bytes:
         "dc2": lambda: dc2_context(bid, people[0], firm, references_rows(library.missions[:3], library.cabinet), today),
         "dc4": lambda: dc4_context(bid, people, 0, today),
     }
-    return _render(template, contexts[kind](), library, BuildOptions(today=today))
+    return _render(template, contexts[kind](), library, BuildOptions(document_date=today))

@@ -77,13 +77,11 @@ def prepare(library: Library, bid_path: Path, today: date, selected: list[Missio
 
 def select_references(library: Library, bid_path: Path, today: date) -> list[Mission]:
     """The references the bid's criteria pick, ranked against its need (as `build --bid`)."""
-    from generator.library.bid import criteria
-    from generator.selection.answer import answer
-    from generator.selection.criteria import Criteria
+    from generator.request import Request, prepare  # the request layer imports documents: not at the top
 
-    bid = load_bid(bid_path)
-    when = bid.date_limite or today
-    return answer(library.missions, criteria(bid, Criteria()), when, bid.text, bid.inclure).selected
+    # explain: an empty selection is not an error here (the forms are written without references)
+    request = Request(references=library.root, bid=bid_path, day=today, explain=True)
+    return prepare(request, library).selected
 
 
 def piece_gaps(c: Candidature) -> list[Problem]:
@@ -174,7 +172,7 @@ def pack(c: Candidature, out_dir: Path, templates_dir: Path | None, with_pdf: bo
             appel = Appel(titre=c.bid.titre or "", acheteur=c.bid.acheteur or "", date_limite=c.bid.date_limite,
                           acheteur_public=c.bid.acheteur_public,
                           lots=[f"{lot.numero} : {lot.intitule}" if lot.numero else lot.intitule for lot in c.bid.lots])
-            options = BuildOptions(today=c.today, appel=appel, selection_description="références retenues pour cette consultation")
+            options = BuildOptions(document_date=c.today, appel=appel, selection_description="références retenues pour cette consultation")
             template = documents.find_template(key, templates_dir)
             render = documents.dossier if key == "dossier" else documents.table
             entry.files.append(add(_SHORT[key], sigle, render(c.library, c.selected, options, template), ".docx"))

@@ -38,7 +38,7 @@ def load_template(source: Path | bytes, name: str) -> DocxTemplate:
         raise TemplateError(f"{name} : modèle Word illisible ({type(exc).__name__}) ; est-ce bien un fichier .docx ?") from None
 
 
-def render(source: Path | bytes, name: str, context: dict, *, today: date, properties: dict[str, str]) -> bytes:
+def render(source: Path | bytes, name: str, context: dict, *, document_date: date, properties: dict[str, str]) -> bytes:
     """The rendered document as deterministic DOCX bytes."""
     template = load_template(source, name)
     paragraphs = docx_xml.paragraph_texts(template.get_xml())
@@ -58,7 +58,7 @@ def render(source: Path | bytes, name: str, context: dict, *, today: date, prope
     document = template.docx
     docx_xml.fill_toc(document)
     props = document.core_properties
-    stamp = datetime.combine(today, time(), tzinfo=timezone.utc)
+    stamp = datetime.combine(document_date, time(), tzinfo=timezone.utc)
     props.created = props.modified = stamp
     props.last_printed = stamp
     props.revision = 1

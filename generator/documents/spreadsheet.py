@@ -76,7 +76,7 @@ def _is_amount(header: str) -> bool:
     return header.startswith("Montant")
 
 
-def xlsx_bytes(rows: list[TableRow], *, title: str, author: str, subject: str, today: date) -> bytes:
+def xlsx_bytes(rows: list[TableRow], *, title: str, author: str, subject: str, document_date: date) -> bytes:
     """A workbook with a styled, frozen, filterable header; the same rows give the same bytes."""
     book = Workbook()
     # Named styles: one style record shared by every cell, where a style set cell by cell
@@ -127,7 +127,7 @@ def xlsx_bytes(rows: list[TableRow], *, title: str, author: str, subject: str, t
     sheet.oddFooter.left.text = title
     sheet.oddFooter.right.text = "page &P / &N"
 
-    stamp = datetime.combine(today, time())
+    stamp = datetime.combine(document_date, time())
     props = book.properties
     props.title, props.creator, props.subject = title, author, subject
     props.lastModifiedBy = ""

@@ -14,11 +14,18 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from generator import __version__
 from generator.errors import DataError, DossierError, ExitCode, UsageError
+
+# The core (pydantic, Babel, docxtpl, bm25s) is imported inside the commands on purpose:
+# `dossier --help`, `--version` and shell completion load only click (about 0.2 s
+# instead of 0.8 s).
+if TYPE_CHECKING:
+    from generator.request import Prepared, Request
 
 DEFAULT_REFERENCES = Path("references")
 DEFAULT_TEMPLATES = Path("templates")
@@ -288,17 +295,6 @@ def _progress(total: int, label: str):
 
 # --- shared options --------------------------------------------------------------------------
 
-def _parse_date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    from generator.library.bid import date_problem, parse_date
-
-    parsed = parse_date(value)
-    if parsed is not None:
-        return parsed
-    raise UsageError(date_problem(value))
-
-
 def _parse_amount(value: str | None) -> Decimal | None:
     if value is None:
         return None
@@ -325,8 +321,9 @@ def selection_options(command):
         click.option("--component", "-c", "components", multiple=True, help="Composante exigée (parmi les 12). Répétable : toutes exigées."),
         click.option("--any-component", is_flag=True, help="Avec --component : au moins une des composantes suffit."),
         click.option("--since", type=click.IntRange(1900, 2100), metavar="ANNÉE", help="Missions achevées cette année ou après (« en cours » compte)."),
-        click.option("--last", type=click.IntRange(min=1), metavar="N", help="Missions des N dernières années, comptées depuis --date."),
-        click.option("--date", "date_text", metavar="DATE", help="Date de référence (remise des offres) : 2027-01-15 ou 15/01/2027. Par défaut : aujourd'hui."),
+        click.option("--last", type=click.IntRange(min=1), metavar="N", help="Missions des N dernières années, comptées depuis la date limite (sinon --date)."),
+        click.option("--date", "date_text", metavar="DATE", help="Jour où la commande s'exécute (2027-01-15 ou 15/01/2027) : date des documents, et date de référence sans date limite. Par défaut : aujourd'hui."),
+        click.option("--date-limite", "date_limite", metavar="DATE", help="Date limite de remise des offres : la période est comptée depuis elle ; remplace celle du fichier d'appel."),
         click.option("--person", "persons", multiple=True, help="Missions où cette personne est intervenue. Répétable."),
         click.option("--min-amount", metavar="EUROS", help="Montant minimum de la mission, en euros."),
         click.option("--text", "texts", multiple=True, help="Mots à trouver dans le titre, les enjeux ou le contenu."),
@@ -342,70 +339,41 @@ def selection_options(command):
     return library_options(command)
 
 
-def _criteria(kw: dict):
+def _request(kw: dict) -> Request:
+    """What the user asked, read from the options of a selection command (kw is not changed)."""
+    from generator.library.dates import date_option
+    from generator.request import Request
     from generator.selection.criteria import Criteria
 
-    return Criteria(
-        types=kw.pop("types"), clients=kw.pop("clients"), components=kw.pop("components"),
-        any_component=kw.pop("any_component"), since=kw.pop("since"), last=kw.pop("last"),
-        persons=kw.pop("persons"), min_amount=_parse_amount(kw.pop("min_amount")), text=kw.pop("texts"),
-        ids=kw.pop("ids"), exclude=kw.pop("exclude"), limit=kw.pop("limit"), sort=kw.pop("sort"),
-        include_confidential=kw.pop("include_confidential"),
+    criteria = Criteria(
+        types=kw["types"], clients=kw["clients"], components=kw["components"], any_component=kw["any_component"],
+        since=kw["since"], last=kw["last"], persons=kw["persons"], min_amount=_parse_amount(kw["min_amount"]),
+        text=kw["texts"], ids=kw["ids"], exclude=kw["exclude"], limit=kw["limit"], sort=kw["sort"],
+        include_confidential=kw["include_confidential"],
+    )
+    return Request(
+        references=kw["references"], criteria=criteria, bid=kw["bid_file"], day=date_option(kw["date_text"]),
+        date_limite=date_option(kw["date_limite"]), appel=kw.get("appel_titre", ""), acheteur=kw.get("acheteur", ""),
+        titre=kw.get("titre"), explain=kw.get("explain", False), strict=kw.get("strict", False),
+        annexes=kw.get("annexes", False), pourquoi=kw.get("pourquoi", False),
+        templates=kw.get("templates_dir", DEFAULT_TEMPLATES), template=kw.get("template"),
     )
 
 
-def _selected(kw: dict):
-    """Load the library and apply the selection options; pops what it uses from `kw`."""
-    from generator.documents.build import load_valid_library
-    from generator.selection.criteria import select
-    from generator.library.yamlio import COMMENT_CUT
+def _prepared(kw: dict, documents: bool = False) -> Prepared:
+    """The core's answer to the options, with the library's warnings and the notices on stderr."""
+    from generator.request import library_warnings, load, prepare
 
-    given = _parse_date(kw.pop("date_text"))
-    today = given or date.today()
-    criteria = _criteria(kw)
-    bid_file = kw.pop("bid_file")
-    root = kw.pop("references")
-    library = load_valid_library(root)
-    _refuse_domain_errors(library, root, today)
-    verbose = kw.get("verbose") or _settings().verbose
-    _warn([p for p in library.warnings if verbose or p.message.startswith(COMMENT_CUT)])
-    if bid_file is None and not kw.get("explain"):
-        return library, select(library.missions, criteria, today), criteria, today
-    return library, _answered(kw, library, criteria, bid_file, given, today), criteria, today
-
-
-def _answered(kw: dict, library, criteria, bid_file: Path | None, given: date | None, today: date):
-    """The references chosen for a tender: bid file and options combined, ranked, explained.
-
-    Leaves the bid and the answer in `kw` for the commands that print or build them.
-    """
-    from generator.selection import answer as answering
-    from generator.library.bid import Bid, criteria as bid_criteria, load_bid
-
-    bid = load_bid(bid_file) if bid_file else Bid(fenetre_annees=None)
-    # The window counts back from the deadline, unless --date says otherwise.
-    when = given or bid.date_limite or today
-    combined = bid_criteria(bid, criteria)
-    result = answering.answer(library.missions, combined, when, bid.text or " ".join(criteria.text), bid.inclure)
-    kw["bid"], kw["answer"], kw["library"] = bid, result, library
-    answering.people_names(library, bid.personnes)
-    if not kw.get("explain"):
-        if not result.kept:
-            raise UsageError(answering.empty_message(result))
-        if result.weak:
-            click.echo("Attention : " + answering.empty_message(result), err=True)
-    return result.selected
-
-
-def _refuse_domain_errors(library, root: Path, today: date) -> None:
-    """What `check` calls an error (a year not yet reached…) stops a build too."""
-    from generator.library.checks import check_library
-    from generator.errors import DataError
-
-    errors = check_library(library, today, errors_only=True)
-    if errors:
-        count = len(errors)
-        raise DataError(f"{count} erreur{'s' if count > 1 else ''} dans la bibliothèque {root} : aucun document n'a été écrit", errors)
+    request = _request(kw)
+    library = load(request)
+    _warn(library_warnings(library, kw.get("verbose") or _settings().verbose))
+    prepared = prepare(request, library)
+    for notice in prepared.notices:
+        click.echo(notice, err=True)
+    if documents and prepared.gaps:
+        _warn(prepared.gaps)
+        click.echo(f"{len(prepared.gaps)} manque(s) dans le tableau des références ; --strict pour refuser", err=True)
+    return prepared
 
 
 def document_options(command):
@@ -415,7 +383,6 @@ def document_options(command):
         click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet."),
         click.option("--appel", "appel_titre", default="", help="Intitulé de l'appel d'offres (page de garde)."),
         click.option("--acheteur", default="", help="Acheteur public (page de garde)."),
-        click.option("--date-limite", "date_limite", metavar="DATE", help="Date limite de remise des offres."),
         click.option("--titre", help="Titre du document (page de garde et propriétés)."),
         click.option("--verbose", "-v", is_flag=True, help="Afficher aussi les avertissements sur la bibliothèque."),
         click.option("--strict", is_flag=True, help="Avec --bid : refuser d'écrire si le tableau des références est incomplet (date, montant et sa base, client public ou privé, période)."),
@@ -424,35 +391,6 @@ def document_options(command):
     for option in reversed(options):
         command = option(command)
     return selection_options(command)
-
-
-def _build_options(kw: dict, today: date, criteria):
-    from generator.documents.context import Appel, BuildOptions
-
-    appel = Appel(titre=kw.pop("appel_titre"), acheteur=kw.pop("acheteur"), date_limite=_parse_date(kw.pop("date_limite")))
-    options = BuildOptions(today=today, appel=appel, selection_description=criteria.describe(), titre=kw.pop("titre"))
-    strict = kw.pop("strict")
-    bid, result = kw.pop("bid", None), kw.pop("answer", None)
-    if result is None:
-        return options
-    from generator.selection.answer import compliance
-    from generator.library.bid import criteria as bid_criteria
-
-    appel.titre = appel.titre or bid.titre or ""
-    appel.acheteur = appel.acheteur or bid.acheteur or ""
-    appel.date_limite = appel.date_limite or bid.date_limite
-    appel.acheteur_public = bid.acheteur_public
-    appel.lots = [f"{lot.numero} : {lot.intitule}" if lot.numero else lot.intitule for lot in bid.lots]
-    options.selection_description = bid_criteria(bid, criteria).describe() + (
-        " ; classées par pertinence" if result.ranked else "")
-    options.answer, options.personnes = result, list(bid.personnes)
-    gaps = compliance(result, kw.pop("library"))
-    if gaps and strict:
-        raise DataError(f"{len(gaps)} manque(s) dans le tableau des références (--strict) : aucun document n'a été écrit", gaps)
-    if gaps:
-        _warn(gaps)
-        click.echo(f"{len(gaps)} manque(s) dans le tableau des références ; --strict pour refuser", err=True)
-    return options
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -515,14 +453,11 @@ def build(**kw):
     """
     from generator.documents import build as documents
 
-    library, selected, criteria, today = _selected(kw)
-    options = _build_options(kw, today, criteria)
-    options.annexes = kw.pop("annexes")
-    options.pourquoi = kw.pop("pourquoi")
-    template = documents.find_template("dossier", kw.pop("templates_dir"), kw.pop("template"))
-    data = documents.dossier(library, selected, options, template)
-    written = _write_document(kw.pop("output"), DEFAULT_OUTPUTS / "dossier-candidature.docx", data, library)
-    _convert_pdf(kw.pop("pdf"), [written])
+    prepared = _prepared(kw, documents=True)
+    selected = prepared.selected
+    data = documents.dossier(prepared.library, selected, prepared.options, prepared.template("dossier"))
+    written = _write_document(kw["output"], DEFAULT_OUTPUTS / "dossier-candidature.docx", data, prepared.library)
+    _convert_pdf(kw["pdf"], [written])
     _say(f"{len(selected)} référence{'s' if len(selected) > 1 else ''} : " + ", ".join(m.id for m in selected))
 
 
@@ -540,18 +475,16 @@ def table(**kw):
     """
     from generator.documents import build as documents
 
-    library, selected, criteria, today = _selected(kw)
-    options = _build_options(kw, today, criteria)
-    fmt = kw.pop("fmt")
+    fmt = kw["fmt"]
     if kw["pdf"] and fmt != "docx":
         raise UsageError("--pdf convertit le tableau Word : il ne s'emploie qu'avec --format docx")
-    template = documents.find_template("tableau", kw.pop("templates_dir"), kw.pop("template"))
+    prepared = _prepared(kw, documents=True)
     if fmt == "docx":
-        data = documents.table(library, selected, options, template)
+        data = documents.table(prepared.library, prepared.selected, prepared.options, prepared.template("tableau"))
     else:
-        data = documents.table_spreadsheet(library, selected, options, fmt)
-    written = _write_document(kw.pop("output"), DEFAULT_OUTPUTS / f"tableau-references.{fmt}", data, library)
-    _convert_pdf(kw.pop("pdf"), [written])
+        data = documents.table_spreadsheet(prepared.library, prepared.selected, prepared.options, fmt)
+    written = _write_document(kw["output"], DEFAULT_OUTPUTS / f"tableau-references.{fmt}", data, prepared.library)
+    _convert_pdf(kw["pdf"], [written])
 
 
 @cli.command()
@@ -570,25 +503,24 @@ def fiches(**kw):
     """
     from generator.documents import build as documents
 
-    library, selected, criteria, today = _selected(kw)
-    options = _build_options(kw, today, criteria)
-    single = kw.pop("single")
-    output = kw.pop("output")
+    prepared = _prepared(kw, documents=True)
+    selected = prepared.selected
+    single, output = kw["single"], kw["output"]
     if output is not None and output.suffix.lower() == ".docx" and not single:
         if len(selected) > 1:
             raise UsageError(f"-o {output} : un fichier pour {len(selected)} fiches ; ajoutez --single "
                              "pour les réunir, ou donnez un dossier à -o")
         single = True  # one fiche, one file: the name the user gave
-    template = documents.find_template("fiches", kw.pop("templates_dir"), kw.pop("template"))
     with _progress(1 if single else len(selected), "Fiches") as advance:
-        produced = documents.fiches(library, selected, options, template, single, advance)
+        produced = documents.fiches(prepared.library, selected, prepared.options, prepared.template("fiches"),
+                                    single, advance)
     written = []
     for name, data in produced:
         if single:
-            written.append(_write_document(output, DEFAULT_OUTPUTS / name, data, library))
+            written.append(_write_document(output, DEFAULT_OUTPUTS / name, data, prepared.library))
         else:
-            written.append(_write_document(None, (output or DEFAULT_OUTPUTS / "fiches") / name, data, library))
-    _convert_pdf(kw.pop("pdf"), written)
+            written.append(_write_document(None, (output or DEFAULT_OUTPUTS / "fiches") / name, data, prepared.library))
+    _convert_pdf(kw["pdf"], written)
 
 
 @cli.command(name="list")
@@ -611,15 +543,11 @@ def list_(**kw):
 
     from generator.library.formatting import format_annees, format_montants
 
-    kw["verbose"] = False
-    library, selected, criteria, today = _selected(kw)
-    if kw.get("explain"):
-        _explain(kw["bid"], kw["answer"])
+    prepared = _prepared(kw)
+    if kw["explain"]:
+        _explain(prepared.bid, prepared.answer)
         return
-    if "bid" in kw:
-        from generator.library.bid import criteria as bid_criteria
-
-        criteria = bid_criteria(kw["bid"], criteria)
+    selected, criteria = prepared.selected, prepared.criteria
     columns = ("Identifiant", "Années", "Type", "Maître d'ouvrage", "Titre", "Montant")
     rows = [(m.id, format_annees(m.annees), m.type or "", m.maitre_ouvrage or "", m.titre, format_montants(m.montant))
             for m in selected]
@@ -648,17 +576,17 @@ def _explain(bid, result) -> None:
     def score(v) -> str:
         return f" — score {v.score:.1f}".replace(".", ",") if result.ranked else ""
 
-    if bid.titre or bid.acheteur:
+    if bid is not None and (bid.titre or bid.acheteur):
         click.echo(f"Appel : {bid.titre or '—'}" + (f" — {bid.acheteur}" if bid.acheteur else ""))
     click.echo(f"Date de référence : {format_long_date(result.when)} ; période : références {result.period}")
-    click.echo(f"Ordre : {'pertinence par rapport au besoin' if result.ranked else 'ordre demandé (--sort)'}")
+    click.echo(f"Ordre : {result.order}")
     click.echo(f"\nRetenues ({len(result.kept)}) :")
     for v in result.kept:
         m = v.mission
         click.echo(f"  {v.rank}. {m.id}{score(v)} — {format_annees(m.annees) or 'années ?'} — {m.titre}")
-        for match in v.relevance.matches[:12]:
+        for match in v.matches[:12]:
             click.echo(f"       {match.label} : {', '.join(match.fields)}")
-        if result.ranked and not v.relevance.matches:
+        if result.ranked and not v.matches:
             click.echo("       aucun terme du besoin")
         if v.note:
             click.echo("       " + v.note)
@@ -670,8 +598,8 @@ def _explain(bid, result) -> None:
         click.echo(f"\nÉcartées ({len(result.excluded)}) :")
         for v in result.excluded:
             click.echo(f"  - {v.mission.id}{score(v)} — " + " ; ".join(v.reasons))
-            if v.relevance.matches:
-                click.echo("       termes : " + ", ".join(m.label for m in v.relevance.matches[:6]))
+            if v.matches:
+                click.echo("       termes : " + ", ".join(m.label for m in v.matches[:6]))
     if result.near_misses:
         click.echo("\nDe peu (achevées juste avant la période ; à retenir avec inclure si l'acheteur l'accepte) :")
         for v in result.near_misses:
@@ -701,16 +629,11 @@ def show(ident, references):
     from rich.markup import escape
     from rich.table import Table
 
-    from generator.documents.context import mission_fields, paragraphs
     from generator.documents.build import load_valid_library
-    from generator.library.vocabulary import nearest
+    from generator.documents.context import mission_fields, paragraphs
+    from generator.request import find_mission
 
-    library = load_valid_library(references)
-    mission = library.mission(ident)
-    if mission is None:
-        guess = nearest(ident, [m.id for m in library.missions]) or [m.id for m in library.missions if ident in m.id]
-        hint = f" ; vouliez-vous dire « {guess[0]} » ?" if guess else ""
-        raise UsageError(f"aucune référence n'a l'identifiant « {ident} »{hint}")
+    mission = find_mission(load_valid_library(references), ident)
     view = Table(title=escape(mission.titre), show_header=False, show_lines=True)
     view.add_column("", style="bold")
     view.add_column("")
@@ -742,13 +665,11 @@ def cv(person, output, template, templates_dir, date_text, pdf, references):
       dossier cv "Valérie Embize" -o cv-embize.docx
     """
     from generator.documents import build as documents
-    from generator.selection.answer import people_names
-    from generator.documents.context import BuildOptions
+    from generator.library.dates import date_option
+    from generator.request import Request, person_documents
 
-    library = documents.load_valid_library(references)
-    people_names(library, [person])
-    found = library.person(person)
-    options = BuildOptions(today=_parse_date(date_text) or date.today())
+    request = Request(references=references, day=date_option(date_text), templates=templates_dir, template=template)
+    library, found, options = person_documents(request, person)
     data = documents.cv(library, found, options, documents.find_template("cv", templates_dir, template))
     written = _write_document(output, DEFAULT_OUTPUTS / f"cv-{found.id}.docx", data, library)
     _convert_pdf(pdf, [written])
@@ -988,8 +909,8 @@ def stats(**kw):
     from generator.selection.criteria import last_year
     from generator.library.vocabulary import COMPOSANTES, fold
 
-    kw["verbose"] = False
-    library, selected, criteria, today = _selected(kw)
+    prepared = _prepared(kw)
+    selected, criteria, when = prepared.selected, prepared.criteria, prepared.dates.reference
     console = Console()
     console.print(escape(f"{len(selected)} référence(s) — {criteria.describe()}"))
 
@@ -1003,7 +924,7 @@ def stats(**kw):
 
     show("Par type de mission", "Type", Counter(m.type or "(type non renseigné)" for m in selected))
     years = Counter(year for m in selected if m.annees
-                    for year in range(m.annees.debut, (last_year(m, today) or m.annees.debut) + 1))
+                    for year in range(m.annees.debut, (last_year(m, when) or m.annees.debut) + 1))
     show("Par année (missions en cours cette année-là)", "Année", years, sorted(years, reverse=True))
     show("Par composante", "Composante", Counter(c for m in selected for c in m.composantes), list(COMPOSANTES))
     show("Par personne", "Personne", Counter(name for m in selected for name in m.people))
@@ -1094,7 +1015,7 @@ def import_(files, references, dry_run, overwrite):
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_REFERENCES, required=False)
 @click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word à essayer.")
-@click.option("--date", "date_text", metavar="DATE", help="Date de référence (remise des offres) : 2027-01-15 ou 15/01/2027. Par défaut : aujourd'hui.")
+@click.option("--date", "date_text", metavar="DATE", help="Jour où la vérification s'exécute (2027-01-15 ou 15/01/2027) : années futures et récence comptées depuis lui. Par défaut : aujourd'hui.")
 @click.option("--last", type=click.IntRange(min=1), default=3, show_default=True, metavar="N", help="Fenêtre de récence : avertir des références achevées avant les N dernières années.")
 @click.option("--strict", is_flag=True, help="Les avertissements comptent comme des erreurs (code 2).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Sortie lisible ou JSON (pour l'intégration continue).")
@@ -1114,12 +1035,13 @@ def check(path, templates_dir, date_text, last, strict, fmt, no_cache, reference
     import json
 
     from generator.library.checks import check_library, check_templates
+    from generator.library.dates import date_option
     from generator.library.loader import load_library
 
-    today = _parse_date(date_text) or date.today()
+    now = date_option(date_text) or date.today()
     path = references or path
     library = load_library(path, use_cache=not no_cache)
-    problems = library.problems + check_library(library, today, last) + check_templates(library, templates_dir, today)
+    problems = library.problems + check_library(library, now, last) + check_templates(library, templates_dir, now)
     problems.sort(key=lambda p: p.sort_key())
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
@@ -1179,8 +1101,9 @@ def candidature_options(command):
 def _candidature(kw: dict, with_references: bool = True):
     from generator.documents import pack as packing
     from generator.documents.build import load_valid_library
+    from generator.library.dates import date_option
 
-    today = _parse_date(kw.pop("date_text")) or date.today()
+    today = date_option(kw.pop("date_text")) or date.today()
     library = load_valid_library(kw.pop("references"))
     bid_file = kw.pop("bid_file")
     selected = packing.select_references(library, bid_file, today) if with_references else []

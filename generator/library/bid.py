@@ -2,14 +2,13 @@
 
 A bid manager writes what the tender says (title, buyer, deadline, the need pasted
 from the RC / CCTP) and what they want (required composantes, how many references,
-who to propose); `criteria` turns it into the shared selection criteria.
+who to propose); the request layer (generator/request.py) merges it with the options.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -17,49 +16,12 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator, m
 
 from generator.errors import DataError, Problem
 from generator.library.loader import display_path, translate_errors
-from generator.library.vocabulary import fold
+from generator.library.dates import as_date
 from generator.library.models import Bool, Cabinet, Composante, Model, Montant, Siret, TextList, _as_list
-from generator.selection.criteria import Criteria
+from generator.library.vocabulary import fold
 from generator.library.yamlio import read_yaml
 
 DEFAULT_WINDOW = 3  # years: the arrêté of 22 March 2019 asks for the last three for services
-
-
-def parse_date(value: str) -> date | None:
-    """'2027-01-15' or '15/01/2027' → date; None when it is neither."""
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value.strip(), pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
-_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre")
-
-
-def date_problem(value: str) -> str:
-    """Why a text is not a date, in French: an impossible day says which, the rest the two forms."""
-    numbers = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", value) or re.fullmatch(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*", value)
-    if numbers:
-        first, month, last = (int(n) for n in numbers.groups())
-        year, day = (first, last) if len(numbers.group(1)) == 4 else (last, first)
-        if not 1 <= month <= 12:
-            return f"date impossible « {value.strip()} » : il n'y a pas de mois {month} ; écrivez 2027-01-15 ou 15/01/2027"
-        if day < 1 or day > 31 or parse_date(value) is None:
-            leap = " (" + str(year) + " n'est pas bissextile)" if month == 2 and day == 29 else ""
-            return f"date impossible « {value.strip()} » : le {day} {_MONTHS[month - 1]} n'existe pas{leap}"
-    return f"date non reconnue « {value} » ; écrivez 2027-01-15 ou 15/01/2027"
-
-
-def _date(value):
-    if isinstance(value, str):
-        parsed = parse_date(value)
-        if parsed is None:
-            raise ValueError(date_problem(value))
-        return parsed
-    return value
 
 
 def _lot(value):
@@ -154,7 +116,7 @@ class Bid(Model):
     acheteur: str | None = Field(None, description="Acheteur (maître d'ouvrage du marché)")
     acheteur_public: Bool | None = Field(None, description="L'acheteur est-il public ? (oui / non)")
     numero_consultation: str | None = Field(None, description="Numéro ou référence de la consultation (page de garde du RC)")
-    date_limite: Annotated[date | None, BeforeValidator(_date)] = Field(None, description="Date limite de remise des offres")
+    date_limite: Annotated[date | None, BeforeValidator(as_date)] = Field(None, description="Date limite de remise des offres")
     fenetre_annees: int | None = Field(
         DEFAULT_WINDOW, ge=1, le=50,
         description="Références des N dernières années, comptées depuis la date limite (vide : pas de limite)",
@@ -274,18 +236,6 @@ def _amount_problems(bid: Bid, doc, name: str) -> list[Problem]:
                                 f"les sous-traitants totalisent plus que le montant du marché "
                                 f"({format_montant(bid.montant_marche)}, montant_marche)"))
     return problems
-
-
-def criteria(bid: Bid, given: Criteria) -> Criteria:
-    """The bid's criteria combined with the ones given on the command line (which win)."""
-    return replace(
-        given,
-        components=tuple(dict.fromkeys([*bid.composantes_requises, *given.components])),
-        last=given.last or bid.fenetre_annees,
-        soft_window=not (given.last or given.since or bid.window_demanded),
-        exclude=tuple(dict.fromkeys([*bid.exclure, *given.exclude])),
-        limit=given.limit or bid.nombre_references,
-    )
 
 
 EXAMPLE = """\

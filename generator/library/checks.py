@@ -3,8 +3,8 @@
 The schema (models.py) refuses what cannot be right; these checks find what is
 probably wrong or missing — an incomplete reference, the unticked grid of
 composantes, a year not yet reached — and a dry render of the project's templates.
-`today` is a parameter so a check run for a given deadline gives the same answer
-on any day.
+`now` (the day the check runs as: --date, else the clock) is a parameter, so a check
+gives the same answer on any day.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ _EXPECTED = (
 )
 
 
-def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY, errors_only: bool = False) -> list[Problem]:
+def check_library(library: Library, now: date, last: int = DEFAULT_RECENCY, errors_only: bool = False) -> list[Problem]:
     """Every domain problem of the library's valid records (schema errors are already on it).
 
     `errors_only` is for the commands that write documents: they stop on errors, and
@@ -47,7 +47,7 @@ def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY, er
             problems.append(Problem(name, line, field, message, severity))
 
         if errors_only:  # the only domain errors are years; the rest are warnings
-            _check_years(mission, today, last, at)
+            _check_years(mission, now, last, at)
             continue
         for field, label in _EXPECTED:
             if not getattr(mission, field):
@@ -59,12 +59,12 @@ def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY, er
             _check_amount(montant, index, at)
         if mission.nature_client == "public" and not _has_contact(mission):
             at("contact", "client public sans contact : la référence ne sera pas « contrôlable » par l'acheteur")
-        _check_years(mission, today, last, at)
+        _check_years(mission, now, last, at)
         for person in mission.people:
             if library.person(person) is None:
                 at(_person_field(mission, person), f"« {person} » n'a pas de fiche dans personnes/ : "
                    "ajoutez-la (ou un alias) pour les moyens humains et les CV")
-        _check_attestation(library, mission, today, last, at)
+        _check_attestation(library, mission, now, last, at)
         key = fold(mission.titre)
         if key in titles:
             at("titre", f"même titre que {titles[key]} : doublon ?")
@@ -73,7 +73,7 @@ def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY, er
     if not errors_only:
         from generator.library.pieces import load_pieces
 
-        problems.extend(load_pieces(library.root, today)[1])
+        problems.extend(load_pieces(library.root, now)[1])
         problems.extend(_check_productions(library))
         problems.extend(_ignored_files(library))
     return sorted(problems, key=lambda p: p.sort_key())
@@ -112,21 +112,21 @@ def _has_contact(mission: Mission) -> bool:
     return bool(contact and (contact.nom or contact.telephone or contact.email))
 
 
-def _check_years(mission: Mission, today: date, last: int, at) -> None:
+def _check_years(mission: Mission, now: date, last: int, at) -> None:
     annees = mission.annees
     if annees is None:
         return
     for field, year in (("debut", annees.debut), ("fin", annees.fin)):
-        if year is not None and year > today.year:
-            at("annees", f"année {year} dans le futur (nous sommes le {today:%d/%m/%Y}) : faute de frappe ?",
+        if year is not None and year > now.year:
+            at("annees", f"année {year} dans le futur (nous sommes le {now:%d/%m/%Y}) : faute de frappe ?",
                ERROR, ("annees", field))
-    end = last_year(mission, today)
-    if end is not None and end < today.year - last:
+    end = last_year(mission, now)
+    if end is not None and end < now.year - last:
         at("annees", f"référence achevée en {end} : hors des {last} dernières années comptées depuis le "
-           f"{today:%d/%m/%Y}, les acheteurs ne la retiendront souvent pas")
+           f"{now:%d/%m/%Y}, les acheteurs ne la retiendront souvent pas")
 
 
-def _check_attestation(library: Library, mission: Mission, today: date, last: int, at) -> None:
+def _check_attestation(library: Library, mission: Mission, now: date, last: int, at) -> None:
     """An attestation's file must exist; a recent public reference should have one."""
     attestation = mission.attestation
     if attestation and attestation.fichier:
@@ -134,8 +134,8 @@ def _check_attestation(library: Library, mission: Mission, today: date, last: in
             at("attestation", f"attestation de bonne exécution « {attestation.fichier} » introuvable "
                f"(chemin relatif à {library.root})", ERROR, ("attestation", "fichier"))
         return
-    end = last_year(mission, today)
-    if mission.nature_client == "public" and end is not None and end >= today.year - last:
+    end = last_year(mission, now)
+    if mission.nature_client == "public" and end is not None and end >= now.year - last:
         at("attestation", "référence publique récente sans attestation de bonne exécution (attestation: fichier, date)")
 
 
@@ -161,7 +161,7 @@ def _check_productions(library: Library) -> list[Problem]:
     return problems
 
 
-def check_templates(library: Library, templates_dir: Path, today: date) -> list[Problem]:
+def check_templates(library: Library, templates_dir: Path, document_date: date) -> list[Problem]:
     """A dry render of every templates/*.docx with the library's own data."""
     from generator.documents import build as documents
     from generator.documents.context import BuildOptions
@@ -169,7 +169,7 @@ def check_templates(library: Library, templates_dir: Path, today: date) -> list[
     problems = []
     if not templates_dir.is_dir():
         return problems
-    options = BuildOptions(today=today, annexes=True)
+    options = BuildOptions(document_date=document_date, annexes=True)
     for path in sorted(templates_dir.glob("*.docx")):
         if path.name.startswith("~$"):
             continue  # Word's owner file of an open template, not a template
@@ -178,7 +178,7 @@ def check_templates(library: Library, templates_dir: Path, today: date) -> list[
             if path.stem in ("dc1", "dc2", "dc4"):
                 from generator.documents.forms import dry_render
 
-                dry_render(library, path.stem, template, today)
+                dry_render(library, path.stem, template, document_date)
             elif path.stem == "cv":
                 person = library.personnes[0] if library.personnes else None
                 if person is not None:

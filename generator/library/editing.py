@@ -142,8 +142,7 @@ def _domain_errors(item: Model, doc: YamlDocument, name: str, library: Library, 
     from generator.library.loader import source_of
 
     problems = []
-    kind = next((k for k, m in (("missions", Mission),) if isinstance(item, m)), None)
-    if kind is not None:
+    if isinstance(item, Mission):  # the domain errors of check are about missions
         alone = Library(root=library.root, missions=[item])
         alone.sources[(type(item).__name__, id(item))] = (name, doc)
         problems += check_library(alone, today, errors_only=True)

@@ -17,6 +17,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, ValidationError
 
 from generator.errors import ERROR, Problem
+from generator.library.dates import as_date
 from generator.library.formatting import format_long_date
 from generator.library.loader import display_path, is_library_file, translate_errors
 from generator.library.models import Model
@@ -26,22 +27,7 @@ from generator.library.yamlio import read_yaml
 FOLDER = "pieces"
 
 
-def parse_day(value) -> date | None:
-    from generator.library.bid import parse_date
-
-    return parse_date(value) if isinstance(value, str) else value
-
-
-def _day(value):
-    if isinstance(value, str):
-        parsed = parse_day(value)
-        if parsed is None:
-            raise ValueError(f"date non reconnue « {value} » ; écrivez 2027-01-15 ou 15/01/2027")
-        return parsed
-    return value
-
-
-Day = Annotated[date | None, BeforeValidator(_day)]
+Day = Annotated[date | None, BeforeValidator(as_date)]
 
 
 @dataclass(frozen=True)

@@ -1,36 +1,53 @@
-"""Which references go into a document: pure functions over the loaded missions.
+"""Which references go into a document: one table of criteria, one engine.
 
-`select` applies the criteria one after the other, so that when a selection comes out
-empty it can say which criterion emptied it and what the library holds instead.
+Each criterion is declared once in `CRITERIA`: when it is asked, which missions it
+keeps, why a mission fails it (French, for explanations and the bid team's note) and
+what to say when it leaves nothing (French, for a plain selection). `judge` gives
+every mission a verdict against the table — ranked against a text when there is one
+(a tender), in the asked order otherwise — and `select` is the same engine without a
+ranking text, refusing an empty selection with the message of the criterion that
+emptied it.
+
+`when` is the reference date (the tender's deadline): the recency window counts back
+from its year and « en cours » counts as that year.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from generator.errors import UsageError
-from generator.library.formatting import format_euros
+from generator.library.formatting import format_euros, format_names
 from generator.library.models import Mission
 from generator.library.vocabulary import COMPOSANTES, canonical_composante, contains, fold, nearest
 
+if TYPE_CHECKING:  # the ranking (and bm25s) is only loaded when a text is ranked
+    from generator.selection.ranking import Match, Relevance
+
 SORTS = ("recent", "ancien", "titre", "client", "montant")
+
+# A mission that ended this many years before the window is a near-miss: worth a look,
+# since some buyers accept a slightly older reference.
+NEAR_MISS_YEARS = 2
 
 
 @dataclass(frozen=True)
 class Criteria:
     types: tuple[str, ...] = ()
     clients: tuple[str, ...] = ()
-    components: tuple[str, ...] = ()
+    components: tuple[str, ...] = ()  # --component and the bid's composantes_requises
     any_component: bool = False
     since: int | None = None
-    last: int | None = None
+    last: int | None = None  # --last, or the bid's fenetre_annees
     persons: tuple[str, ...] = ()
     min_amount: Decimal | None = None
     text: tuple[str, ...] = ()
     ids: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()  # --exclude and the bid's exclure
     include_confidential: bool = False
     limit: int | None = None
     sort: str = "recent"
@@ -63,16 +80,16 @@ class Criteria:
         return " ; ".join(parts) or "toutes les références"
 
 
-def last_year(mission: Mission, today: date) -> int | None:
-    """The last year a mission ran; « en cours » counts as the current year."""
+def last_year(mission: Mission, when: date) -> int | None:
+    """The last year a mission ran; « en cours » counts as the year of `when`."""
     if mission.annees is None:
         return None
-    return today.year if mission.annees.en_cours else mission.annees.last
+    return when.year if mission.annees.en_cours else mission.annees.last
 
 
-def window_start(criteria: Criteria, today: date) -> int | None:
+def window_start(criteria: Criteria, when: date) -> int | None:
     """The first year that still counts as recent, or None when recency is not asked."""
-    starts = [y for y in (criteria.since, today.year - criteria.last if criteria.last else None) if y]
+    starts = [y for y in (criteria.since, when.year - criteria.last if criteria.last else None) if y]
     return max(starts) if starts else None
 
 
@@ -80,7 +97,7 @@ def _amount(mission: Mission) -> Decimal:
     return max((m.valeur for m in mission.montant), default=Decimal(0))
 
 
-def sort_missions(missions: list[Mission], how: str, today: date) -> list[Mission]:
+def sort_missions(missions: list[Mission], how: str, when: date) -> list[Mission]:
     by_title = sorted(missions, key=lambda m: (fold(m.titre), m.id or ""))
     if how == "titre":
         return by_title
@@ -88,59 +105,38 @@ def sort_missions(missions: list[Mission], how: str, today: date) -> list[Missio
         return sorted(by_title, key=lambda m: fold(m.maitre_ouvrage or "~"))
     if how == "montant":
         return sorted(by_title, key=_amount, reverse=True)
-    years = {m.id: (last_year(m, today) or 0, m.annees.debut if m.annees else 0) for m in missions}
+    years = {m.id: (last_year(m, when) or 0, m.annees.debut if m.annees else 0) for m in missions}
     return sorted(by_title, key=lambda m: years[m.id], reverse=how != "ancien")
 
 
-def select(missions: list[Mission], criteria: Criteria, today: date) -> list[Mission]:
-    """The missions matching every criterion, sorted; raise UsageError when none does."""
-    _check_ids(missions, criteria)
-    current = list(missions)
-    for name, keep in _filters(criteria, today):
-        kept = [m for m in current if keep(m)]
-        if not kept:
-            raise UsageError(_why_empty(name, criteria, current, today))
-        current = kept
-    current = sort_missions(current, criteria.sort, today)
-    if criteria.ids and criteria.sort == "recent":
-        # References chosen by hand come in the order they were asked for.
-        order = {i: n for n, i in enumerate(criteria.ids)}
-        current.sort(key=lambda m: order[m.id])
-    return current[: criteria.limit] if criteria.limit else current
+# --- the table ----------------------------------------------------------------------------------
+
+@dataclass
+class Judging:
+    """What the criteria need besides the mission: the criteria, the dates, the ranking."""
+
+    criteria: Criteria
+    when: date
+    relevance: Mapping[str, Relevance] | None = None
+    # --text is the need the references are ranked against (no bid text): then it asks
+    # for a term in common, not for the words themselves.
+    text_is_need: bool = False
+    start: int | None = field(init=False)
+    composantes: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Worked out once, not once per mission.
+        self.start = window_start(self.criteria, self.when)
+        self.composantes = [canonical_composante(x) or x for x in self.criteria.components]
 
 
-def _check_ids(missions: list[Mission], criteria: Criteria) -> None:
-    known = [m.id for m in missions]
-    for wanted in (*criteria.ids, *criteria.exclude):
-        if wanted not in known:
-            guess = nearest(wanted, known)
-            hint = f" ; vouliez-vous dire « {guess[0]} » ?" if guess else ""
-            raise UsageError(f"aucune référence n'a l'identifiant « {wanted} »{hint}")
-
-
-def _filters(c: Criteria, today: date):
-    start = window_start(c, today)
-    canonical = [canonical_composante(x) or x for x in c.components]
-    combine = any if c.any_component else all
-    yield "confidentiel", lambda m: c.include_confidential or not m.confidentiel or m.id in c.ids
-    if c.ids:
-        yield "id", lambda m: m.id in c.ids
-    if c.exclude:
-        yield "exclude", lambda m: m.id not in c.exclude
-    if c.types:
-        yield "type", lambda m: any(contains(m.type, t) for t in c.types)
-    if c.clients:
-        yield "client", lambda m: any(contains(m.maitre_ouvrage, x) for x in c.clients)
-    if canonical:
-        yield "composante", lambda m: combine(x in m.composantes for x in canonical)
-    if start:
-        yield "recence", lambda m: (last_year(m, today) or 0) >= start
-    if c.persons:
-        yield "personne", lambda m: any(contains(n, p) for n in m.people for p in c.persons)
-    if c.min_amount is not None:
-        yield "montant", lambda m: _amount(m) >= c.min_amount
-    if c.text:
-        yield "texte", lambda m: all(contains(_searchable(m), t) for t in c.text)
+@dataclass(frozen=True)
+class Criterion:
+    name: str
+    asked: Callable[[Criteria], bool]
+    keeps: Callable[[Mission, Judging], bool]
+    reason: Callable[[Mission, Judging], str]  # why this mission fails it
+    empty: Callable[[Judging, list[Mission]], str]  # why nothing is left of `pool`
 
 
 def _searchable(m: Mission) -> str:
@@ -152,47 +148,312 @@ def _known(values) -> str:
     return ", ".join(f"« {v} »" for v in unique) or "aucun"
 
 
-def _why_empty(name: str, c: Criteria, pool: list[Mission], today: date) -> str:
-    if name == "confidentiel":
-        return "toutes les références sont confidentielles ; ajoutez --confidentiel pour les inclure"
-    if name == "id":
-        return "les références demandées sont confidentielles ; ajoutez --confidentiel pour les inclure"
-    if name == "exclude":
-        return "toutes les références restantes ont été exclues (--exclude)"
-    if name == "type":
-        types = [m.type for m in pool]
-        wanted = " ou ".join(f"« {t} »" for t in c.types)
-        guess = nearest(c.types[0], [t for t in types if t])
-        hint = f" ; vouliez-vous dire « {guess[0]} » ?" if guess else ""
-        return f"aucun type ne contient {wanted}{hint} ; types connus : {_known(types)}"
-    if name == "client":
-        wanted = " ou ".join(f"« {x} »" for x in c.clients)
-        return f"aucun maître d'ouvrage ne contient {wanted} ; maîtres d'ouvrage connus : {_known(m.maitre_ouvrage for m in pool)}"
-    if name == "composante":
-        unknown = [x for x in c.components if canonical_composante(x) is None]
-        if unknown:
-            guess = nearest(unknown[0], COMPOSANTES)
-            hint = f" ; vouliez-vous dire « {guess[0]} » ?" if guess else ""
-            return f"composante inconnue « {unknown[0]} »{hint} ; composantes : {', '.join(COMPOSANTES)}"
-        joint = "l'une des" if c.any_component else "toutes les"
-        return f"aucune référence n'a {joint} composantes {', '.join(c.components)}"
-    if name == "recence":
-        start = window_start(c, today)
-        recent = max((last_year(m, today) or 0 for m in pool), default=0)
-        latest = [m.titre for m in pool if last_year(m, today) == recent]
-        return (
-            f"aucune référence achevée en {start} ou après ; la plus récente date de {recent}"
-            f" (« {latest[0]} ») ; élargissez avec --since ou --last" if latest else "aucune référence n'a d'années renseignées"
-        )
-    if name == "personne":
-        names = [n for m in pool for n in m.people]
-        return f"aucune référence avec {', '.join(c.persons)} ; personnes connues : {_known(names)}"
-    if name == "montant":
-        top = max((_amount(m) for m in pool), default=Decimal(0))
-        return f"aucune référence d'au moins {format_euros(c.min_amount)} ; le plus gros montant est {format_euros(top)}"
-    return "aucune référence ne contient " + " et ".join(f"« {t} »" for t in c.text) + " dans son titre, ses enjeux ou son contenu"
+def _hint(guess: list[str]) -> str:
+    return f" ; vouliez-vous dire « {guess[0]} » ?" if guess else ""
 
 
-def failed_criteria(mission: Mission, criteria: Criteria, today: date) -> list[str]:
-    """The names of the criteria a mission fails (as in `select`), to explain an exclusion."""
-    return [name for name, keep in _filters(criteria, today) if not keep(mission)]
+def _keeps_composantes(m: Mission, j: Judging) -> bool:
+    combine = any if j.criteria.any_component else all
+    return combine(x in m.composantes for x in j.composantes)
+
+
+def _composante_reason(m: Mission, j: Judging) -> str:
+    missing = [x for x in j.composantes if x not in m.composantes]
+    if not m.composantes:  # the fiche says nothing: not the same as « not done »
+        return f"composantes non renseignées : {format_names(missing)} invérifiable (à compléter dans la fiche)"
+    return "composante requise absente : " + format_names(missing)
+
+
+def _composante_empty(j: Judging, pool: list[Mission]) -> str:
+    c = j.criteria
+    unknown = [x for x in c.components if canonical_composante(x) is None]
+    if unknown:
+        return (f"composante inconnue « {unknown[0]} »{_hint(nearest(unknown[0], COMPOSANTES))} ; "
+                f"composantes : {', '.join(COMPOSANTES)}")
+    joint = "l'une des" if c.any_component else "toutes les"
+    return f"aucune référence n'a {joint} composantes {', '.join(c.components)}"
+
+
+def _recent(m: Mission, j: Judging) -> bool:
+    return (last_year(m, j.when) or 0) >= j.start
+
+
+def _recency_reason(m: Mission, j: Judging) -> str:
+    year = last_year(m, j.when)
+    if year is None:
+        return "années non renseignées : récence invérifiable"
+    period = "la période par défaut" if j.criteria.soft_window else "la période demandée"
+    return f"trop ancienne : achevée en {year}, {period} commence en {j.start}"
+
+
+def _recency_empty(j: Judging, pool: list[Mission]) -> str:
+    recent = max((last_year(m, j.when) or 0 for m in pool), default=0)
+    latest = [m.titre for m in pool if last_year(m, j.when) == recent]
+    if not latest:
+        return "aucune référence n'a d'années renseignées"
+    return (f"aucune référence achevée en {j.start} ou après ; la plus récente date de {recent}"
+            f" (« {latest[0]} ») ; élargissez avec --since ou --last")
+
+
+def _keeps_text(m: Mission, j: Judging) -> bool:
+    if j.text_is_need:
+        # A pasted need is never found word for word: what counts is a term in common.
+        return bool(j.relevance and j.relevance[m.id].matches)
+    return all(contains(_searchable(m), t) for t in j.criteria.text)
+
+
+def _text_reason(m: Mission, j: Judging) -> str:
+    if j.text_is_need:
+        return "aucun terme en commun avec le texte"
+    return "ne contient pas " + " et ".join(f"« {t} »" for t in j.criteria.text)
+
+
+def _type_empty(j: Judging, pool: list[Mission]) -> str:
+    types = [m.type for m in pool]
+    wanted = " ou ".join(f"« {t} »" for t in j.criteria.types)
+    guess = nearest(j.criteria.types[0], [t for t in types if t])
+    return f"aucun type ne contient {wanted}{_hint(guess)} ; types connus : {_known(types)}"
+
+
+# In this order the criteria are tried (the first to empty a selection is the one named)
+# and a mission's reasons are listed. The bid file feeds the same entries: its window
+# (fenetre_annees) is « recence », its composantes_requises « composante », its
+# exclure « exclude ».
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion(
+        "confidentiel", lambda c: True,
+        lambda m, j: j.criteria.include_confidential or not m.confidentiel or m.id in j.criteria.ids,
+        lambda m, j: "confidentielle (--confidentiel pour l'inclure)",
+        lambda j, pool: "toutes les références sont confidentielles ; ajoutez --confidentiel pour les inclure"),
+    Criterion(
+        "id", lambda c: bool(c.ids),
+        lambda m, j: m.id in j.criteria.ids,
+        lambda m, j: "hors des références choisies (--id)",
+        lambda j, pool: "les références demandées sont confidentielles ; ajoutez --confidentiel pour les inclure"),
+    Criterion(
+        "exclude", lambda c: bool(c.exclude),
+        lambda m, j: m.id not in j.criteria.exclude,
+        lambda m, j: "écartée à la main (exclure)",
+        lambda j, pool: "toutes les références restantes ont été exclues (--exclude)"),
+    Criterion(
+        "type", lambda c: bool(c.types),
+        lambda m, j: any(contains(m.type, t) for t in j.criteria.types),
+        lambda m, j: f"type « {m.type or 'non renseigné'} » hors des types demandés",
+        _type_empty),
+    Criterion(
+        "client", lambda c: bool(c.clients),
+        lambda m, j: any(contains(m.maitre_ouvrage, x) for x in j.criteria.clients),
+        lambda m, j: "maître d'ouvrage hors des clients demandés",
+        lambda j, pool: ("aucun maître d'ouvrage ne contient " + " ou ".join(f"« {x} »" for x in j.criteria.clients)
+                         + f" ; maîtres d'ouvrage connus : {_known(m.maitre_ouvrage for m in pool)}")),
+    Criterion("composante", lambda c: bool(c.components), _keeps_composantes, _composante_reason, _composante_empty),
+    Criterion("recence", lambda c: bool(c.since or c.last), _recent, _recency_reason, _recency_empty),
+    Criterion(
+        "personne", lambda c: bool(c.persons),
+        lambda m, j: any(contains(n, p) for n in m.people for p in j.criteria.persons),
+        lambda m, j: "aucune des personnes demandées n'y est intervenue",
+        lambda j, pool: (f"aucune référence avec {', '.join(j.criteria.persons)} ; "
+                         f"personnes connues : {_known(n for m in pool for n in m.people)}")),
+    Criterion(
+        "montant", lambda c: c.min_amount is not None,
+        lambda m, j: _amount(m) >= j.criteria.min_amount,
+        lambda m, j: "montant inférieur au minimum demandé",
+        lambda j, pool: (f"aucune référence d'au moins {format_euros(j.criteria.min_amount)} ; le plus gros montant est "
+                         f"{format_euros(max((_amount(m) for m in pool), default=Decimal(0)))}")),
+    Criterion(
+        "texte", lambda c: bool(c.text), _keeps_text, _text_reason,
+        lambda j, pool: ("aucune référence ne contient " + " et ".join(f"« {t} »" for t in j.criteria.text)
+                         + " dans son titre, ses enjeux ou son contenu")),
+)
+
+
+# --- the engine ---------------------------------------------------------------------------------
+
+@dataclass
+class Verdict:
+    mission: Mission
+    relevance: Relevance | None = None  # None when nothing was ranked
+    failed: list[str] = field(default_factory=list)  # names of the criteria it fails, in table order
+    reasons: list[str] = field(default_factory=list)  # the same, in French
+    kept: bool = False
+    forced: bool = False  # kept by hand (inclure) despite its reasons
+    too_old: bool = False
+    near_miss: bool = False
+    soft: bool = False  # only outside the default window: may complete the list, marked
+    rank: int | None = None
+
+    @property
+    def score(self) -> float:
+        return self.relevance.score if self.relevance else 0.0
+
+    @property
+    def matches(self) -> list[Match]:
+        return self.relevance.matches if self.relevance else []
+
+    @property
+    def note(self) -> str:
+        """Why a kept reference is there despite a reason, in French for the bid team; else empty."""
+        if self.forced:
+            return "retenue à la main (inclure)" + (" : " + " ; ".join(self.reasons) if self.reasons else "")
+        if self.kept and self.too_old:
+            return "gardée pour compléter la liste, signalée comme ancienne : " + \
+                " ; ".join(r.removeprefix("trop ancienne : ") for r in self.reasons)
+        return ""
+
+
+@dataclass
+class Answer:
+    verdicts: list[Verdict]  # the kept ones in their order, then the others
+    when: date  # the reference date
+    start: int | None
+    ranked: bool  # ordered by relevance to a text (else by the --sort order)
+    wanted: int | None = None
+    soft_window: bool = False
+    by_hand: bool = False  # references chosen with --id, in the order they were asked for
+
+    @property
+    def period(self) -> str:
+        """The recency window in French, as the explanation and the note show it."""
+        if not self.start:
+            return "sans limite d'ancienneté"
+        text = f"achevées en {self.start} ou après, ou en cours"
+        if self.soft_window:
+            text += " (période par défaut : les plus anciennes complètent la liste, signalées ; " \
+                    "fenetre_annees dans l'appel pour les écarter)"
+        return text
+
+    @property
+    def order(self) -> str:
+        """How the kept references are ordered, in French."""
+        if self.by_hand:
+            return "ordre des identifiants demandés (--id)"
+        return "pertinence par rapport au besoin" if self.ranked else "ordre demandé (--sort)"
+
+    @property
+    def kept(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.kept]
+
+    @property
+    def selected(self) -> list[Mission]:
+        return [v.mission for v in self.kept]
+
+    @property
+    def excluded(self) -> list[Verdict]:
+        return [v for v in self.verdicts if not v.kept and v.reasons]
+
+    @property
+    def beyond_limit(self) -> list[Verdict]:
+        return [v for v in self.verdicts if not v.kept and not v.reasons]
+
+    @property
+    def near_misses(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.near_miss and not v.kept]
+
+    @property
+    def weak(self) -> bool:
+        """Fewer references than asked for, or some kept with nothing in common with the tender."""
+        short = self.wanted is not None and len(self.kept) < self.wanted
+        return not self.kept or short or (self.ranked and any(not v.matches for v in self.kept))
+
+    def nearest(self, n: int = 3) -> list[Verdict]:
+        """The left-out references closest to making it: fewest reasons, then most relevant."""
+        return sorted(self.excluded, key=lambda v: (len(v.reasons), -v.score, v.mission.id))[:n]
+
+    def old_notes(self) -> dict[str, str]:
+        """Mission id → the mark of a reference kept although outside the window."""
+        def mark(v: Verdict) -> str:
+            year = last_year(v.mission, self.when)
+            if v.soft:
+                return f"Référence achevée en {year}, antérieure aux {self.when.year - self.start} dernières années"
+            return f"Référence antérieure à la période demandée (achevée en {year}), retenue à dessein"
+
+        return {v.mission.id: mark(v) for v in self.kept if v.too_old}
+
+
+def check_ids(missions: list[Mission], wanted: tuple[str, ...] | list[str]) -> None:
+    """A UsageError naming the first identifier no mission has (with the nearest one)."""
+    known = {m.id for m in missions}
+    for ident in wanted:
+        if ident not in known:
+            raise UsageError(f"aucune référence n'a l'identifiant « {ident} »{_hint(nearest(ident, sorted(known)))}")
+
+
+def judge(missions: list[Mission], criteria: Criteria, when: date, *,
+          relevance: Mapping[str, Relevance] | None = None, ranked: bool = False, text_is_need: bool = False,
+          include: tuple[str, ...] | list[str] = ()) -> Answer:
+    """Every mission judged against the table; the kept ones first, in order (pure).
+
+    `relevance` (by mission id) orders the verdicts when `ranked`; otherwise the --sort
+    order does. References asked with --id come in the order they were asked for,
+    unless another --sort is asked. `include` keeps references whatever their reasons,
+    except a hand exclusion.
+    """
+    check_ids(missions, (*include, *criteria.ids, *criteria.exclude))
+    judging = Judging(criteria, when, relevance, text_is_need)
+    start = judging.start
+    active = [c for c in CRITERIA if c.asked(criteria)]
+    verdicts = []
+    for mission in missions:
+        failed = [c for c in active if not c.keeps(mission, judging)]
+        names = [c.name for c in failed]
+        year = last_year(mission, when)
+        verdicts.append(Verdict(
+            mission=mission,
+            relevance=relevance[mission.id] if relevance is not None else None,
+            failed=names,
+            reasons=[c.reason(mission, judging) for c in failed],
+            forced=mission.id in include and "exclude" not in names,
+            too_old="recence" in names,
+            near_miss=names == ["recence"] and year is not None and year >= start - NEAR_MISS_YEARS,
+            soft=criteria.soft_window and names == ["recence"],
+        ))
+    if ranked:
+        verdicts.sort(key=lambda v: (-v.score, -(last_year(v.mission, when) or 0), v.mission.id))
+    else:
+        order = {m.id: i for i, m in enumerate(sort_missions(missions, criteria.sort, when))}
+        verdicts.sort(key=lambda v: order[v.mission.id])
+    by_hand = bool(criteria.ids) and criteria.sort == "recent"
+    if by_hand:
+        asked = {ident: i for i, ident in enumerate(criteria.ids)}
+        verdicts.sort(key=lambda v: asked.get(v.mission.id, len(asked)))  # stable: the others keep their order
+    forced = [v for v in verdicts if v.forced]
+    # Within the limit, the references of the window come first; older ones (when the
+    # window is only the default) complete the list. The kept ones stay in their order.
+    eligible = sorted((v for v in verdicts if (not v.reasons or v.soft) and not v.forced), key=lambda v: v.soft)
+    room = None if criteria.limit is None else max(criteria.limit - len(forced), 0)
+    for v in forced + eligible[:room]:
+        v.kept = True
+    kept = [v for v in verdicts if v.kept]
+    for i, v in enumerate(kept, 1):
+        v.rank = i
+    rest = [v for v in verdicts if not v.kept]
+    return Answer(kept + rest, when, start, ranked, criteria.limit, criteria.soft_window, by_hand)
+
+
+def why_empty(missions: list[Mission], criteria: Criteria, when: date, result: Answer) -> str:
+    """The message of the first criterion that leaves nothing, said about what was left before it."""
+    judging = Judging(criteria, when, None, False)
+    failed = {v.mission.id: set(v.failed) for v in result.verdicts}
+    before: set[str] = set()
+    for criterion in CRITERIA:
+        if not criterion.asked(criteria):
+            continue
+        pool = [m for m in missions if not failed[m.id] & before]
+        if all(criterion.name in failed[m.id] for m in pool):
+            return criterion.empty(judging, pool)
+        before.add(criterion.name)
+    return "aucune référence ne remplit tous les critères"
+
+
+def select(missions: list[Mission], criteria: Criteria, when: date) -> list[Mission]:
+    """The missions matching every criterion, in order; a UsageError saying why when none does."""
+    result = judge(missions, criteria, when)
+    if not result.kept:
+        raise UsageError(why_empty(missions, criteria, when, result))
+    return result.selected
+
+
+def failed_criteria(mission: Mission, criteria: Criteria, when: date) -> list[str]:
+    """The names of the criteria a mission fails, to explain an exclusion."""
+    judging = Judging(criteria, when)
+    return [c.name for c in CRITERIA if c.asked(criteria) and not c.keeps(mission, judging)]

@@ -1,40 +1,31 @@
 """Answering a tender from the page: the form's fields become a bid, the core does the rest.
 
 The bid is the same model as a bid file (`dossier bid new`), validated the same way; the
-selection, its reasons and its gaps come from `selection.answer`, the documents from
-`documents.build`, as for `dossier build --bid`.
+selection, its reasons, its gaps and the document options come from the request layer
+(`generator.request.prepare`), the documents from `documents.build`, as for `dossier build --bid`.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from generator.errors import DataError, Problem, UsageError
-from generator.library.bid import Bid, criteria as bid_criteria, parse_date
+from generator.library.bid import Bid
 from generator.library.loader import Library, translate_errors
 from generator.library.yamlio import YamlDocument, decode, parse_yaml
-from generator.selection import answer as answering
-from generator.selection.criteria import Criteria
+from generator.request import Prepared, prepare
+from generator.request import Request as CoreRequest
+from generator.selection.criteria import Answer
 
 # The fields of the bid the page asks for, in the order it shows them.
 BID_FIELDS = ("titre", "acheteur", "acheteur_public", "numero_consultation", "date_limite", "fenetre_annees",
               "nombre_references", "besoin", "composantes_requises")
-
-DOCUMENTS = {
-    "dossier": "Dossier de candidature (DOCX)",
-    "tableau": "Tableau des références (DOCX)",
-    "tableau-xlsx": "Tableau des références (XLSX)",
-    "tableau-csv": "Tableau des références (CSV)",
-    "fiches": "Fiches références (DOCX)",
-    "cv": "CV des personnes (ZIP de DOCX)",
-}
-
 
 @dataclass
 class Request:
@@ -43,7 +34,6 @@ class Request:
     bid: Bid
     chosen: list[str] | None = None  # ids ticked by hand; None: the core's choice
     people: list[str] | None = None  # names ticked; None: the bid's
-    problems: list[Problem] = field(default_factory=list)
 
 
 def bid_from_upload(raw: bytes, name: str) -> dict:
@@ -78,36 +68,33 @@ def bid_from_form(form: dict) -> tuple[Bid | None, list[Problem]]:
         return None, translate_errors(exc, doc, "appel", Bid)
 
 
-def answer(library: Library, request: Request, today: date) -> answering.Answer:
-    """The core's answer; the ticks, when given, keep exactly the ticked references."""
+def _prepared(library: Library, request: Request, today: date, templates_dir: Path | None = None,
+              people: list[str] | None = None) -> Prepared:
+    """The core's answer (the request layer, as `build --bid`); the ticks, when given, keep exactly the ticked references."""
     bid = request.bid
     if request.chosen is not None:
         known = {m.id for m in library.missions}
         chosen = [i for i in request.chosen if i in known]
         bid = bid.model_copy(update={"inclure": chosen, "exclure": [i for i in known if i not in chosen]})
-    combined = bid_criteria(bid, Criteria())
-    when = bid.date_limite or today
-    return answering.answer(library.missions, combined, when, bid.text, bid.inclure)
+    # explain: the page shows an empty or weak answer with its reasons instead of refusing it
+    core = CoreRequest(references=library.root, bid=bid, explain=True, personnes=people, templates=templates_dir)
+    return prepare(core, library, now=today)
 
 
-def build_document(library: Library, request: Request, result: answering.Answer, kind: str,
+def answer(library: Library, request: Request, today: date) -> Answer:
+    """Every reference judged and ranked; the people are checked when a document is asked for."""
+    return _prepared(library, request, today, people=[]).answer
+
+
+def build_document(library: Library, request: Request, result: Answer, kind: str,
                    templates_dir: Path | None, today: date) -> tuple[str, bytes, str]:
-    """(file name, bytes, media type) of the document asked for."""
+    """(file name, bytes, media type) of the document asked for (`result` is the answer shown)."""
     from generator.documents import build as documents
-    from generator.documents.context import Appel, BuildOptions
 
-    bid = request.bid
-    selected = result.selected
-    if not selected and kind != "cv":
+    if not result.selected and kind != "cv":
         raise UsageError("aucune référence cochée : cochez au moins une référence")
-    people = request.people if request.people is not None else list(bid.personnes)
-    answering.people_names(library, people)
-    appel = Appel(titre=bid.titre or "", acheteur=bid.acheteur or "", date_limite=bid.date_limite,
-                  acheteur_public=bid.acheteur_public,
-                  lots=[f"{lot.numero} : {lot.intitule}" if lot.numero else lot.intitule for lot in bid.lots])
-    options = BuildOptions(today=today, appel=appel, answer=result, personnes=people,
-                           selection_description=bid_criteria(bid, Criteria()).describe()
-                           + (" ; classées par pertinence" if result.ranked else ""))
+    prepared = _prepared(library, request, today, templates_dir, request.people)
+    selected, options, people = prepared.selected, prepared.options, prepared.options.personnes
     docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     if kind == "dossier":
         template = documents.find_template("dossier", templates_dir)
@@ -164,7 +151,3 @@ def docx_text(data: bytes) -> list[dict]:
             rows = [[cell.text for cell in row.cells] for row in table.rows]
             out.append({"kind": "table", "rows": rows})
     return out
-
-
-def parse_deadline(text: str) -> date | None:
-    return parse_date(text) if text else None

@@ -31,7 +31,6 @@ def library_rows(library: Library, query, today: date, problems: dict) -> tuple[
 
     filters = {k: (query.get(k) or "").strip() for k in ("q", "type", "client", "composante", "depuis", "tri", "drapeau")}
     missions = list(library.missions)
-    scores = {}
     if filters["type"]:
         missions = [m for m in missions if contains(m.type or "", filters["type"])]
     if filters["client"]:
@@ -219,6 +218,14 @@ async def tender(site, request, form, library: Library) -> Response:
         response = Response(data, media_type=media,
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
         return site.secure(response, request)
+    if action == "apercu-pdf":
+        # The real document as the buyer will see it, in the browser's own PDF viewer.
+        _, data, _ = tendering.build_document(library, request_, result, "dossier", site.ws.templates_dir,
+                                              site.clock())
+        name, data, media = _as_pdf("dossier-candidature.docx", data)
+        return Response(data, media_type=media, headers={
+            "Content-Disposition": f'inline; filename="{name}"', "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store"})
     if action == "apercu":
         name, data, _ = tendering.build_document(library, request_, result, "dossier", site.ws.templates_dir,
                                                  site.clock())

@@ -45,6 +45,7 @@ class Workspace:
         self._lock = threading.Lock()
         self._library: Library | None = None
         self._stamp: tuple | None = None
+        self._problems: tuple[tuple, dict] | None = None  # (library stamp and day, problems by file)
 
     # --- the library, fresh --------------------------------------------------------------
 
@@ -118,11 +119,15 @@ class Workspace:
         from generator.library.checks import check_library
 
         library = self.library()
+        key = (self._stamp, today)
+        if self._problems is not None and self._problems[0] == key:
+            return self._problems[1]  # every page shows them: checked once per version of the library
         out: dict[tuple[str, str], list[Problem]] = {}
         for problem in [*library.problems, *check_library(library, today)]:
             out.setdefault(self.key_of(problem.path), []).append(problem)
         for problems in out.values():
             problems.sort(key=lambda p: p.sort_key())
+        self._problems = (key, out)
         return out
 
     @staticmethod
