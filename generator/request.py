@@ -208,6 +208,7 @@ def prepare(request: Request, library: Library | None = None, now: date | None =
         if not request.explain:
             if not answer.kept:
                 raise UsageError(empty_message(answer))
+            notices.extend("Attention : " + line for line in answer.headlines())
             if answer.weak:
                 notices.append("Attention : " + empty_message(answer))
         gaps = compliance(answer, library)
@@ -228,8 +229,10 @@ def _judged(library: Library, bid: Bid | None, criteria: Criteria, when: date, r
     # plain list, table or build never needs.
     from generator.selection.answer import answer as ranked
 
+    from generator.selection.ranking import load_concepts
+
     text = (bid.text if bid else "") or " ".join(criteria.text)
-    return ranked(library.missions, criteria, when, text, bid.inclure if bid else ())
+    return ranked(library.missions, criteria, when, text, bid.inclure if bid else (), load_concepts(library.root))
 
 
 def _people(request: Request, bid: Bid) -> list[str]:

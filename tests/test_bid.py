@@ -200,17 +200,17 @@ def test_cv_lists_exactly_the_persons_missions(project, run):
     assert run("cv", "Personne Inconnue").exit_code == 1
 
 
-def test_default_window_prefers_recent_references_and_completes_with_older_ones_marked(project, run):
+def test_default_window_keeps_a_clearly_more_relevant_older_reference_before_a_weak_recent_one(project, run):
     write_missions(project)
     write_bid(project, GUP_BID.replace("fenetre_annees: 3\n", "nombre_references: 3\n"))
-    out = run("list", "--bid", "appel.yaml", "--explain").output
-    assert "période par défaut : les plus anciennes complètent la liste" in out
+    out = run("list", "--bid", "appel.yaml", "--explain", "--date", "2026-11-24").output
+    assert "les récentes passent d'abord à pertinence comparable" in out
     kept = out.split("Retenues (3) :")[1].split("\n\n")[0]
-    # the two references of the window take their places first; the third place goes to
-    # the most relevant older one (the GUP charter), marked, not to the IAE one
-    assert f"1. {GUP} — score" in kept and f"{CDV} — score" in kept and f"{SHIPPED['etude']} — score" in kept
-    assert "gardée pour compléter la liste, signalée comme ancienne : achevée en 2013, la période par défaut" in kept
-    assert IAE not in kept
+    # the recent GUP convention first; then the older GUP charter, far more relevant than the
+    # recent contrat de ville evaluation (nothing in common with the need), kept and marked
+    assert kept.lstrip().startswith(f"1. {GUP} — score") and f"2. {SHIPPED['etude']} — score" in kept
+    assert "ancienne, gardée pour sa pertinence : achevée en 2013, la période par défaut" in kept
+    assert CDV not in kept and IAE not in kept
 
 
 def test_default_window_on_a_late_deadline_still_builds_with_the_best_reference_first(project, run):
@@ -220,8 +220,10 @@ def test_default_window_on_a_late_deadline_still_builds_with_the_best_reference_
     result = run("table", "--bid", "appel.yaml", "-o", "t.docx")
     assert result.exit_code == 0, result.output
     assert "antérieure à la période par défaut (depuis 2024)" in result.output
+    assert "les références les plus pertinentes sont toutes antérieures aux 3 dernières années" in explained
     text = docx_text(project / "t.docx")
-    assert "Référence achevée en 2013, antérieure aux 3 dernières années" in text
+    # the age is for the bid team (terminal, internal note), not for the buyer
+    assert "antérieure" not in text and "ancienne" not in text
     assert "(3 dernières années en priorité ; classées par pertinence)" in text  # not a claim the table belies
 
 
@@ -236,7 +238,8 @@ def test_a_tender_pasted_with_text_is_ranked_not_searched_word_for_word(project,
     out = run("list", "--text", "Mission OPC urbain : coordination inter-chantiers des opérations du NPNRU, planning "
               "général et gestion des interfaces entre maîtres d'ouvrage", "--explain").output
     kept = out.split("Retenues (4) :")[1]
-    assert kept.lstrip().startswith(f"1. {SHIPPED['npru']} — score")
+    first = kept.lstrip().split(" — ")[0]
+    assert first in (f"1. {SHIPPED['npru']}", f"1. {SHIPPED['equipements']}")
     assert "coordination : titre" in kept and "ne contient pas" not in out
     unrelated = run("list", "--text", "zzz inconnu", "--explain").output
     assert "Retenues (0) :" in unrelated and "aucun terme en commun avec le texte" in unrelated

@@ -219,7 +219,8 @@ def references_table(doc, widths=REFERENCES_WIDTHS) -> None:
     equipe.add_paragraph("{%p endif %}")
     # The arrêté du 22 mars 2019 asks for the recipient, public or private, and a contact.
     client = repeated.cells[1]
-    for condition, text in (("r.nature_client", "Client {{ r.nature_client }}"), ("r.contact", "Contact\u00a0: {{ r.contact }}")):
+    for condition, text in (("r.nature_client", "Client {{ r.nature_client }}"), ("r.contact", "Contact\u00a0: {{ r.contact }}"),
+                            ("r.attestation", "Attestation de bonne exécution\u00a0: {{ r.attestation }}")):
         client.add_paragraph(f"{{%p if {condition} %}}")
         client.add_paragraph(text, style=doc.styles["Petit"])
         client.add_paragraph("{%p endif %}")

@@ -176,7 +176,7 @@ def dc2_context(bid: Bid, who: Candidate, firm: Cabinet, references: list[dict],
 
 
 _REFERENCE_KEYS = ("id", "numero", "maitre_ouvrage", "nature_client", "contact", "titre", "type", "note", "annees",
-                   "montant", "equipe", "role")
+                   "montant", "equipe", "role", "attestation")
 
 
 def references_rows(selected: list[Mission], firm: Cabinet | None) -> list[dict]:

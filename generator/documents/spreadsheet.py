@@ -45,6 +45,7 @@ _AFTER_AMOUNTS = (
     ("Rôle du cabinet", 14, lambda r: r.role),
     ("Équipe", 40, lambda r: r.equipe),
     ("Contact", 36, lambda r: r.contact),
+    ("Attestation de bonne exécution", 30, lambda r: r.attestation),
     ("Identifiant", 30, lambda r: r.id),
 )
 

@@ -441,7 +441,7 @@ def cli(ctx, quiet, verbose):
 
 @cli.command()
 @document_options
-@click.option("--annexes", is_flag=True, help="Joindre les travaux produits (productions/) en annexe.")
+@click.option("--annexes", is_flag=True, help="Joindre les travaux produits (productions/) en annexe ; avec --pdf, les attestations de bonne exécution à la fin du PDF.")
 @click.option("--pourquoi", is_flag=True, help="Avec --bid : ajouter la note « Pourquoi ces références » pour l'équipe de réponse (à retirer avant l'envoi).")
 def build(**kw):
     """Écrit le dossier de candidature (DOCX) pour une sélection de références.
@@ -458,6 +458,11 @@ def build(**kw):
     data = documents.dossier(prepared.library, selected, prepared.options, prepared.template("dossier"))
     written = _write_document(kw["output"], DEFAULT_OUTPUTS / "dossier-candidature.docx", data, prepared.library)
     _convert_pdf(kw["pdf"], [written])
+    if kw["pdf"] and kw["annexes"]:
+        from generator.documents.pack import append_attestations
+
+        if append_attestations(written.with_suffix(".pdf"), prepared.library, selected):
+            _say("Attestations de bonne exécution ajoutées à la fin du PDF")
     _say(f"{len(selected)} référence{'s' if len(selected) > 1 else ''} : " + ", ".join(m.id for m in selected))
 
 
@@ -573,46 +578,52 @@ def _explain(bid, result) -> None:
     from generator.selection.answer import empty_message
     from generator.library.formatting import format_annees, format_long_date
 
+    lines: list[str] = []
+    echo = lines.append  # one write at the end: thousands of lines on a large library
+
     def score(v) -> str:
         return f" — score {v.score:.1f}".replace(".", ",") if result.ranked else ""
 
     if bid is not None and (bid.titre or bid.acheteur):
-        click.echo(f"Appel : {bid.titre or '—'}" + (f" — {bid.acheteur}" if bid.acheteur else ""))
-    click.echo(f"Date de référence : {format_long_date(result.when)} ; période : références {result.period}")
-    click.echo(f"Ordre : {result.order}")
-    click.echo(f"\nRetenues ({len(result.kept)}) :")
+        echo(f"Appel : {bid.titre or '—'}" + (f" — {bid.acheteur}" if bid.acheteur else ""))
+    echo(f"Date de référence : {format_long_date(result.when)} ; période : références {result.period}")
+    echo(f"Ordre : {result.order}")
+    for line in result.headlines():
+        echo("Attention : " + line)
+    echo(f"\nRetenues ({len(result.kept)}) :")
     for v in result.kept:
         m = v.mission
-        click.echo(f"  {v.rank}. {m.id}{score(v)} — {format_annees(m.annees) or 'années ?'} — {m.titre}")
+        echo(f"  {v.rank}. {m.id}{score(v)} — {format_annees(m.annees) or 'années ?'} — {m.titre}")
         for match in v.matches[:12]:
-            click.echo(f"       {match.label} : {', '.join(match.fields)}")
+            echo(f"       {match.label} : {', '.join(match.fields)}")
         if result.ranked and not v.matches:
-            click.echo("       aucun terme du besoin")
+            echo("       aucun terme du besoin")
         if v.note:
-            click.echo("       " + v.note)
+            echo("       " + v.note)
     if result.beyond_limit:
-        click.echo(f"\nNon retenues, au-delà des {result.wanted} demandées ({len(result.beyond_limit)}) :")
+        echo(f"\nNon retenues, au-delà des {result.wanted} demandées ({len(result.beyond_limit)}) :")
         for v in result.beyond_limit:
-            click.echo(f"  - {v.mission.id}{score(v)}")
+            echo(f"  - {v.mission.id}{score(v)}")
     if result.excluded:
-        click.echo(f"\nÉcartées ({len(result.excluded)}) :")
+        echo(f"\nÉcartées ({len(result.excluded)}) :")
         for v in result.excluded:
-            click.echo(f"  - {v.mission.id}{score(v)} — " + " ; ".join(v.reasons))
+            echo(f"  - {v.mission.id}{score(v)} — " + " ; ".join(v.reasons))
             if v.matches:
-                click.echo("       termes : " + ", ".join(m.label for m in v.matches[:6]))
+                echo("       termes : " + ", ".join(m.label for m in v.matches[:6]))
     if result.near_misses:
-        click.echo("\nDe peu (achevées juste avant la période ; à retenir avec inclure si l'acheteur l'accepte) :")
+        echo("\nDe peu (achevées juste avant la période ; à retenir avec inclure si l'acheteur l'accepte) :")
         for v in result.near_misses:
-            click.echo(f"  - {v.mission.id} ({format_annees(v.mission.annees)})")
+            echo(f"  - {v.mission.id} ({format_annees(v.mission.annees)})")
     if result.ranked and result.excluded:
         # What the library offers for this need, the criteria aside: the right reference
         # may only be a window or a composante away.
-        click.echo("\nPertinence de toutes les références, critères mis à part :")
+        echo("\nPertinence de toutes les références, critères mis à part :")
         by_score = sorted(result.verdicts, key=lambda v: (-v.score, v.mission.id))
         for i, v in enumerate(by_score, 1):
-            click.echo(f"  {i}. {v.mission.id}{score(v)} — {'retenue' if v.kept else 'écartée'}")
+            echo(f"  {i}. {v.mission.id}{score(v)} — {'retenue' if v.kept else 'écartée'}")
     if result.weak:
-        click.echo("\n" + empty_message(result))
+        echo("\n" + empty_message(result))
+    click.echo("\n".join(lines))
 
 
 @cli.command()
@@ -1202,7 +1213,8 @@ def pack(**kw):
     final = kw.pop("final")
     c = _candidature(kw)
     _gaps_or_refuse(c, final, "aucun fichier n'a été écrit")
-    folder, archive, entries = packing.pack(c, kw["out_dir"], kw["templates_dir"], with_pdf=not kw["no_pdf"])
+    folder, archive, entries = packing.pack(c, kw["out_dir"], kw["templates_dir"], with_pdf=not kw["no_pdf"],
+                                            keep=(c.library.root, DEFAULT_TEMPLATES))
     for entry in entries:
         where = ", ".join(entry.files) if entry.files else packing.MANQUANT.upper()
         _say(f"{entry.label} : {where}")

@@ -191,9 +191,10 @@ class Bid(Model):
 
     @property
     def text(self) -> str:
-        """What the references are ranked against: the need, the title and the lots."""
-        lots = [lot.intitule for lot in self.lots]
-        return "\n".join(filter(None, [self.titre, *lots, self.besoin]))
+        """What the references are ranked against: the title, the answered lots and the need."""
+        from generator.selection.tender import tender_text
+
+        return tender_text(self)
 
 
 def load_bid(path: Path) -> Bid:
@@ -254,17 +255,24 @@ acheteur_public: oui
 date_limite: 2027-01-15
 # Période exigée par l'acheteur, en années comptées depuis la date limite (souvent 3 :
 # arrêté du 22 mars 2019 pour les services). Écrite, elle écarte les références plus
-# anciennes. Sans elle, les références des 3 dernières années passent d'abord et les
-# plus anciennes complètent la liste, signalées comme telles.
+# anciennes. Sans elle, les références les plus pertinentes sont retenues : une récente
+# passe avant une plus ancienne de pertinence comparable, et une plus ancienne nettement
+# plus pertinente est gardée, signalée à l'équipe (pas dans les documents de l'acheteur).
 # fenetre_annees: 3
 # Numéro de la consultation, tel que sur le règlement de consultation (facultatif).
 # numero_consultation: 2027-AMO-014
-# Lots de la consultation (facultatif), et ceux auxquels le cabinet répond
-# (lots_repondus ; vide : tous).
+# Lots de la consultation (facultatif) : numéro, intitulé et, si besoin, le texte du lot
+# copié du RC. lots_repondus dit à quels lots le cabinet répond : seul leur texte compte
+# pour classer les références (vide : tous). Si le besoin ci-dessous contient tout le RC,
+# les passages « Lot 2 : … » des autres lots sont ignorés.
 lots:
-  - "1 : Diagnostic et charte de GUP"
-  - "2 : Animation et suivi"
-# lots_repondus: [1]
+  - numero: 1
+    intitule: Diagnostic et charte de GUP
+    texte: Diagnostics en marchant, charte avec les bailleurs, abattement de TFPB.
+  - numero: 2
+    intitule: Animation et suivi
+    texte: Animation des instances de gestion et tableau de bord des engagements.
+lots_repondus: [1]
 # Le besoin, copié du RC ou du CCTP : les références sont classées selon ce texte
 # (accents, pluriels et sigles du métier pris en compte : GUP, NPNRU, AMO, QPV…).
 besoin: |
@@ -281,6 +289,29 @@ nombre_references: 5
 # vide : les personnes intervenues sur les références retenues.
 personnes:
   - Valérie Embize
+# Candidature en groupement (facultatif ; sans elle, le cabinet se présente seul) :
+# groupement:
+#   forme: conjoint            # ou solidaire
+#   mandataire: PUS            # nom ou sigle du cabinet ou d'un membre (obligatoire)
+#   mandataire_solidaire: oui  # groupement conjoint : le mandataire est-il solidaire ?
+#   prestations_cabinet: Diagnostic, concertation
+#   membres:
+#     - fichier: ../traces-urbains/references/cabinet.yaml   # son cabinet.yaml…
+#       prestations: Diagnostic urbain
+#     - nom: Atelier Paysage   # … ou ses données ici (siret, adresse, forme_juridique…)
+#       siret: "73282932000074"
+#       prestations: Espaces publics
+# Sous-traitants (un DC4 chacun) et montant HT de l'offre (plafond de la sous-traitance) :
+# montant_marche: 120000
+# sous_traitants:
+#   - nom: Atelier Photo Ville
+#     siret: "73282932000074"
+#     prestations: Reportage photographique
+#     montant: 8000
+#     duree_mois: 6
+# Pièces demandées par le RC (dossier pack en fait le bordereau) et noms des fichiers :
+# pieces_demandees: [dc1, dc2, dc4, dossier, kbis, urssaf, fiscale, assurance, attestations]
+# nommage: "{numero:02d}_{piece}_{sigle}"
 # Références gardées même hors fenêtre (elles seront signalées comme anciennes),
 # et références écartées, par leur identifiant (dossier list).
 inclure:

@@ -220,12 +220,6 @@ def requested_kinds(requested: list[str]) -> list[str]:
     return list(dict.fromkeys(k for k in keys if k not in DOCUMENT_PIECES))
 
 
-def pieces_report(root: Path, requested: list[str], deadline: date, today: date) -> tuple[list[PieceStatus], list[Problem]]:
-    """Each administrative kind the bid asks, with its status; and the pieces' own problems."""
-    pieces, problems = load_pieces(root, today)
-    return [status_at(pieces, key, deadline, today) for key in requested_kinds(requested)], problems
-
-
 def pieces_gaps(statuses: list[PieceStatus], bid_name: str, folder: str = FOLDER + "/") -> list[Problem]:
     """What `--final` refuses: a requested piece missing, expired or not valid at the deadline."""
     gaps = []

@@ -2,7 +2,8 @@
 
 The verdicts come from the one engine of `criteria` (`judge`), given the relevance of
 each mission to the tender's text. The recency window is counted back from the
-reference date (the deadline), not from the clock.
+reference date (the deadline), not from the clock. Relevance comes before recency, and
+an answer says when nothing fits: see `criteria.Answer` and `RECENT_PREFERENCE`.
 """
 
 from __future__ import annotations
@@ -13,18 +14,19 @@ from generator.errors import WARNING, Problem
 from generator.library.loader import Library, source_of
 from generator.library.models import Mission
 from generator.selection.criteria import Answer, Criteria, Verdict, judge
-from generator.selection.ranking import rank, tokens
+from generator.selection.ranking import Concepts, rank_tender
 
 __all__ = ["Answer", "Verdict", "answer", "compliance", "empty_message"]
 
 
 def answer(missions: list[Mission], criteria: Criteria, when: date, text: str | None,
-           include: tuple[str, ...] | list[str] = ()) -> Answer:
+           include: tuple[str, ...] | list[str] = (), concepts: Concepts | None = None) -> Answer:
     """Every mission judged against the criteria and ranked against `text` (pure)."""
     # Without a text of its own (no bid), --text is the need: a term in common is enough.
     text_is_need = bool(criteria.text) and text == " ".join(criteria.text)
-    return judge(missions, criteria, when, relevance=rank(missions, text), ranked=bool(tokens(text)),
-                 text_is_need=text_is_need, include=include)
+    ranking = rank_tender(missions, text, concepts)
+    return judge(missions, criteria, when, relevance=ranking.relevance, ranked=bool(ranking.terms),
+                 text_is_need=text_is_need, include=include, ranking=ranking)
 
 
 def empty_message(result: Answer) -> str:
@@ -34,6 +36,12 @@ def empty_message(result: Answer) -> str:
         head += f" sur {result.wanted} demandée(s)" if result.wanted else ""
     else:
         head = "aucune référence ne remplit tous les critères de l'appel"
+    if result.kept and result.no_fit and not (result.wanted is not None and len(result.kept) < result.wanted):
+        lines = ["références les plus proches de l'appel, et ce qui leur manque :"]
+        for v, lacks in result.lacking():
+            score = f"{v.score:.1f}".replace(".", ",")
+            lines.append(f"  - {v.mission.id} (score {score}) : il lui manque " + (", ".join(f"« {t} »" for t in lacks) or "—"))
+        return "\n".join(lines)
     closest = result.nearest()
     lines = [head + (" ; les plus proches :" if closest else "")]
     for v in closest:
@@ -69,7 +77,7 @@ def compliance(result: Answer, library: Library) -> list[Problem]:
         if m.nature_client is None:
             gap("nature_client", "destinataire public ou privé non précisé")
         if v.too_old and v.soft:
-            gap("annees", f"antérieure à la période par défaut (depuis {result.start}) : gardée, signalée comme ancienne ; "
+            gap("annees", f"antérieure à la période par défaut (depuis {result.start}) : gardée pour sa pertinence ; "
                 "écrivez fenetre_annees dans l'appel si l'acheteur exige une période")
         elif v.too_old:
             gap("annees", f"hors de la période demandée (depuis {result.start}) : retenue à dessein, signalée comme ancienne")

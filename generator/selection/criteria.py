@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -25,14 +26,31 @@ from generator.library.formatting import format_euros, format_names
 from generator.library.models import Mission
 from generator.library.vocabulary import COMPOSANTES, canonical_composante, contains, fold, nearest
 
-if TYPE_CHECKING:  # the ranking (and bm25s) is only loaded when a text is ranked
-    from generator.selection.ranking import Match, Relevance
+if TYPE_CHECKING:  # the ranking is only loaded when a text is ranked
+    from generator.selection.ranking import Match, Ranking, Relevance
 
 SORTS = ("recent", "ancien", "titre", "client", "montant")
 
 # A mission that ended this many years before the window is a near-miss: worth a look,
 # since some buyers accept a slightly older reference.
 NEAR_MISS_YEARS = 2
+
+# Relevance before recency. Without a window written in the bid, a reference of the usual
+# window goes before an older one unless the older one is this many times as relevant:
+# « comparable relevance » is within a quarter. 1 would rank on relevance alone; a large
+# value would put every recent one first. A written window stays strict.
+RECENT_PREFERENCE = 1.25
+
+# The best reference fits the tender when it holds at least FIT_SHARE of the score a
+# reference holding every term of the tender known to the library would get, and, below
+# NOTION_SHARE, at least one notion of the field (concepts.yaml) rather than loose words.
+# On the graded set, the tenders outside the trade score 0.15–0.18, the others 0.25–0.65.
+FIT_SHARE = 0.2
+NOTION_SHARE = 0.3
+# The same share counting the tender's terms no reference holds (at the rarity of a term held
+# by none): a tender mostly about things the library never mentions does not fit either.
+# On the graded set: 0.06–0.08 outside the trade, 0.14 and more for the others.
+WHOLE_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -296,7 +314,7 @@ class Verdict:
         if self.forced:
             return "retenue à la main (inclure)" + (" : " + " ; ".join(self.reasons) if self.reasons else "")
         if self.kept and self.too_old:
-            return "gardée pour compléter la liste, signalée comme ancienne : " + \
+            return "ancienne, gardée pour sa pertinence : " + \
                 " ; ".join(r.removeprefix("trop ancienne : ") for r in self.reasons)
         return ""
 
@@ -310,6 +328,7 @@ class Answer:
     wanted: int | None = None
     soft_window: bool = False
     by_hand: bool = False  # references chosen with --id, in the order they were asked for
+    ranking: Ranking | None = None  # the tender's terms and their weight, when a text was ranked
 
     @property
     def period(self) -> str:
@@ -318,8 +337,8 @@ class Answer:
             return "sans limite d'ancienneté"
         text = f"achevées en {self.start} ou après, ou en cours"
         if self.soft_window:
-            text += " (période par défaut : les plus anciennes complètent la liste, signalées ; " \
-                    "fenetre_annees dans l'appel pour les écarter)"
+            text += " (période par défaut : les récentes passent d'abord à pertinence comparable, une plus ancienne " \
+                    "nettement plus pertinente est gardée, signalée ; fenetre_annees dans l'appel pour les écarter)"
         return text
 
     @property
@@ -351,9 +370,54 @@ class Answer:
 
     @property
     def weak(self) -> bool:
-        """Fewer references than asked for, or some kept with nothing in common with the tender."""
+        """Fewer references than asked for, some kept with nothing in common with the tender, or none fits."""
         short = self.wanted is not None and len(self.kept) < self.wanted
-        return not self.kept or short or (self.ranked and any(not v.matches for v in self.kept))
+        return not self.kept or short or self.no_fit or (self.ranked and any(not v.matches for v in self.kept))
+
+    @cached_property
+    def no_fit(self) -> bool:
+        """Whether the library holds no convincing reference for the tender's text."""
+        if not self.ranked or self.ranking is None or not self.verdicts:
+            return False
+        best = max(self.verdicts, key=lambda v: v.score)
+        ceiling = self.ranking.ceiling()
+        share = best.score / ceiling if ceiling else 0.0
+        whole = best.score / self.ranking.ceiling(unknown=True)
+        notion = any(m.key.startswith("~") for m in best.matches)
+        return whole < WHOLE_SHARE or share < FIT_SHARE or (share < NOTION_SHARE and not notion)
+
+    @property
+    def old_best(self) -> list[Verdict]:
+        """Without a written window: the best references, when every one of them is older than the window."""
+        if not (self.ranked and self.soft_window and self.start) or self.no_fit:
+            return []
+        open_ = [v for v in self.verdicts if v.kept or v.soft or not v.reasons]
+        if not open_:
+            return []
+        top = max(v.score for v in open_)
+        best = [v for v in open_ if top and v.score * RECENT_PREFERENCE >= top]
+        return best if best and all(v.too_old for v in best) else []
+
+    def headlines(self) -> list[str]:
+        """What the bid team must know first about this answer, in French (terminal, internal note)."""
+        lines = []
+        if self.no_fit:
+            lines.append("aucune référence convaincante : la bibliothèque n'a aucune référence proche de "
+                         "cet appel ; les plus proches sont indiquées avec ce qui leur manque.")
+        old = self.old_best
+        if old:
+            window = self.when.year - self.start
+            lines.append(f"les références les plus pertinentes sont toutes antérieures aux {window} dernières années "
+                         f"(achevées avant {self.start}) : " + ", ".join(v.mission.id for v in old[:3]) +
+                         " ; vérifiez que l'acheteur les accepte.")
+        return lines
+
+    def lacking(self, n: int = 3) -> list[tuple[Verdict, list[str]]]:
+        """The nearest references by relevance, with the tender's most telling terms each lacks."""
+        if self.ranking is None:
+            return []
+        nearest = sorted(self.verdicts, key=lambda v: (-v.score, v.mission.id))[:n]
+        return [(v, self.ranking.missing(v.relevance)) for v in nearest]
 
     def nearest(self, n: int = 3) -> list[Verdict]:
         """The left-out references closest to making it: fewest reasons, then most relevant."""
@@ -361,13 +425,14 @@ class Answer:
 
     def old_notes(self) -> dict[str, str]:
         """Mission id → the mark of a reference kept although outside the window."""
+        # Kept for its relevance without a written window: said to the bid team (terminal,
+        # internal note), not to the buyer. Kept by hand beyond a demanded window: the buyer
+        # asked for the period, so the document says the reference is outside it.
         def mark(v: Verdict) -> str:
             year = last_year(v.mission, self.when)
-            if v.soft:
-                return f"Référence achevée en {year}, antérieure aux {self.when.year - self.start} dernières années"
             return f"Référence antérieure à la période demandée (achevée en {year}), retenue à dessein"
 
-        return {v.mission.id: mark(v) for v in self.kept if v.too_old}
+        return {v.mission.id: mark(v) for v in self.kept if v.too_old and not v.soft}
 
 
 def check_ids(missions: list[Mission], wanted: tuple[str, ...] | list[str]) -> None:
@@ -380,7 +445,7 @@ def check_ids(missions: list[Mission], wanted: tuple[str, ...] | list[str]) -> N
 
 def judge(missions: list[Mission], criteria: Criteria, when: date, *,
           relevance: Mapping[str, Relevance] | None = None, ranked: bool = False, text_is_need: bool = False,
-          include: tuple[str, ...] | list[str] = ()) -> Answer:
+          include: tuple[str, ...] | list[str] = (), ranking: Ranking | None = None) -> Answer:
     """Every mission judged against the table; the kept ones first, in order (pure).
 
     `relevance` (by mission id) orders the verdicts when `ranked`; otherwise the --sort
@@ -417,17 +482,28 @@ def judge(missions: list[Mission], criteria: Criteria, when: date, *,
         asked = {ident: i for i, ident in enumerate(criteria.ids)}
         verdicts.sort(key=lambda v: asked.get(v.mission.id, len(asked)))  # stable: the others keep their order
     forced = [v for v in verdicts if v.forced]
-    # Within the limit, the references of the window come first; older ones (when the
-    # window is only the default) complete the list. The kept ones stay in their order.
-    eligible = sorted((v for v in verdicts if (not v.reasons or v.soft) and not v.forced), key=lambda v: v.soft)
+    eligible = [v for v in verdicts if (not v.reasons or v.soft) and not v.forced]
+    if ranked and not by_hand:
+        # Relevance first; a reference of the window wins only at comparable relevance.
+        eligible.sort(key=lambda v: -preference(v))
+    else:
+        # No text to rank on: the references of the window first, older ones complete the list.
+        eligible.sort(key=lambda v: v.soft)
     room = None if criteria.limit is None else max(criteria.limit - len(forced), 0)
     for v in forced + eligible[:room]:
         v.kept = True
     kept = [v for v in verdicts if v.kept]
+    if ranked and not by_hand:
+        kept.sort(key=lambda v: -preference(v))
     for i, v in enumerate(kept, 1):
         v.rank = i
     rest = [v for v in verdicts if not v.kept]
-    return Answer(kept + rest, when, start, ranked, criteria.limit, criteria.soft_window, by_hand)
+    return Answer(kept + rest, when, start, ranked, criteria.limit, criteria.soft_window, by_hand, ranking)
+
+
+def preference(v: Verdict) -> float:
+    """The relevance a reference is kept on: its score, raised when it is of the window (RECENT_PREFERENCE)."""
+    return v.score * (RECENT_PREFERENCE if not v.too_old else 1.0)
 
 
 def why_empty(missions: list[Mission], criteria: Criteria, when: date, result: Answer) -> str:

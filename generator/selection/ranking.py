@@ -1,24 +1,40 @@
 """Relevance of references to a tender's text, with the reasons for each score.
 
-BM25 (bm25s) over French tokens: accents folded, stop words dropped, words stemmed
-with the Snowball French stemmer (PyStemmer), and the field's acronyms and set phrases
-mapped to one concept token each, so that « GUP » in a tender meets « gestion urbaine
-de proximité » in a fiche. Each field of a mission is its own index; a mission's score
-is the weighted sum of its per-field scores, and since BM25 adds up term by term, the
-explanation lists exactly the terms that made the score.
+One score per reference, BM25F-style: the fields of a mission (title, type and tags,
+composantes, enjeux, contenu) are weighed, each normalised by its own length, and their
+weighted term frequencies summed *before* the saturation, so that a word counts at most
+once per reference whatever field it lands in. A common word in a short title cannot
+outscore several rare, specific words of the enjeux and contenu: each term is worth at most
+its rarity in the library (idf).
 
-The library is small (at most a few thousand missions): the index is built per run.
+Words are compared without accents, stop words, numbers, number words, durations and
+tender boilerplate, stemmed with the Snowball French stemmer (PyStemmer). The notions of
+the field (`generator/library/concepts.yaml`, extended by a firm in its own
+`references/concepts.yaml`) are matched on the stemmed text, acronyms and paraphrases
+alike, and count as one term each: « GUP », « gestion urbaine de proximité » and « qui fait
+quoi entre la ville et les bailleurs » are the same notion.
+
+Tokenising every field of every mission is most of the cost on a large library: the token
+keys of each mission are kept in a plain JSON file of the user's cache folder, keyed by a
+hash of the mission's text and of the concept table, and only new or changed missions are
+tokenised again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import heapq
+import json
 import math
+import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-import bm25s
 import Stemmer
 
+from generator.errors import DataError, Problem
 from generator.library.models import Mission
 from generator.library.vocabulary import COMPOSANTES, fold
 
@@ -31,58 +47,30 @@ FIELDS: dict[str, float] = {
     "enjeux": 1.0,
     "contenu": 1.2,
 }
+K1 = 1.2  # how fast repeating a term stops adding to the score
+B = 0.75  # how much a long field is discounted
+CONCEPT_WEIGHT = 1.5  # a notion of the field says more about the need than a single word
 
-# Concept token → (label shown in explanations, folded phrases that stand for it).
-# A phrase is matched on whole words of the folded text; one text may yield several
-# concepts (an NPRU is a PRU of the NPNRU).
-CONCEPTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "npnru": ("NPNRU", ("npnru", "npru", "nprus", "anru 2", "nouveau programme national de renouvellement urbain",
-                        "nouveaux projets de renouvellement urbain", "nouveau projet de renouvellement urbain")),
-    "pru": ("PRU (projet de renouvellement urbain)", ("pru", "prus", "pru1", "npru", "nprus", "projet de renouvellement urbain",
-                                                     "projets de renouvellement urbain", "renovation urbaine",
-                                                     "renouvellement urbain")),
-    "anru": ("ANRU", ("anru", "agence nationale pour la renovation urbaine")),
-    "gup": ("GUP (gestion urbaine de proximité)", ("gup", "gusp", "gestion urbaine de proximite",
-                                                  "gestion urbaine et sociale de proximite")),
-    "amo": ("AMO (assistance à maîtrise d'ouvrage)", ("amo", "assistance a maitrise d ouvrage",
-                                                     "assistant a maitrise d ouvrage", "assistance a la maitrise d ouvrage")),
-    "opc": ("OPC / coordination inter-chantiers", ("opc", "opcu", "ordonnancement pilotage coordination",
-                                                   "ordonnancement pilotage et coordination", "coordination inter chantiers",
-                                                   "coordination interchantiers")),
-    "pilotage": ("pilotage / coordination de projet", ("coordination", "coordonner", "pilotage", "piloter",
-                                                       "conduite de projet", "direction de projet", "management de projet",
-                                                       "ensemblier")),
-    "qpv": ("QPV (quartiers prioritaires)", ("qpv", "zus", "quartier prioritaire", "quartiers prioritaires",
-                                             "politique de la ville")),
-    "tfpb": ("TFPB (abattement de taxe foncière)", ("tfpb", "abattement de tfpb", "taxe fonciere sur les proprietes baties",
-                                                    "abattement de taxe fonciere")),
-    "iae": ("IAE (insertion par l'activité économique)", ("iae", "insertion par l activite economique",
-                                                          "clause d insertion", "clauses d insertion", "insertion professionnelle")),
-    "plh": ("PLH (programme local de l'habitat)", ("plh", "programme local de l habitat")),
-    "cdv": ("contrat de ville", ("cdv", "contrat de ville", "contrats de ville", "cucs", "contrat urbain de cohesion sociale")),
-    "mous": ("MOUS", ("mous", "maitrise d oeuvre urbaine et sociale")),
-    "participation": ("concertation / participation des habitants", ("concertation", "participation des habitants", "co construction",
-                                                      "conseil citoyen", "conseils citoyens", "maison du projet",
-                                                      "maison de projet", "maisons de projet", "participatif", "participative")),
-    "finance": ("montage opérationnel et financier", ("montage financier", "montage operationnel et financier",
-                                                      "montage operationnel", "montage des operations", "montage d operations",
-                                                      "ingenierie financiere", "plan de financement", "plans de financement",
-                                                      "maquette financiere", "engagements financiers")),
-    "diagnostic": ("diagnostic / étude urbaine", ("diagnostic", "diagnostics", "etude urbaine", "etudes urbaines",
-                                                  "etude de definition", "diagnostic en marchant", "diagnostics en marchant")),
-}
-
-# Common French words, and the tender boilerplate that says nothing about the need.
+# Common French words, number words, durations, generic nouns, and the tender boilerplate
+# that says nothing about the need.
 STOP_WORDS = frozenset(fold(w) for w in """
 a à au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur leurs lui ma mais me même mes
 moi mon ne nos notre nous on ou où par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos votre
 vous c d j l m n s t y été être avoir ont est sont sera seront était ainsi afin entre chaque dont lors sous vers tout
-tous toute toutes plus moins très peu bien aussi autre autres comme si non oui deux trois cas leurs celle celui
-ceux cela ci ça etc notamment via selon auprès après avant depuis pendant
+tous toute toutes plus moins très peu bien aussi autre autres comme si non oui cas leurs celle celui
+ceux cela ci ça etc notamment via selon auprès après avant depuis pendant quoi quel quelle quels quelles
+zéro deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize dix-sept vingt vingts
+trente quarante cinquante soixante septante octante nonante cent cents mille million millions milliard demi demie
+premier première premiers premières deuxième troisième quatrième cinquième dernier dernière derniers dernières
+second seconde double moitié tiers quart
+an ans année années annuel annuelle mois mensuel mensuelle semaine semaines jour jours journée heure heures minute
+minutes trimestre semestre calendaire ouvré ouvrés h
+état part parts partie parties fois nombre total ensemble niveau niveaux façon manière sorte type types chose choses
 marché marchés prestation prestations lot lots offre offres candidat candidats titulaire présent présente objet
 consultation cahier charges article règlement rc cctp ccap acheteur pouvoir adjudicateur mission missions mise place
 cadre relative relatif relatives relatifs visant vue mettre faire permettre souhaite souhaitent sein
 ville villes inscrit inscrits inscrite inscrites équipe équipes co
+dume dc1 dc2 dc4 noti kbis urssaf siret ht ttc euros euro eur tva
 """.split())
 
 # Words a règlement de consultation or a CCTP uses whatever the need (« le titulaire
@@ -95,7 +83,12 @@ porter général nouveau nouvelle ensemble objet cadre besoin contenu procéder 
 particulier également différent existant critère jugement délai durée phase document dossier compétence moyen
 futur loi volet temps structure urbain quartier politique direction enjeu méthode méthodologique valeur prix
 global forfaitaire date limite note notification validité variante négociation attestation assurance intervenant
-compréhension transmettre électronique réception envoi décomposition saint enjeux cours fonction technique
+compréhension compter transmettre électronique réception envoi décomposition saint enjeux cours fonction technique
+remise remettre pièce pièces mémoire candidater attributaire accord bon bons commande reconductible reconduction
+attribution exécution modalité modalités conclu conclure dépôt déposer plateforme profil heure interdite autorisée
+montant estimation estimatif pondération pondéré sous-critère éventuel éventuelle accepté acceptée déclaration honneur
+chiffre affaires exercice exercices similaire vendredi lundi mardi mercredi jeudi samedi dimanche midi
+janvier février mars avril mai juin juillet août septembre octobre novembre décembre
 """.split()
 
 # Phrases every mission and every tender of the field contains (the governance bodies,
@@ -105,20 +98,19 @@ _BOILERPLATE = re.compile(
     r"(?:code\s+de\s+la\s+)?commande\s+publique|proc[ée]dure\s+adapt[ée]e|r[èe]glement\s+de\s+(?:la\s+)?consultation|"
     r"acte\s+d\W?\s*engagement|destinataire\s+public\s+ou\s+priv[ée]|(?:acheteur|march[ée]|pouvoir)\s+public|"
     r"groupement\s+conjoint|mandataire\s+solidaire|profil\s+d\W?\s*acheteur|moyens\s+humains|"
-    r"trois\s+derni[èe]res\s+ann[ée]es)\b",
+    r"trois\s+derni[èe]res\s+ann[ée]es|crit[èe]res?\s+d\W?\s*(?:attribution|jugement|s[ée]lection)|"
+    r"valeur\s+technique|m[ée]moire\s+technique|note\s+m[ée]thodologique)\b",
     re.IGNORECASE,
 )
+# Small words that a phrase of the concept table may skip (« maison du projet » = « maison de projet »).
+_PHRASE_STOP = frozenset("a au aux d de des du en et l la le les un une s n qu y".split())
 _stemmer = Stemmer.Stemmer("french")
 _GENERIC_STEMS = frozenset(_stemmer.stemWords([fold(w) for w in GENERIC_WORDS]))
-_CONCEPT_PATTERNS = [
-    (token, re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b"),
-     # a quick substring test first: most texts hold none of a concept's phrases
-     tuple({p.split()[0] for p in phrases}))
-    for token, (_, phrases) in CONCEPTS.items()
-]
-# An acronym is only its concept: counting « GUP » as a word too would score it twice.
-_ACRONYMS = frozenset(p for _, phrases in CONCEPTS.values() for p in phrases if " " not in p and len(p) <= 5)
 _CONCEPT_PREFIX = "~"  # concept tokens cannot collide with a stemmed word (fold() keeps only [0-9a-z ])
+_HAS_DIGIT = re.compile(r"\d")
+_WORDS = re.compile(r"[^\W_]+")
+DEFAULT_CONCEPTS = Path(__file__).resolve().parent.parent / "library" / "concepts.yaml"
+CACHE_VERSION = 1  # bump when the tokenising changes
 
 
 @dataclass(frozen=True)
@@ -127,26 +119,109 @@ class Token:
     label: str  # what the user reads: the first word of the text it came from, or the concept's label
 
 
-def tokens(text: str | None) -> list[Token]:
-    """The searchable tokens of a text: stems of its content words, then its concepts."""
+@dataclass
+class Concepts:
+    """The concept table: notion key → label, and the stemmed phrases that stand for it."""
+
+    labels: dict[str, str]
+    phrases: dict[str, list[tuple[tuple[str, ...], str]]]  # first stem → [(stems, key)]
+    acronyms: frozenset[str]  # one-word expressions of up to 5 letters: only their notion counts
+    digest: str
+
+    @classmethod
+    def build(cls, table: dict[str, tuple[str, list[str]]]) -> "Concepts":
+        labels, phrases, acronyms = {}, {}, set()
+        for key, (label, expressions) in table.items():
+            labels[key] = label
+            for expression in expressions:
+                words = [w for w in fold(expression).split() if w not in _PHRASE_STOP]
+                if not words:
+                    continue
+                if len(words) == 1 and len(words[0]) <= 5:
+                    acronyms.add(words[0])
+                stems = tuple(_stemmer.stemWords(words))
+                entry = (stems, key)
+                if entry not in phrases.setdefault(stems[0], []):
+                    phrases[stems[0]].append(entry)
+        for entries in phrases.values():
+            entries.sort(key=lambda e: -len(e[0]))
+        text = json.dumps(sorted((k, v[0], sorted(v[1])) for k, v in table.items()), ensure_ascii=False)
+        return cls(labels, phrases, frozenset(acronyms), hashlib.sha1(text.encode()).hexdigest()[:16])
+
+
+def _read_table(path: Path, table: dict[str, tuple[str, list[str]]]) -> None:
+    from generator.library.yamlio import read_yaml
+
+    name = str(path)
+    doc = read_yaml(path, name)
+    problems = [p for p in doc.problems if p.is_error]
+    data = doc.data if not problems else None
+    if not problems and data is not None and not isinstance(data, dict):
+        problems = [Problem(name, 1, None, "attendu : une notion par clé, avec « libelle » et « expressions »")]
+    for key, entry in (data or {}).items():
+        line = doc.line_of((key,))
+        if isinstance(entry, list):  # the short form: key: [expressions]
+            entry = {"expressions": entry}
+        if not isinstance(entry, dict) or not isinstance(entry.get("expressions", []), list):
+            problems.append(Problem(name, line, str(key), "attendu : « libelle » (texte) et « expressions » (liste)"))
+            continue
+        expressions = [str(e) for e in entry.get("expressions") or [] if str(e).strip()]
+        label, known = table.get(str(key), (None, []))
+        table[str(key)] = (str(entry.get("libelle") or label or key), [*known, *expressions])
+    if problems:
+        raise DataError(f"{len(problems)} erreur(s) dans la table des notions {name}", problems)
+
+
+@lru_cache(maxsize=8)
+def _concepts(paths: tuple[Path, ...], stamps: tuple) -> Concepts:
+    table: dict[str, tuple[str, list[str]]] = {}
+    for path in paths:
+        _read_table(path, table)
+    return Concepts.build(table)
+
+
+def load_concepts(root: Path | None = None) -> Concepts:
+    """The field's concept table, with the firm's additions from ROOT/concepts.yaml when it exists."""
+    paths = [DEFAULT_CONCEPTS]
+    if root is not None and (root / "concepts.yaml").is_file():
+        paths.append(root / "concepts.yaml")
+    stamps = tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    return _concepts(tuple(paths), stamps)
+
+
+def _analyse(text: str | None, concepts: Concepts, labels: bool) -> list[Token] | list[str]:
+    """The searchable tokens of a text: stems of its content words, then its notions."""
     text = (text or "").replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae")
     text = _BOILERPLATE.sub(" ", text)
-    words = [
-        (part, raw.casefold())
-        for raw in re.findall(r"[^\W_]+", text)
-        for part in fold(raw).split()
+    parts, raws = [], []
+    for raw in _WORDS.findall(text):
+        for part in fold(raw).split():
+            if part not in _PHRASE_STOP:
+                parts.append(part)
+                raws.append(raw)
+    stems = _stemmer.stemWords(parts)
+    out: list = []
+    found: list[str] = []
+    phrases = concepts.phrases
+    for i, stem in enumerate(stems):
+        here = set()
+        for words, key in phrases.get(stem, ()):
+            if key not in here and (len(words) == 1 or tuple(stems[i:i + len(words)]) == words):
+                here.add(key)  # one notion per place, however many of its phrases start here
+                found.append(key)
+        part = parts[i]
         # numbers are articles, phases and years of the tender, not its subject
-        if part not in STOP_WORDS and part not in _ACRONYMS and len(part) > 1 and not part.isdigit()
-    ]
-    stems = _stemmer.stemWords([part for part, _ in words])
-    out = [Token(stem, label) for (_, label), stem in zip(words, stems) if stem not in _GENERIC_STEMS]
-    folded = fold(text)
-    for token, pattern, starts in _CONCEPT_PATTERNS:
-        if not any(start in folded for start in starts):
+        if (part in STOP_WORDS or part in concepts.acronyms or len(part) < 2 or _HAS_DIGIT.search(part)
+                or stem in _GENERIC_STEMS):
             continue
-        count = len(pattern.findall(folded))
-        out.extend(Token(_CONCEPT_PREFIX + token, CONCEPTS[token][0]) for _ in range(count))
+        out.append(Token(stem, raws[i].casefold()) if labels else stem)
+    for key in found:
+        out.append(Token(_CONCEPT_PREFIX + key, concepts.labels[key]) if labels else _CONCEPT_PREFIX + key)
     return out
+
+
+def tokens(text: str | None, concepts: Concepts | None = None) -> list[Token]:
+    return _analyse(text, concepts or load_concepts(), True)
 
 
 def _field_texts(mission: Mission) -> dict[str, str]:
@@ -161,57 +236,200 @@ def _field_texts(mission: Mission) -> dict[str, str]:
     }
 
 
+class TokenCache:
+    """Each mission's token keys per field, in a JSON file keyed by a hash of its text."""
+
+    def __init__(self, concepts: Concepts):
+        from generator.library.cache import cache_dir, enabled
+
+        self.stamp = f"{CACHE_VERSION}-{concepts.digest}"
+        self.path = cache_dir() / "ranking-tokens.json" if enabled() else None
+        self.entries: dict[str, str] = {}
+        self.used: set[str] = set()
+        self.dirty = False
+        if self.path and self.path.is_file():
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                if data.get("stamp") == self.stamp:
+                    self.entries = data["entries"]
+            except (OSError, ValueError, KeyError, TypeError):
+                self.entries = {}
+
+    def fields(self, mission: Mission, concepts: Concepts) -> list[list[str]]:
+        texts = list(_field_texts(mission).values())
+        digest = hashlib.sha1("\x1f".join(texts).encode("utf-8", "surrogatepass")).hexdigest()[:20]
+        self.used.add(digest)
+        stored = self.entries.get(digest)
+        if stored is not None:
+            return [f.split() for f in stored.split("|")]
+        keys = [_analyse(t, concepts, False) for t in texts]
+        self.entries[digest] = "|".join(" ".join(k) for k in keys)
+        self.dirty = True
+        return keys
+
+    def save(self) -> None:
+        if not self.path or not self.dirty:
+            return
+        # Entries of missions no longer in this library are kept only while the file stays small.
+        entries = self.entries if len(self.entries) <= 2 * max(len(self.used), 20000) else \
+            {k: v for k, v in self.entries.items() if k in self.used}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+            temporary.write_text(json.dumps({"stamp": self.stamp, "entries": entries}, ensure_ascii=False),
+                                 encoding="utf-8")
+            os.replace(temporary, self.path)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
 @dataclass
 class Match:
     label: str
     fields: list[str]
     score: float
+    key: str = ""
 
 
-@dataclass
 class Relevance:
-    score: float = 0.0
-    matches: list[Match] = field(default_factory=list)
+    """A mission's score, and the terms that made it (built when first read: most are never shown)."""
+
+    __slots__ = ("score", "_matches", "_hits", "_ranking")
+
+    def __init__(self, score: float = 0.0, hits: dict | None = None, ranking: "_Scorer | None" = None):
+        self.score = score
+        self._matches: list[Match] | None = None if hits else []
+        self._hits = hits
+        self._ranking = ranking
+
+    @property
+    def matches(self) -> list[Match]:
+        if self._matches is None:
+            self._matches = self._ranking.matches(self._hits)
+            self._hits = None
+        return self._matches
 
     @property
     def terms(self) -> list[str]:
         return [m.label for m in self.matches]
 
 
-def rank(missions: list[Mission], text: str | None) -> dict[str, Relevance]:
+@dataclass
+class _Scorer:
+    labels: dict[str, str]
+    value: dict[str, float]
+
+    def matches(self, hits: dict[str, list]) -> list[Match]:
+        found = [Match(self.labels[key], where, self.value[key] * tf / (K1 + tf), key) for key, (tf, where) in hits.items()]
+        found.sort(key=lambda m: (-m.score, m.key))
+        return found
+
+
+@dataclass
+class QueryTerm:
+    key: str
+    label: str
+    weight: float  # how much the tender insists on it
+    idf: float  # how rare it is in the library (0 when no reference holds it)
+    df: int
+
+
+@dataclass
+class Ranking:
+    """Every mission's relevance, and the tender's terms with their weight in the library."""
+
+    relevance: dict[str, Relevance]
+    terms: list[QueryTerm]
+    size: int
+
+    @property
+    def best(self) -> float:
+        return max((r.score for r in self.relevance.values()), default=0.0)
+
+    def ceiling(self, unknown: bool = False) -> float:
+        """The score of a reference that held every term of the tender the library knows (or every term)."""
+        rarest = math.log(1 + (self.size + 0.5) / 0.5)
+        return sum(t.weight * (t.idf if t.df else rarest) for t in self.terms if t.df or unknown)
+
+    def missing(self, relevance: Relevance, n: int = 5) -> list[str]:
+        """The tender's most telling terms a reference lacks."""
+        held = {m.key for m in relevance.matches}
+        wanted = sorted((t for t in self.terms if t.key not in held),
+                        key=lambda t: (-t.weight * (t.idf or math.log(1 + self.size + 0.5) + 1), t.label))
+        return [t.label for t in wanted[:n]]
+
+
+def rank(missions: list[Mission], text: str | None, concepts: Concepts | None = None) -> dict[str, Relevance]:
     """Each mission's relevance (by id) to `text`; every score is 0 when there is no text."""
-    query = tokens(text)
+    return rank_tender(missions, text, concepts).relevance
+
+
+def rank_tender(missions: list[Mission], text: str | None, concepts: Concepts | None = None) -> Ranking:
+    concepts = concepts or load_concepts()
+    query = _analyse(text, concepts, True)
     result = {m.id: Relevance() for m in missions}
     if not query or not missions:
-        return result
+        return Ranking(result, [], len(missions))
     counts: dict[str, int] = {}
     labels: dict[str, str] = {}
     for token in query:
         counts[token.key] = counts.get(token.key, 0) + 1
         labels.setdefault(token.key, token.label)
-    fields = [{name: tokens(text) for name, text in _field_texts(m).items()} for m in missions]
-    docs = {name: [[t.key for t in f[name]] for f in fields] for name in FIELDS}
-    per_term: dict[str, dict[str, list[float]]] = {}  # term → field → score per mission
-    for name, weight in FIELDS.items():
-        if not any(docs[name]):
-            continue  # bm25s cannot index a field no mission fills
-        index = bm25s.BM25()
-        index.index(docs[name], show_progress=False)
-        for key in counts:
-            # A tender that repeats a word is about it, but not ten times more.
-            boost = weight * (1 + math.log(counts[key]))
-            per_term.setdefault(key, {})[name] = [float(s) * boost for s in index.get_scores([key])]
-    for i, mission in enumerate(missions):
-        relevance = result[mission.id]
-        # A reason reads best in the mission's own words (« animation », not the tender's « animera »).
-        own = {}
-        for name in FIELDS:
-            for t in fields[i][name]:
+    cache = TokenCache(concepts)
+    names = list(FIELDS)
+    weights = [FIELDS[n] for n in names]
+    lengths = [0.0] * len(names)
+    df: dict[str, int] = dict.fromkeys(counts, 0)
+    wanted = set(counts)
+    every = [cache.fields(mission, concepts) for mission in missions]
+    cache.save()
+    n = len(missions)
+    for fields in every:
+        for j, keys in enumerate(fields):
+            lengths[j] += len(keys)
+    average = [max(total / n, 1.0) for total in lengths]
+    found: list[dict[str, list]] = []  # per mission: term → [weighted frequency, fields it is in]
+    for fields in every:
+        hits: dict[str, list] = {}
+        for j, keys in enumerate(fields):
+            if not keys:
+                continue
+            # set and list operations run in C: the Python loop only sees the terms in common
+            common = wanted.intersection(keys)
+            if not common:
+                continue
+            scale = weights[j] / (1 - B + B * len(keys) / average[j])
+            for key in common:
+                hit = hits.get(key)
+                if hit is None:
+                    hit = hits[key] = [0.0, []]
+                    df[key] += 1
+                hit[0] += scale * keys.count(key)
+                hit[1].append(names[j])
+        found.append(hits)
+    terms = []
+    for key, count in counts.items():
+        idf = math.log(1 + (n - df[key] + 0.5) / (df[key] + 0.5)) if df[key] else 0.0
+        # A tender that repeats a word is about it, but not ten times more.
+        weight = (1 + math.log(count)) * (CONCEPT_WEIGHT if key.startswith(_CONCEPT_PREFIX) else 1.0)
+        terms.append(QueryTerm(key, labels[key], weight, idf, df[key]))
+    value = {t.key: t.weight * t.idf for t in terms}
+    scorer = _Scorer(labels, value)
+    for mission, hits in zip(missions, found):
+        if hits:
+            score = sum(value[key] * tf / (K1 + tf) for key, (tf, _) in hits.items())
+            result[mission.id] = Relevance(round(score, 6), hits, scorer)
+    _own_words(missions, result, concepts)
+    return Ranking(result, terms, n)
+
+
+def _own_words(missions: list[Mission], result: dict[str, Relevance], concepts: Concepts, top: int = 25) -> None:
+    """A reason reads best in the mission's own words (« animation », not the tender's « animera »)."""
+    scored = heapq.nlargest(top, (m for m in missions if result[m.id].score > 0), key=lambda m: result[m.id].score)
+    for mission in scored:
+        own: dict[str, str] = {}
+        for text in _field_texts(mission).values():
+            for t in _analyse(text, concepts, True):
                 own.setdefault(t.key, t.label)
-        for key, by_field in per_term.items():
-            hits = {name: scores[i] for name, scores in by_field.items() if scores[i] > 0}
-            if hits:
-                relevance.matches.append(Match(own.get(key, labels[key]), list(hits), sum(hits.values())))
-        relevance.matches.sort(key=lambda m: (-m.score, fold(m.label)))
-        relevance.score = round(sum(m.score for m in relevance.matches), 6)
-    return result
+        for match in result[mission.id].matches:
+            match.label = own.get(match.key, match.label)
