@@ -25,6 +25,17 @@ from generator.errors import OutputError, UsageError, os_reason
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
+# Every file this run wrote, in order: an interrupted command says exactly which.
+_written: list[Path] = []
+
+
+def written_files() -> list[Path]:
+    return list(_written)
+
+
+def forget_written() -> None:
+    _written.clear()
+
 
 # The core properties are written here, with the namespaces of the OPC standard spelled out,
 # rather than through python-docx: its element names follow a global prefix table that any
@@ -103,7 +114,7 @@ def _check_target(path: Path, shown: str) -> None:
                           "(-o) ; le fichier précédent est conservé")
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
+def write_atomic(path: Path, data: bytes, *, record: bool = True) -> Path:
     """Write `data` to `path` whole or not at all; OutputError (exit 4) when impossible.
 
     A symbolic link is followed: the file it points to is replaced, the link stays."""
@@ -123,12 +134,15 @@ def write_atomic(path: Path, data: bytes) -> Path:
             os.fsync(tmp.fileno())
         os.chmod(temp_name, 0o644)
         os.replace(temp_name, path)
-        temp_name = None
     except OSError as exc:
         raise OutputError(f"{shown} : écriture impossible ({os_reason(exc)}) ; le fichier précédent est conservé") from None
     finally:
+        # Whatever stopped us (an error, Ctrl-C, a SIGTERM made KeyboardInterrupt): the temporary
+        # file is gone, and the file counts as written exactly when the rename happened.
         if temp_name and os.path.exists(temp_name):
             os.unlink(temp_name)
+        elif temp_name and record:
+            _written.append(path)
     return path
 
 

@@ -143,6 +143,7 @@ def _french_usage(exc: click.exceptions.UsageError) -> str:
         hint = exc.param_hint if isinstance(exc.param_hint, str) else (
             exc.param.get_error_hint(exc.ctx) if exc.param is not None and exc.ctx is not None else "")
         hint = hint.replace("'", "")
+        message = _french_range(message)
         return f"valeur refusée pour {hint} : {message}" if hint else message
     message = exc.message
     match = re.fullmatch(r"No such command '(.*)'\.", message)
@@ -163,6 +164,13 @@ def _french_usage(exc: click.exceptions.UsageError) -> str:
     return message
 
 
+def _french_range(message: str) -> str:
+    """click's « x>=1 », « 1900<=x<=2100 » in words."""
+    message = re.sub(r"\b(-?\d+)<=x<=(-?\d+)\b", r"entre \1 et \2", message)
+    message = re.sub(r"\bx>=(-?\d+)\b", r"au moins \1", message)
+    return re.sub(r"\bx<=(-?\d+)\b", r"au plus \1", message)
+
+
 def _show_usage_error(exc: click.exceptions.UsageError) -> None:
     path = exc.ctx.command_path if exc.ctx is not None else "dossier"
     click.echo(f"Erreur : {_french_usage(exc)} (aide : {path} --help)", err=True)
@@ -175,6 +183,10 @@ class DossierGroup(FrenchHelp, click.Group):
     group_class = type
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        from generator.output import forget_written
+
+        forget_written()
+        stopped = _stop_on_signals()
         try:
             result = super().main(args, prog_name or "dossier", complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else ExitCode.OK
@@ -185,17 +197,60 @@ class DossierGroup(FrenchHelp, click.Group):
             _show_usage_error(exc)
             code = ExitCode.USAGE
         except click.exceptions.Abort:
-            click.echo("Interrompu : aucun fichier n'a été modifié.", err=True)
-            code = 130
+            click.echo(_interrupted(), err=True)
+            code = 128 + stopped.get("signal", 2)
         except DossierError as exc:
             _report(exc)
             code = exc.exit_code
         except KeyboardInterrupt:
-            click.echo("\nInterrompu : aucun fichier n'a été modifié.", err=True)
-            code = 130
+            click.echo("\n" + _interrupted(), err=True)
+            code = 128 + stopped.get("signal", 2)
+        finally:
+            _restore_signals(stopped)
         if standalone_mode:
             sys.exit(int(code))
         return int(code)
+
+
+def _stop_on_signals() -> dict:
+    """SIGTERM and SIGHUP stop a command as Ctrl-C does: temporary files and LibreOffice are
+    cleaned up on the way out and the message says what was written. Returns where the
+    signal received is recorded (for the exit code, 128 + its number)."""
+    import signal
+    import threading
+
+    stopped: dict = {}
+    if threading.current_thread() is not threading.main_thread():
+        return stopped
+
+    def stop(number, frame):
+        stopped["signal"] = number
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            stopped.setdefault("previous", {})[getattr(signal, name)] = signal.signal(getattr(signal, name), stop)
+    return stopped
+
+
+def _restore_signals(stopped: dict) -> None:
+    import signal
+
+    for number, handler in stopped.get("previous", {}).items():
+        signal.signal(number, handler)
+
+
+def _interrupted() -> str:
+    """What an interrupted command wrote, exactly: none, or each file."""
+    from generator.output import written_files
+
+    written = written_files()
+    if not written:
+        return "Interrompu : aucun fichier n'a été modifié."
+    count = len(written)
+    lines = [f"Interrompu : {count} fichier{'s' if count > 1 else ''} écrit{'s' if count > 1 else ''} avant "
+             "l'interruption (les autres n'ont pas été modifiés) :"]
+    return "\n".join(lines + [f"  {path}" for path in written])
 
 
 def _report(exc: DossierError) -> None:
@@ -243,10 +298,10 @@ def _progress(total: int, label: str):
 def _parse_amount(value: str | None) -> Decimal | None:
     if value is None:
         return None
-    from generator.library.models import parse_number
+    from generator.library.models import parse_amount
 
     try:
-        return parse_number(value)
+        return parse_amount(value)
     except ValueError as exc:
         raise UsageError(f"--min-amount : {exc}") from None
 
@@ -265,8 +320,8 @@ def selection_options(command):
         click.option("--client", "clients", multiple=True, help="Maître d'ouvrage contenant ce texte. Répétable."),
         click.option("--component", "-c", "components", multiple=True, help="Composante exigée (parmi les 12). Répétable : toutes exigées."),
         click.option("--any-component", is_flag=True, help="Avec --component : au moins une des composantes suffit."),
-        click.option("--since", type=int, metavar="ANNÉE", help="Missions achevées cette année ou après (« en cours » compte)."),
-        click.option("--last", type=int, metavar="N", help="Missions des N dernières années, comptées depuis la date limite (sinon --date)."),
+        click.option("--since", type=click.IntRange(1900, 2100), metavar="ANNÉE", help="Missions achevées cette année ou après (« en cours » compte)."),
+        click.option("--last", type=click.IntRange(min=1), metavar="N", help="Missions des N dernières années, comptées depuis la date limite (sinon --date)."),
         click.option("--date", "date_text", metavar="DATE", help="Jour où la commande s'exécute (2027-01-15 ou 15/01/2027) : date des documents, et date de référence sans date limite. Par défaut : aujourd'hui."),
         click.option("--date-limite", "date_limite", metavar="DATE", help="Date limite de remise des offres : la période est comptée depuis elle ; remplace celle du fichier d'appel."),
         click.option("--person", "persons", multiple=True, help="Missions où cette personne est intervenue. Répétable."),
@@ -972,7 +1027,7 @@ def import_(files, references, dry_run, overwrite):
 @click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_REFERENCES, required=False)
 @click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word à essayer.")
 @click.option("--date", "date_text", metavar="DATE", help="Jour où la vérification s'exécute (2027-01-15 ou 15/01/2027) : années futures et récence comptées depuis lui. Par défaut : aujourd'hui.")
-@click.option("--last", type=click.IntRange(min=0), default=3, show_default=True, metavar="N", help="Fenêtre de récence : avertir des références achevées avant les N dernières années.")
+@click.option("--last", type=click.IntRange(min=1), default=3, show_default=True, metavar="N", help="Fenêtre de récence : avertir des références achevées avant les N dernières années.")
 @click.option("--strict", is_flag=True, help="Les avertissements comptent comme des erreurs (code 2).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Sortie lisible ou JSON (pour l'intégration continue).")
 @click.option("--no-cache", is_flag=True, help="Relire tous les fichiers sans utiliser le cache.")
