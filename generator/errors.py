@@ -7,6 +7,7 @@ which class of input was wrong.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -76,8 +77,6 @@ class OutputError(DossierError):
 
 def os_reason(exc: OSError) -> str:
     """Why the system refused to read or write a file, in French."""
-    import errno
-
     reasons = {
         errno.EACCES: "accès refusé : fichier ouvert dans un autre programme ou dossier protégé en écriture",
         errno.EPERM: "opération non permise",

@@ -17,15 +17,54 @@ import os
 import stat
 import tempfile
 import zipfile
+from datetime import datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from generator.errors import OutputError, UsageError, os_reason
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
+# Every file this run wrote, in order: an interrupted command says exactly which.
+_written: list[Path] = []
 
-def normalize_docx(data: bytes) -> bytes:
-    """The same package with fixed timestamps and order, so equal inputs give equal bytes."""
+
+def written_files() -> list[Path]:
+    return list(_written)
+
+
+def forget_written() -> None:
+    _written.clear()
+
+
+# The core properties are written here, with the namespaces of the OPC standard spelled out,
+# rather than through python-docx: its element names follow a global prefix table that any
+# plug-in may change (docxcompose, which docxtpl imports when installed, maps « cp » to
+# another namespace), and Word then asks to repair the file.
+_CORE_NAMESPACES = (
+    'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+    'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+)
+_CORE_ORDER = (("title", "dc:title"), ("subject", "dc:subject"), ("author", "dc:creator"),
+               ("keywords", "cp:keywords"), ("comments", "dc:description"), ("last_modified_by", "cp:lastModifiedBy"),
+               ("revision", "cp:revision"), ("category", "cp:category"), ("language", "dc:language"))
+
+
+def core_xml(properties: dict[str, str], stamp: datetime) -> bytes:
+    """docProps/core.xml: each property once, only the OPC namespaces."""
+    parts = [f"<{tag}>{escape(str(properties[key]))}</{tag}>" for key, tag in _CORE_ORDER
+             if properties.get(key) not in (None, "")]
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for tag in ("dcterms:created", "dcterms:modified"):
+        parts.append(f'<{tag} xsi:type="dcterms:W3CDTF">{when}</{tag}>')
+    return ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+            f"<cp:coreProperties {_CORE_NAMESPACES}>{''.join(parts)}</cp:coreProperties>").encode()
+
+
+def normalize_docx(data: bytes, core: bytes | None = None) -> bytes:
+    """The same package with fixed timestamps and order, so equal inputs give equal bytes;
+    `core` replaces docProps/core.xml (see core_xml)."""
     source = zipfile.ZipFile(io.BytesIO(data))
     names = source.namelist()
     # [Content_Types].xml first, as Word writes it; the rest in a stable order.
@@ -36,7 +75,8 @@ def normalize_docx(data: bytes) -> bytes:
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(name))
+            content = core if core is not None and name == "docProps/core.xml" else source.read(name)
+            target.writestr(info, content)
     return out.getvalue()
 
 
@@ -74,7 +114,7 @@ def _check_target(path: Path, shown: str) -> None:
                           "(-o) ; le fichier précédent est conservé")
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
+def write_atomic(path: Path, data: bytes, *, record: bool = True) -> Path:
     """Write `data` to `path` whole or not at all; OutputError (exit 4) when impossible.
 
     A symbolic link is followed: the file it points to is replaced, the link stays."""
@@ -94,12 +134,15 @@ def write_atomic(path: Path, data: bytes) -> Path:
             os.fsync(tmp.fileno())
         os.chmod(temp_name, 0o644)
         os.replace(temp_name, path)
-        temp_name = None
     except OSError as exc:
         raise OutputError(f"{shown} : écriture impossible ({os_reason(exc)}) ; le fichier précédent est conservé") from None
     finally:
+        # Whatever stopped us (an error, Ctrl-C, a SIGTERM made KeyboardInterrupt): the temporary
+        # file is gone, and the file counts as written exactly when the rename happened.
         if temp_name and os.path.exists(temp_name):
             os.unlink(temp_name)
+        elif temp_name and record:
+            _written.append(path)
     return path
 
 

@@ -51,7 +51,7 @@ def test_bad_bid_file_names_file_line_and_field(project, run):
     assert "appel.yaml:2: champ 'date_limit' : champ inconnu « date_limit » ; vouliez-vous dire « date_limite » ?" in result.output
     assert "appel.yaml:3: champ 'fenetre_annees' : nombre entier attendu, trouvé « trois »" in result.output
     write_bid(project, "date_limite: 31/02/2027\n")
-    assert "date non reconnue « 31/02/2027 »" in run("list", "--bid", "appel.yaml").output
+    assert "date impossible « 31/02/2027 » : le 31 février n'existe pas" in run("list", "--bid", "appel.yaml").output
 
 
 def test_window_counts_back_from_a_january_deadline_inclusive_with_en_cours_and_near_misses(project, run):

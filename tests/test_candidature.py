@@ -265,7 +265,9 @@ def test_dc1_holds_the_buyer_the_lot_the_groupement_and_each_members_data(tender
     assert rows["Adresse électronique"] == ["contact@pus.example", "à compléter"]  # the member's file has none
     assert rows["Mandataire"] == ["Perspectives Urbaines et Sociales"]
     assert "☒  En cas de groupement conjoint, le mandataire est solidaire" in text
-    assert "Valérie Embize, Gérante (Perspectives Urbaines et Sociales)" in text
+    signatures = next(t for t in Document(str(folder / "DC1.docx")).tables if "signataire" in t.rows[0].cells[0].text)
+    assert [r.cells[0].text.split("\n") for r in signatures.rows[1:]] == [
+        ["Valérie Embize, Gérante", "Perspectives Urbaines et Sociales"], ["à compléter", "Tracés Urbains"]]
 
 
 def test_dc2_one_per_member_with_turnover_staff_insurance_and_references(tender, run):
@@ -402,3 +404,76 @@ def test_check_reports_a_bad_piece(tender, run):
     result = run("check", "--date", TODAY)
     assert result.exit_code == 2
     assert "references/pieces/p.yaml:2: champ 'fichier' : fichier « absent.pdf » introuvable" in result.output
+
+
+# --- with LibreOffice: the PDFs of the pack ---------------------------------------------------------
+
+needs_libreoffice = pytest.mark.skipif(
+    __import__("shutil").which("soffice") is None, reason="LibreOffice (soffice) requis pour l'export PDF")
+
+
+def _pages(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [" ".join((page.extract_text() or "").split()) for page in PdfReader(str(path)).pages]
+
+
+@needs_libreoffice
+def test_pack_with_pdfs_each_form_page_by_page_and_the_same_zip_twice(tender, run):
+    renew_pieces(tender)
+    complete_member(tender)
+    result = run("pack", "--bid", "appel.yaml", "--date", TODAY, "--final")
+    assert result.exit_code == 0, result.output
+    folder = tender / "outputs" / "2027-AMO-014"
+    names = sorted(p.name for p in folder.iterdir())
+    for stem in ("01_DC1_PUS", "02_DC2_PUS", "03_DC2_TU", "04_DC4_Atelier-Photo-Ville"):
+        assert f"{stem}.docx" in names and f"{stem}.pdf" in names
+    dc1 = _pages(folder / "01_DC1_PUS.pdf")
+    assert len(dc1) >= 2
+    assert "LETTRE DE CANDIDATURE" in dc1[0] and "A - Identification de l'acheteur" in dc1[0]
+    assert "Ville de Bondy" in dc1[0] and "☒ Groupement conjoint" in dc1[0]
+    whole = " ".join(dc1)
+    for heading in ("E - Identification du candidat", "F - Engagements", "G - Désignation du mandataire"):
+        assert heading in whole
+    assert "à compléter" not in whole
+    assert all(f"page {i} / {len(dc1)}" in page for i, page in enumerate(dc1, 1))  # the footer on every page
+    dc4 = " ".join(_pages(folder / "04_DC4_Atelier-Photo-Ville.pdf"))
+    assert "L - Acceptation et agrément" in dc4 and "732 829 320 00074" in dc4
+    bordereau = (folder / "00_Bordereau.txt").read_text(encoding="utf-8")
+    assert "Lettre de candidature (DC1) : 01_DC1_PUS.docx, 01_DC1_PUS.pdf" in bordereau
+    archive = tender / "outputs" / "2027-AMO-014.zip"
+    first = archive.read_bytes()
+    assert run("pack", "--bid", "appel.yaml", "--date", TODAY, "--final").exit_code == 0
+    assert archive.read_bytes() == first
+
+
+@needs_libreoffice
+def test_build_annexes_pdf_ends_with_the_attestations(tender, run):
+    mission = next((tender / "references" / "missions").glob("2021-*.yaml"))
+    before = run("build", "--id", mission.stem, "--date", TODAY, "--pdf", "--annexes")
+    assert before.exit_code == 0, before.output
+    pages = len(_pages(tender / "outputs" / "dossier-candidature.pdf"))
+    (tender / "references" / "attestations").mkdir()
+    (tender / "references" / "attestations" / "marseille.pdf").write_bytes(pdf_bytes())
+    mission.write_text(mission.read_text(encoding="utf-8") + "attestation:\n  fichier: attestations/marseille.pdf\n"
+                       "  date: 2022-03-01\n  signataire: Jeanne Martin, DGS\n", encoding="utf-8")
+    result = run("build", "--id", mission.stem, "--date", TODAY, "--pdf", "--annexes")
+    assert result.exit_code == 0, result.output
+    assert "Attestations de bonne exécution ajoutées" in result.output
+    after = _pages(tender / "outputs" / "dossier-candidature.pdf")
+    assert len(after) == pages + 1 and after[-1] == ""  # the attestation (a blank page here) comes last
+    text = docx_text(tender / "outputs" / "dossier-candidature.docx")
+    assert "Attestation de bonne exécution\u00a0: oui, du 1er mars 2022, signée par Jeanne Martin, DGS" in text
+
+
+def test_pack_never_replaces_a_folder_it_did_not_make_nor_writes_into_the_library(tender, run):
+    mine = tender / "outputs" / "2027-AMO-014"
+    mine.mkdir(parents=True)
+    (mine / "RC.pdf").write_bytes(pdf_bytes())
+    result = run("pack", "--bid", "appel.yaml", "--date", TODAY, "--sans-pdf")
+    assert result.exit_code == 4
+    assert "n'a pas été préparé par dossier pack" in result.output
+    assert [p.name for p in mine.iterdir()] == ["RC.pdf"]
+    result = run("pack", "--bid", "appel.yaml", "--date", TODAY, "--sans-pdf", "-o", "references")
+    assert result.exit_code == 4
+    assert not (tender / "references" / "2027-AMO-014").exists()

@@ -78,6 +78,23 @@ def contact_text(mission: Mission) -> str:
     return ", ".join(v for v in (contact.nom, contact.fonction, contact.telephone, contact.email) if v)
 
 
+def attestation_text(mission: Mission) -> str:
+    """« oui, du 1er mars 2022, signée par Jeanne Martin » when the mission has an attestation de
+    bonne exécution, else empty."""
+    attestation = mission.attestation
+    if attestation is None or not (attestation.fichier or attestation.date):
+        return ""
+    from generator.library.dates import parse_date
+
+    day = parse_date(attestation.date) if attestation.date else None
+    parts = ["oui"]
+    if attestation.date:
+        parts.append(f"du {format_long_date(day)}" if day else f"du {attestation.date}")
+    if attestation.signataire:
+        parts.append(f"signée par {attestation.signataire}")
+    return ", ".join(parts)
+
+
 @dataclass(frozen=True)
 class TableRow:
     numero: int
@@ -94,6 +111,7 @@ class TableRow:
     role: str
     equipe: str
     contact: str
+    attestation: str  # « 1er mars 2022, Jeanne Martin » when the library has one, else empty
 
 
 def table_row(mission: Mission, numero: int, cabinet: Cabinet | None) -> TableRow:
@@ -117,6 +135,7 @@ def table_row(mission: Mission, numero: int, cabinet: Cabinet | None) -> TableRo
         role=firm_role(mission, cabinet),
         equipe=_equipe(mission.equipe),
         contact=contact_text(mission) if mission.nature_client != "privé" else "",
+        attestation=attestation_text(mission),
     )
 
 
@@ -171,6 +190,7 @@ def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None, no
         "equipe": row.equipe,
         "role": row.role,
         "contact": row.contact,
+        "attestation": row.attestation,
         "note": note,
         "directeur": mission.directeur or "",
         "referent": mission.referent or "",
@@ -419,6 +439,7 @@ DOCUMENT_VARIABLES = {
     "references[].equipe": "Équipe (« Tracés urbains (mandataire), Perspectives Urbaines et Sociales »)",
     "references[].role": "Rôle du cabinet dans l'équipe (mandataire, cotraitant, sous-traitant) ou vide",
     "references[].contact": "Contact chez un client public (nom, fonction, téléphone, courriel) ou vide",
+    "references[].attestation": "Attestation de bonne exécution (« oui, du 1er mars 2022, signée par … ») ou vide",
     "references[].note": "Mention d'une référence antérieure à la période, retenue à dessein ou pour compléter la liste (--bid), ou vide",
     "references[].directeur": "Directeur de mission",
     "references[].referent": "Référent",

@@ -46,11 +46,7 @@ def new_document(title: str, landscape: bool = False):
     section.top_margin, section.bottom_margin = Cm(2), Cm(1.8)
     _styles(doc)
     _footer(section)
-    props = doc.core_properties
-    props.title, props.author, props.last_modified_by = title, "", ""
-    props.created = props.modified = FIXED_TIME
-    props.revision = 1
-    props.comments = "Modèle de document dossier (balises Jinja de docxtpl)"
+    doc.dossier_title = title  # core properties are written with the package (output.core_xml)
     docx_xml.set_language(doc)
     return doc
 
@@ -219,7 +215,8 @@ def references_table(doc, widths=REFERENCES_WIDTHS) -> None:
     equipe.add_paragraph("{%p endif %}")
     # The arrêté du 22 mars 2019 asks for the recipient, public or private, and a contact.
     client = repeated.cells[1]
-    for condition, text in (("r.nature_client", "Client {{ r.nature_client }}"), ("r.contact", "Contact\u00a0: {{ r.contact }}")):
+    for condition, text in (("r.nature_client", "Client {{ r.nature_client }}"), ("r.contact", "Contact\u00a0: {{ r.contact }}"),
+                            ("r.attestation", "Attestation de bonne exécution\u00a0: {{ r.attestation }}")):
         client.add_paragraph(f"{{%p if {condition} %}}")
         client.add_paragraph(text, style=doc.styles["Petit"])
         client.add_paragraph("{%p endif %}")
@@ -517,11 +514,14 @@ def _builders() -> dict:
 
 
 def template_bytes(name: str) -> bytes:
-    from generator.output import normalize_docx
+    from generator.output import core_xml, normalize_docx
 
     buffer = io.BytesIO()
-    _builders()[name]().save(buffer)
-    return normalize_docx(buffer.getvalue())
+    doc = _builders()[name]()
+    doc.save(buffer)
+    core = core_xml({"title": getattr(doc, "dossier_title", name), "revision": 1,
+                     "comments": "Modèle de document dossier (balises Jinja de docxtpl)"}, FIXED_TIME)
+    return normalize_docx(buffer.getvalue(), core)
 
 
 def write_templates(folder: Path) -> list[Path]:

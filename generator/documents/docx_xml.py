@@ -130,7 +130,9 @@ def fill_toc(document) -> int:
         heading, entry = _style_id(document, f"Heading {level}"), _style_id(document, f"TOC {level}")
         if heading:
             styles[heading] = entry or ""
-    first = instr.getparent().getparent()
+    first = next(instr.iterancestors(qn("w:p")), None)
+    if first is None:
+        return 0
     entries = []
     for paragraph in body.iter(qn("w:p")):
         style = paragraph.find(qn("w:pPr") + "/" + qn("w:pStyle"))
@@ -139,11 +141,29 @@ def fill_toc(document) -> int:
             entries.append((styles[style.get(qn("w:val"))], text))
     if not entries:
         return 0
-    runs = list(first.iter(qn("w:r")))
-    separate = next(r for r in runs if _fld_type(r) == "separate")
-    end = next(r for r in runs if _fld_type(r) == "end")
-    for run in runs[runs.index(separate) + 1:]:
-        first.remove(run)
+    found = _field_bounds(body, instr.getparent())
+    if found is None:  # a field we do not understand is left as Word saved it
+        return 0
+    separate, end = found
+    if first not in separate.iterancestors():
+        return 0
+    if first not in end.iterancestors():
+        # Word saves an updated TOC over several paragraphs (one per entry, the end in the last):
+        # they go, and the field is rebuilt in the first one as in the default template.
+        last = next((p for p in end.iterancestors(qn("w:p"))), None)
+        between = []
+        for sibling in first.itersiblings():
+            between.append(sibling)
+            if sibling is last:
+                break
+        else:
+            return 0
+        for sibling in between:
+            sibling.getparent().remove(sibling)
+    for child in list(first):
+        if child.tag != qn("w:pPr") and child is not separate and (
+                _after(first, separate, child)):
+            first.remove(child)
     paragraphs = [first] + [OxmlElement("w:p") for _ in entries[1:]]
     for previous, paragraph in zip(paragraphs, paragraphs[1:]):
         previous.addnext(paragraph)
@@ -161,6 +181,37 @@ def fill_toc(document) -> int:
         paragraph.append(run)
     paragraphs[-1].append(end)
     return len(entries)
+
+
+def _field_bounds(body, instr_run):
+    """The « separate » and « end » runs of the field whose instruction is in `instr_run`,
+    skipping the fields nested in it (an updated TOC holds a PAGEREF per entry); None if absent."""
+    runs = list(body.iter(qn("w:r")))
+    try:
+        start = runs.index(instr_run)
+    except ValueError:
+        return None
+    depth, separate = 1, None
+    for run in runs[start + 1:]:
+        kind = _fld_type(run)
+        if kind == "begin":
+            depth += 1
+        elif kind == "separate" and depth == 1 and separate is None:
+            separate = run
+        elif kind == "end":
+            depth -= 1
+            if depth == 0:
+                return (separate, run) if separate is not None else None
+    return None
+
+
+def _after(paragraph, separate, child) -> bool:
+    """Whether `child` (of the paragraph) comes after the run `separate`, or holds something that does."""
+    top = separate
+    while top.getparent() is not paragraph:
+        top = top.getparent()
+    children = list(paragraph)
+    return children.index(child) > children.index(top)
 
 
 def _style_id(document, name: str) -> str | None:

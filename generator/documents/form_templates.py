@@ -69,7 +69,10 @@ def _buyer_and_object(doc) -> None:
 def _signature(doc) -> None:
     widths = [5.0, 5.0, 7.0]
     t = table(doc, widths, ["Nom, prénom et qualité du signataire", "Lieu et date de signature", "Signature"])
-    loop_rows(doc, t, "for s in signataires", ["{{ s.signataire }} ({{ s.membre }})", "", ""], widths)
+    repeated = loop_rows(doc, t, "for s in signataires", ["", "", ""], widths)
+    cell = repeated.cells[0]
+    missing_or(doc, cell, "s.signataire")
+    cell.add_paragraph("{{ s.membre }}", style=doc.styles["Petit"])
 
 
 def dc1_template():

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from generator.documents.build import Template, _render, find_template
 from generator.documents.context import BuildOptions, reference_context
-from generator.library.bid import Bid
+from generator.library.bid import Bid, SousTraitant
 from generator.library.dates import parse_date
 from generator.library.candidature import Candidate, last_turnovers
 from generator.library.formatting import format_long_date, format_montant
 from generator.library.loader import Library
 from generator.library.models import Cabinet, Mission
+from generator.library.vocabulary import fold
 
 TICKED, UNTICKED = "☒", "☐"
 NO_PROOF = "Le candidat ne déclare pas de documents de preuve disponibles en ligne."
@@ -176,7 +178,7 @@ def dc2_context(bid: Bid, who: Candidate, firm: Cabinet, references: list[dict],
 
 
 _REFERENCE_KEYS = ("id", "numero", "maitre_ouvrage", "nature_client", "contact", "titre", "type", "note", "annees",
-                   "montant", "equipe", "role")
+                   "montant", "equipe", "role", "attestation")
 
 
 def references_rows(selected: list[Mission], firm: Cabinet | None) -> list[dict]:
@@ -241,16 +243,12 @@ class FormFile:
 
 
 def _slug(text: str) -> str:
-    from generator.library.vocabulary import fold
-
     return "-".join("".join(ch if ch.isalnum() else " " for ch in fold(text)).split())[:40] or "x"
 
 
 def render_forms(library: Library, bid: Bid, people: list[Candidate], selected: list[Mission], today: date,
                  templates_dir: Path | None) -> list[FormFile]:
     """DC1, one DC2 per candidate, one DC4 per subcontractor, as DOCX bytes."""
-    from generator.documents.build import Template, _render, find_template
-
     options = BuildOptions(document_date=today)
     firm = people[0].data
 
@@ -361,9 +359,6 @@ FORM_VARIABLES = {"dc1": DC1_VARIABLES, "dc2": DC2_VARIABLES, "dc4": DC4_VARIABL
 
 def dry_render(library: Library, kind: str, template, today: date) -> bytes:
     """A form rendered with the library's firm and a sample bid (for `dossier check`)."""
-    from generator.documents.build import _render
-    from generator.library.bid import SousTraitant
-
     firm = library.cabinet or Cabinet(nom="Cabinet")
     bid = Bid(titre="Consultation d'essai", sous_traitants=[SousTraitant(nom="Sous-traitant d'essai")])
     people = [Candidate(firm, "cabinet.yaml", None, is_firm=True, is_mandataire=True)]

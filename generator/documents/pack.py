@@ -11,14 +11,20 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from generator.documents import build as documents
+from generator.documents.context import Appel, BuildOptions
+from generator.documents.forms import render_forms
+from generator.documents.pdf import to_pdf
 from generator.errors import DataError, OutputError, Problem, os_reason
 from generator.library.bid import DEFAULT_NAMING, DOCUMENT_PIECES, Bid, load_bid
 from generator.library.candidature import Candidate, candidates, form_gaps
+from generator.library.formatting import format_long_date
 from generator.library.loader import Library, display_path
 from generator.library.models import Mission
 from generator.library import pieces as admin
@@ -58,8 +64,6 @@ class Candidature:
 
 def _safe(text: str) -> str:
     """A file or folder name every platform accepts."""
-    import unicodedata
-
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", ascii_text).strip("-.")
     return cleaned[:60].strip("-.") or "candidature"
@@ -70,8 +74,7 @@ def prepare(library: Library, bid_path: Path, today: date, selected: list[Missio
     deadline = bid.date_limite or today
     people = candidates(library, bid, bid_path)
     loaded, problems = admin.load_pieces(library.root, today)
-    kinds = [k for k in (admin.requested_kinds(bid.pieces_demandees))]
-    statuses = [admin.status_at(loaded, key, deadline, today) for key in kinds]
+    statuses = [admin.status_at(loaded, key, deadline, today) for key in admin.requested_kinds(bid.pieces_demandees)]
     return Candidature(library, bid, bid_path, people, selected, today, deadline, statuses, problems, loaded)
 
 
@@ -134,13 +137,26 @@ def _file_name(pattern: str, number: int, piece: str, sigle: str, suffix: str) -
     return _safe(pattern.format(numero=number, piece=piece, sigle=_safe(sigle))) + suffix
 
 
-def pack(c: Candidature, out_dir: Path, templates_dir: Path | None, with_pdf: bool) -> tuple[Path, Path, list[Entry]]:
-    """Write the folder and its ZIP; return (folder, zip, bordereau entries)."""
-    from generator.documents import build as documents
-    from generator.documents.context import Appel, BuildOptions
-    from generator.documents.forms import render_forms
+BORDEREAU = "00_Bordereau.txt"
 
+
+def check_targets(folder: Path, archive: Path, keep: tuple[Path, ...]) -> None:
+    """Neither the folder nor the ZIP may replace what the user keeps: the library, the
+    templates, a folder `dossier pack` did not make (it has no bordereau)."""
+    from generator.output import check_replaceable
+
+    check_replaceable(folder / BORDEREAU, keep)
+    check_replaceable(archive, keep)
+    if folder.exists() and (not folder.is_dir() or not (folder / BORDEREAU).is_file()):
+        raise OutputError(f"{folder} : ce dossier existe et n'a pas été préparé par dossier pack (pas de {BORDEREAU}) ; "
+                          "il est conservé : choisissez un autre dossier avec -o")
+
+
+def pack(c: Candidature, out_dir: Path, templates_dir: Path | None, with_pdf: bool,
+         keep: tuple[Path, ...] = ()) -> tuple[Path, Path, list[Entry]]:
+    """Write the folder and its ZIP; return (folder, zip, bordereau entries)."""
     folder = out_dir / c.folder_name
+    check_targets(folder, out_dir / f"{c.folder_name}.zip", keep)
     pattern = c.bid.nommage or DEFAULT_NAMING
     firm = c.people[0].data
     sigle = firm.sigle or firm.nom
@@ -177,7 +193,7 @@ def pack(c: Candidature, out_dir: Path, templates_dir: Path | None, with_pdf: bo
             render = documents.dossier if key == "dossier" else documents.table
             entry.files.append(add(_SHORT[key], sigle, render(c.library, c.selected, options, template), ".docx"))
         elif key == "attestations":
-            pdfs = [p for p in (_attestation_file(c.library, m) for m in c.selected) if p]
+            pdfs = attestation_files(c.library, c.selected)
             if pdfs:
                 entry.files.append(add(_SHORT[key], sigle, merge_pdfs(pdfs), ".pdf"))
                 entry.note = f"{len(pdfs)} attestation(s) en un seul fichier"
@@ -193,15 +209,13 @@ def pack(c: Candidature, out_dir: Path, templates_dir: Path | None, with_pdf: bo
     staging = _stage(folder, files)
     try:
         if with_pdf:
-            from generator.documents.pdf import to_pdf
-
             for written in to_pdf([staging / name for name in docx_names]):
                 files[written.name] = normalize_pdf(written.read_bytes())
             for entry in entries:
                 entry.files = [n for name in entry.files
                                for n in ((name, name[:-5] + ".pdf") if name.endswith(".docx") else (name,))]
         bordereau = bordereau_text(c, entries)
-        files["00_Bordereau.txt"] = bordereau.encode("utf-8")
+        files[BORDEREAU] = bordereau.encode("utf-8")
         _replace_folder(folder, staging, files)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -260,7 +274,7 @@ def zip_bytes(root: str, files: dict[str, bytes]) -> bytes:
 
 def merge_pdfs(paths: list[Path]) -> bytes:
     """Several PDFs as one, in order (pypdf)."""
-    from pypdf import PdfWriter
+    from pypdf import PdfWriter  # only when attestations are merged: pypdf is not loaded otherwise
 
     writer = PdfWriter()
     for path in paths:
@@ -274,12 +288,28 @@ def merge_pdfs(paths: list[Path]) -> bytes:
     return out.getvalue()
 
 
-_PDF_STAMPS = re.compile(rb"(/(?:CreationDate|ModDate)\s*\(D:)([^)]*)(\))|(/ID\s*\[\s*<)([0-9A-Fa-f]+)(>\s*<)([0-9A-Fa-f]+)(>)")
+def attestation_files(library: Library, selected: list[Mission]) -> list[Path]:
+    """The attestations de bonne exécution of the selected references that have a file."""
+    return [p for p in (_attestation_file(library, m) for m in selected) if p]
+
+
+def append_attestations(pdf: Path, library: Library, selected: list[Mission]) -> int:
+    """The dossier's PDF followed by the attestations of its references (build --annexes --pdf)."""
+    files = attestation_files(library, selected)
+    if files:
+        write_atomic(pdf, merge_pdfs([pdf, *files]))
+    return len(files)
+
+
+_PDF_STAMPS = re.compile(rb"(/(?:CreationDate|ModDate)\s*\(D:)([^)]*)(\))|(/ID\s*\[\s*<)([0-9A-Fa-f]+)(>\s*<)([0-9A-Fa-f]+)(>)"
+                         rb"|(/DocChecksum\s*/)([0-9A-Fa-f]+)")
 
 
 def normalize_pdf(data: bytes) -> bytes:
-    """LibreOffice's PDF with its dates and identifier fixed, same lengths (offsets unchanged)."""
+    """LibreOffice's PDF with its dates, identifier and checksum fixed, same lengths (offsets unchanged)."""
     def fixed(match: re.Match) -> bytes:
+        if match.group(9):
+            return match.group(9) + b"0" * len(match.group(10))
         if match.group(1):
             stamp = match.group(2)
             return match.group(1) + (b"19800101000000" + b"0" * max(len(stamp) - 14, 0))[:len(stamp)] + match.group(3)
@@ -291,8 +321,6 @@ def normalize_pdf(data: bytes) -> bytes:
 
 def bordereau_text(c: Candidature, entries: list[Entry]) -> str:
     """What the RC asks and where it is in the folder, for the bid team and the buyer."""
-    from generator.library.formatting import format_long_date
-
     bid, firm = c.bid, c.people[0].data
     lines = ["BORDEREAU DES PIÈCES DE LA CANDIDATURE", ""]
     lines.append(f"Consultation : {bid.titre or 'à compléter'}"

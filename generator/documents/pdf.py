@@ -8,6 +8,13 @@ profile also keeps parallel runs from fighting over one user profile.
 
 LibreOffice's exit code is 0 even when it fails, so success is judged on the PDF
 itself: it must exist and have at least one page.
+
+LibreOffice never sees the user's file names: each DOCX is copied into the private work
+folder as « document-N.docx » (a « %41 » or a quote in a name would be decoded by its URL
+handling, and a lock file beside a document shared by parallel runs would stop them).
+Every LibreOffice process runs in a process group of its own that is killed and reaped
+whatever ends the run (an error, a timeout, Ctrl-C, SIGTERM); the work folder and its
+profile go with it.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -22,7 +30,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from generator.errors import OutputError
-from generator.output import write_atomic
+from generator.output import write_document
 
 INSTALL_HINT = (
     "LibreOffice est introuvable (commande soffice) : il faut LibreOffice pour l'export PDF. "
@@ -106,12 +114,28 @@ def _prepare_profile(executable: str, profile: Path) -> None:
 
 def _run(command: list[str], name: str) -> None:
     try:
-        subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=TIMEOUT_SECONDS, check=False)
-    except subprocess.TimeoutExpired:
-        raise OutputError(f"{name or 'LibreOffice'} : LibreOffice n'a pas répondu en {TIMEOUT_SECONDS} s") from None
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=os.name == "posix")
     except OSError as exc:
         raise OutputError(f"LibreOffice n'a pas pu être lancé ({exc.strerror})") from None
+    try:
+        process.wait(timeout=TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        raise OutputError(f"{name or 'LibreOffice'} : LibreOffice n'a pas répondu en {TIMEOUT_SECONDS} s") from None
+    finally:
+        _reap(process)
+
+
+def _reap(process: subprocess.Popen) -> None:
+    """Kill LibreOffice and everything it started (soffice.bin outlives its launcher), then wait."""
+    if os.name == "posix":
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    elif process.poll() is None:
+        process.kill()
+    process.wait()
 
 
 def _basic_string(text: str) -> str:
@@ -132,13 +156,14 @@ def to_pdf(documents: list[Path], progress: Callable[[], None] = lambda: None) -
     if executable is None:
         raise OutputError(INSTALL_HINT)
     written = []
-    with tempfile.TemporaryDirectory(prefix="dossier-pdf-") as work:
+    with tempfile.TemporaryDirectory(prefix="dossier-pdf-", ignore_cleanup_errors=True) as work:
         work_dir = Path(work)
         profile = work_dir / "profile"
         _prepare_profile(executable, profile)
-        for docx in documents:
-            source = docx.resolve()
-            produced = work_dir / (source.stem + ".pdf")
+        for number, docx in enumerate(documents, 1):
+            source = work_dir / f"document-{number}.docx"
+            shutil.copyfile(docx, source)
+            produced = work_dir / f"document-{number}.pdf"
             call = f"macro:///Standard.Dossier.ExportPdf({_basic_string(str(source))}, {_basic_string(str(produced))})"
             _run([executable, "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
                   f"-env:UserInstallation={profile.as_uri()}", call], docx.name)
@@ -146,7 +171,8 @@ def to_pdf(documents: list[Path], progress: Callable[[], None] = lambda: None) -
                 raise OutputError(
                     f"{docx} : LibreOffice n'a produit aucun PDF lisible ; ouvrez le fichier dans LibreOffice pour voir ce qui bloque"
                 )
-            written.append(write_atomic(docx.with_suffix(".pdf"), produced.read_bytes()))
+            written.append(write_document(docx.with_suffix(".pdf"), produced.read_bytes()))
             produced.unlink()
+            source.unlink()
             progress()
     return written

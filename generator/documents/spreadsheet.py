@@ -2,7 +2,12 @@
 
 Amounts are numbers a buyer's spreadsheet can filter and sort, each next to its basis
 (HT/TTC, tranche…); a reference with several amounts gets several amount columns,
-so no figure is ever added to another.
+so no figure is ever added to another. An amount shows every decimal it was written with.
+
+Texts come from the library, from imported fiches, from partners: a title beginning with
+« = », « + », « - » or « @ » is a text, never a formula. In the XLSX it is stored as a text
+cell (it reads exactly as written); in the CSV it gets the usual apostrophe in front, which
+Excel and LibreOffice take as « this is text ».
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from generator.library.formatting import format_basis
+from generator.library.formatting import format_basis, format_montant
 from generator.output import normalize_docx
 from generator.documents.context import TableRow
 
@@ -40,6 +45,7 @@ _AFTER_AMOUNTS = (
     ("Rôle du cabinet", 14, lambda r: r.role),
     ("Équipe", 40, lambda r: r.equipe),
     ("Contact", 36, lambda r: r.contact),
+    ("Attestation de bonne exécution", 30, lambda r: r.attestation),
     ("Identifiant", 30, lambda r: r.id),
 )
 
@@ -50,8 +56,17 @@ def _amount_columns(rows: list[TableRow]):
     for i in range(count):
         suffix = f" {i + 1}" if count > 1 else ""
         columns.append((f"Montant{suffix} (€)", 13, lambda r, i=i: r.montants[i].valeur if i < len(r.montants) else None))
-        columns.append((f"Base du montant{suffix}", 22, lambda r, i=i: format_basis(r.montants[i]) if i < len(r.montants) else ""))
+        columns.append((f"Base du montant{suffix}", 22, lambda r, i=i: _basis(r.montants[i]) if i < len(r.montants) else ""))
     return columns
+
+
+def _basis(montant) -> str:
+    """The basis, and for a range its two ends (the amount cell holds the low one, to sort by)."""
+    basis = format_basis(montant)
+    if montant.valeur_haute is None:
+        return basis
+    span = f"fourchette {format_montant(montant.model_copy(update={'taxe': None, 'tranche': None, 'perimetre': None, 'maximum': False, 'libelle': None}))}"
+    return f"{span}, {basis}" if basis else span
 
 
 def columns(rows: list[TableRow]):
@@ -68,8 +83,9 @@ def xlsx_bytes(rows: list[TableRow], *, title: str, author: str, subject: str, d
     # Named styles: one style record shared by every cell, where a style set cell by cell
     # is compared against all the others (seconds at 10,000 rows).
     top = Alignment(wrap_text=True, vertical="top")
-    for name, number_format in (("Texte", "General"), ("Euros", EURO_FORMAT), ("Euros et centimes", EURO_CENTS_FORMAT)):
+    for name, number_format in (("Texte", "@"), ("Euros", EURO_FORMAT), ("Euros et centimes", EURO_CENTS_FORMAT)):
         book.add_named_style(NamedStyle(name=name, alignment=top, number_format=number_format))
+    styles = {"Texte", "Euros", "Euros et centimes"}
     sheet = book.active
     sheet.title = "Références"
     cols = columns(rows)
@@ -87,8 +103,16 @@ def xlsx_bytes(rows: list[TableRow], *, title: str, author: str, subject: str, d
         head.alignment = Alignment(wrap_text=True, vertical="center")
         head.border = Border(bottom=thin)
         for cell in sheet[letter][1:]:
-            if _is_amount(header) and cell.value is not None:
-                cell.style = "Euros" if isinstance(cell.value, int) else "Euros et centimes"
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # « =HYPERLINK(…) » in a title is text, never a formula
+            if _is_amount(header) and isinstance(cell.value, (int, Decimal)):
+                style = _amount_style(cell.value)
+                if style not in styles:
+                    places = -cell.value.as_tuple().exponent
+                    number_format = f'#,##0.{"0" * places} "€";-#,##0.{"0" * places} "€"'
+                    book.add_named_style(NamedStyle(name=style, alignment=top, number_format=number_format))
+                    styles.add(style)
+                cell.style = style
             else:
                 cell.style = "Texte"
     sheet.row_dimensions[1].height = 30
@@ -108,6 +132,7 @@ def xlsx_bytes(rows: list[TableRow], *, title: str, author: str, subject: str, d
     props = book.properties
     props.title, props.creator, props.subject = title, author, subject
     props.lastModifiedBy = ""
+    props.category = "Dossier de candidature"  # how a later run recognises its own output (output.py)
     props.created = props.modified = stamp
     buffer = io.BytesIO()
     # ExcelWriter rather than Workbook.save: save() stamps the current time as "modified".
@@ -116,11 +141,29 @@ def xlsx_bytes(rows: list[TableRow], *, title: str, author: str, subject: str, d
     return normalize_docx(buffer.getvalue())
 
 
+def _amount_style(value: int | Decimal) -> str:
+    """Whole euros, cents, or as many decimals as written: the cell shows the figure exactly."""
+    if isinstance(value, int):
+        return "Euros"
+    places = -value.as_tuple().exponent
+    return "Euros et centimes" if places <= 2 else f"Euros, {places} décimales"
+
+
 def _cell_value(value):
     # Whole euros stay integers so the cell shows no spurious decimals.
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
+    if isinstance(value, Decimal) and len(value.as_tuple().digits) > 15:
+        return format(value, "f")  # beyond a spreadsheet number's 15 digits: kept exact as text
     return value
+
+
+# What a spreadsheet reads as the start of a formula (OWASP's list, with the full-width forms).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def _csv_text(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def csv_bytes(rows: list[TableRow]) -> bytes:
@@ -138,5 +181,7 @@ def _csv_value(value) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return str(_cell_value(value)).replace(".", ",")
-    return str(value)
+        return format(value, "f").replace(".", ",")
+    if isinstance(value, int):
+        return str(value)
+    return _csv_text(str(value))

@@ -93,7 +93,7 @@ def _refused_value(kind: click.ParamType, value, exc: click.BadParameter, param,
             expected = "nombre entier" if isinstance(kind, click.types.IntParamType) else "nombre"
             why = f"{expected} attendu, trouvé « {value} »"
         else:
-            why = f"{value} hors limites ({_french_range(kind)})"
+            why = f"{value} hors limites ({_range_words(kind)})"
     elif isinstance(kind, click.Path) and not Path(value).exists():
         why = f"« {value} » introuvable"
     else:
@@ -102,7 +102,7 @@ def _refused_value(kind: click.ParamType, value, exc: click.BadParameter, param,
     return f"valeur refusée pour {hint} : {why}" if hint else why
 
 
-def _french_range(kind) -> str:
+def _range_words(kind) -> str:
     low, high = getattr(kind, "min", None), getattr(kind, "max", None)
     low_text = f"plus de {low}" if getattr(kind, "min_open", False) else f"au moins {low}"
     high_text = f"moins de {high}" if getattr(kind, "max_open", False) else f"au plus {high}"
@@ -246,6 +246,10 @@ class DossierGroup(FrenchHelp, FrenchParsing, click.Group):
         return super().resolve_command(ctx, args)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        from generator.output import forget_written
+
+        forget_written()
+        stopped = _stop_on_signals()
         try:
             result = super().main(args, prog_name or "dossier", complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else ExitCode.OK
@@ -256,17 +260,60 @@ class DossierGroup(FrenchHelp, FrenchParsing, click.Group):
             _show_usage_error(exc)
             code = ExitCode.USAGE
         except click.exceptions.Abort:
-            click.echo("Interrompu : aucun fichier n'a été modifié.", err=True)
-            code = 130
+            click.echo(_interrupted(), err=True)
+            code = 128 + stopped.get("signal", 2)
         except DossierError as exc:
             _report(exc)
             code = exc.exit_code
         except KeyboardInterrupt:
-            click.echo("\nInterrompu : aucun fichier n'a été modifié.", err=True)
-            code = 130
+            click.echo("\n" + _interrupted(), err=True)
+            code = 128 + stopped.get("signal", 2)
+        finally:
+            _restore_signals(stopped)
         if standalone_mode:
             sys.exit(int(code))
         return int(code)
+
+
+def _stop_on_signals() -> dict:
+    """SIGTERM and SIGHUP stop a command as Ctrl-C does: temporary files and LibreOffice are
+    cleaned up on the way out and the message says what was written. Returns where the
+    signal received is recorded (for the exit code, 128 + its number)."""
+    import signal
+    import threading
+
+    stopped: dict = {}
+    if threading.current_thread() is not threading.main_thread():
+        return stopped
+
+    def stop(number, frame):
+        stopped["signal"] = number
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            stopped.setdefault("previous", {})[getattr(signal, name)] = signal.signal(getattr(signal, name), stop)
+    return stopped
+
+
+def _restore_signals(stopped: dict) -> None:
+    import signal
+
+    for number, handler in stopped.get("previous", {}).items():
+        signal.signal(number, handler)
+
+
+def _interrupted() -> str:
+    """What an interrupted command wrote, exactly: none, or each file."""
+    from generator.output import written_files
+
+    written = written_files()
+    if not written:
+        return "Interrompu : aucun fichier n'a été modifié."
+    count = len(written)
+    lines = [f"Interrompu : {count} fichier{'s' if count > 1 else ''} écrit{'s' if count > 1 else ''} avant "
+             "l'interruption (les autres n'ont pas été modifiés) :"]
+    return "\n".join(lines + [f"  {path}" for path in written])
 
 
 def _report(exc: DossierError) -> None:
@@ -314,10 +361,10 @@ def _progress(total: int, label: str):
 def _parse_amount(value: str | None) -> Decimal | None:
     if value is None:
         return None
-    from generator.library.models import parse_number
+    from generator.library.models import parse_amount
 
     try:
-        return parse_number(value)
+        return parse_amount(value)
     except ValueError as exc:
         raise UsageError(f"--min-amount : {exc}") from None
 
@@ -336,8 +383,8 @@ def selection_options(command):
         click.option("--client", "clients", multiple=True, help="Maître d'ouvrage contenant ce texte. Répétable."),
         click.option("--component", "-c", "components", multiple=True, help="Composante exigée (parmi les 12). Répétable : toutes exigées."),
         click.option("--any-component", is_flag=True, help="Avec --component : au moins une des composantes suffit."),
-        click.option("--since", type=int, metavar="ANNÉE", help="Missions achevées cette année ou après (« en cours » compte)."),
-        click.option("--last", type=int, metavar="N", help="Missions des N dernières années, comptées depuis la date limite (sinon --date)."),
+        click.option("--since", type=click.IntRange(1900, 2100), metavar="ANNÉE", help="Missions achevées cette année ou après (« en cours » compte)."),
+        click.option("--last", type=click.IntRange(min=1), metavar="N", help="Missions des N dernières années, comptées depuis la date limite (sinon --date)."),
         click.option("--date", "date_text", metavar="DATE", help="Jour où la commande s'exécute (2027-01-15 ou 15/01/2027) : date des documents, et date de référence sans date limite. Par défaut : aujourd'hui."),
         click.option("--date-limite", "date_limite", metavar="DATE", help="Date limite de remise des offres : la période est comptée depuis elle ; remplace celle du fichier d'appel."),
         click.option("--person", "persons", multiple=True, help="Missions où cette personne est intervenue. Répétable."),
@@ -457,7 +504,7 @@ def cli(ctx, quiet, verbose):
 
 @cli.command()
 @document_options
-@click.option("--annexes", is_flag=True, help="Joindre les travaux produits (productions/) en annexe.")
+@click.option("--annexes", is_flag=True, help="Joindre les travaux produits (productions/) en annexe ; avec --pdf, les attestations de bonne exécution à la fin du PDF.")
 @click.option("--pourquoi", is_flag=True, help="Avec --bid : ajouter la note « Pourquoi ces références » pour l'équipe de réponse (à retirer avant l'envoi).")
 def build(**kw):
     """Écrit le dossier de candidature (DOCX) pour une sélection de références.
@@ -474,6 +521,11 @@ def build(**kw):
     data = documents.dossier(prepared.library, selected, prepared.options, prepared.template("dossier"))
     written = _write_document(kw["output"], DEFAULT_OUTPUTS / "dossier-candidature.docx", data, prepared.library)
     _convert_pdf(kw["pdf"], [written])
+    if kw["pdf"] and kw["annexes"]:
+        from generator.documents.pack import append_attestations
+
+        if append_attestations(written.with_suffix(".pdf"), prepared.library, selected):
+            _say("Attestations de bonne exécution ajoutées à la fin du PDF")
     _say(f"{len(selected)} référence{'s' if len(selected) > 1 else ''} : " + ", ".join(m.id for m in selected))
 
 
@@ -1044,7 +1096,7 @@ def import_(files, references, dry_run, overwrite):
 @click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_REFERENCES, required=False)
 @click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word à essayer.")
 @click.option("--date", "date_text", metavar="DATE", help="Jour où la vérification s'exécute (2027-01-15 ou 15/01/2027) : années futures et récence comptées depuis lui. Par défaut : aujourd'hui.")
-@click.option("--last", type=click.IntRange(min=0), default=3, show_default=True, metavar="N", help="Fenêtre de récence : avertir des références achevées avant les N dernières années.")
+@click.option("--last", type=click.IntRange(min=1), default=3, show_default=True, metavar="N", help="Fenêtre de récence : avertir des références achevées avant les N dernières années.")
 @click.option("--strict", is_flag=True, help="Les avertissements comptent comme des erreurs (code 2).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Sortie lisible ou JSON (pour l'intégration continue).")
 @click.option("--no-cache", is_flag=True, help="Relire tous les fichiers sans utiliser le cache.")
@@ -1204,7 +1256,7 @@ def formulaires(**kw):
     final = kw.pop("final")
     c = _candidature(kw)
     _gaps_or_refuse(c, final, "aucun formulaire n'a été écrit")
-    written = [_write(kw["out_dir"] / form.name, form.data)
+    written = [_write_document(None, kw["out_dir"] / form.name, form.data, c.library)
                for form in render_forms(c.library, c.bid, c.people, c.selected, c.today, kw["templates_dir"])]
     _convert_pdf(kw.pop("pdf"), written)
 
@@ -1230,7 +1282,8 @@ def pack(**kw):
     final = kw.pop("final")
     c = _candidature(kw)
     _gaps_or_refuse(c, final, "aucun fichier n'a été écrit")
-    folder, archive, entries = packing.pack(c, kw["out_dir"], kw["templates_dir"], with_pdf=not kw["no_pdf"])
+    folder, archive, entries = packing.pack(c, kw["out_dir"], kw["templates_dir"], with_pdf=not kw["no_pdf"],
+                                            keep=(c.library.root, DEFAULT_TEMPLATES))
     for entry in entries:
         where = ", ".join(entry.files) if entry.files else packing.MANQUANT.upper()
         _say(f"{entry.label} : {where}")

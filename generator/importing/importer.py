@@ -12,17 +12,19 @@ Results are values (`Imported`); only the CLI prints them and writes the files.
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from pydantic import ValidationError
+
 
 from generator.errors import os_reason
-from generator.library.formatting import format_annees, format_euros
+from generator.library.formatting import format_annees, format_euros, format_montant
 from generator.library.ids import mission_id, production_id
-from generator.library.textfile import guess_encoding
-from generator.library.models import Annees, parse_years
+from generator.library.models import Annees, Montant, parse_years
 from generator.library.vocabulary import COMPOSANTES, canonical_composante, fold, nearest
 from generator.library.yamlio import MAX_BYTES, dump_yaml, parse_yaml, read_yaml
 
@@ -184,10 +186,60 @@ _C1 = re.compile("[\u0080-\u0084\u0086-\u009f]")  # (NEL, U+0085, is a line brea
 _CONTROLS = re.compile("[\x01-\x08\x0e-\x1f\x7f]")
 
 
+def _french_letters(raw: bytes, encoding: str) -> int:
+    try:
+        return len(re.findall("[éèêëàâçîïôûùœ€’«»]", raw.decode(encoding)))
+    except UnicodeDecodeError:
+        return -1
+
+
+def _mixed_lines(raw: bytes) -> tuple[bytes, int] | None:
+    """A UTF-8 file with some lines pasted from a Windows-1252 one: (all in UTF-8, lines
+    converted); None when no line is genuine non-ASCII UTF-8 (the whole file is cp1252)."""
+    lines = raw.split(b"\n")
+    utf8, converted = 0, []
+    for line in lines:
+        try:
+            line.decode("utf-8")
+            utf8 += not line.isascii()
+            converted.append(line)
+        except UnicodeDecodeError:
+            converted.append(None)
+    bad = converted.count(None)
+    if not utf8 or not bad:
+        return None
+    out = [line if line is not None else lines[i].decode("cp1252", errors="replace").encode("utf-8")
+           for i, line in enumerate(converted)]
+    return b"\n".join(out), bad
+
+
 def decode_text(raw: bytes) -> tuple[str, str, list[str]]:
     """(text, encoding used, warnings): UTF-8 with or without BOM, UTF-16, else cp1252 or Mac Roman."""
     warnings = []
-    encoding = guess_encoding(raw)
+    head = raw[:4000]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif b"\x00" in head and head[1::2].count(0) > len(head) * 2 // 5:
+        encoding = "utf-16-le"  # without its BOM: every other byte of French text is zero
+    elif b"\x00" in head and head[0::2].count(0) > len(head) * 2 // 5:
+        encoding = "utf-16-be"
+    else:
+        try:
+            raw.decode("utf-8")
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            mixed = _mixed_lines(raw)
+            if mixed is not None:
+                raw, count = mixed
+                encoding = "utf-8"
+                warnings.append(f"fichier mélangeant deux encodages : {count} ligne{'s' if count > 1 else ''} lue"
+                                f"{'s' if count > 1 else ''} en Windows-1252, le reste en UTF-8 ; vérifiez les accents")
+            else:
+                # Windows export, or an old Mac one (« é » is byte 0x8E there, « Ž » in cp1252):
+                # the reading with more French accented letters is the right one.
+                encoding = max(("cp1252", "mac_roman"), key=lambda name: _french_letters(raw, name))
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError:
@@ -227,13 +279,67 @@ def text_lines(text: str) -> list[Line]:
     return lines
 
 
-def docx_lines(path: Path) -> list[Line]:
+# What a Word fiche can be: a few pages, perhaps photos. Beyond, it is a bomb or not a fiche,
+# refused before anything is inflated (the sizes zipfile inflates to are the declared ones).
+MAX_MEMBERS = 1000
+MAX_UNCOMPRESSED = 100_000_000  # the whole package, photos included
+MAX_XML = 10_000_000  # one XML part (a fiche's document.xml is a few hundred kilobytes)
+MAX_RATIO = 100  # deflate on real XML stays under ~30; a bomb is in the hundreds or thousands
+
+_MACRO_TYPE = b"application/vnd.ms-word.document.macroEnabled.main+xml"
+_DOCUMENT_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def checked_package(raw: bytes) -> tuple[bytes, list[str]]:
+    """The Word package, once its declared sizes are those of a fiche; a macro-enabled one
+    (.docm) without its macros, which are never run. Unreadable otherwise."""
+    import zipfile
+
+    try:
+        package = zipfile.ZipFile(io.BytesIO(raw))
+        members = package.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise Unreadable("fichier Word endommagé ou illisible : ouvrez-le dans Word et réenregistrez-le") from None
+    if len(members) > MAX_MEMBERS:
+        raise Unreadable(f"fichier Word de {len(members)} parties (au plus {MAX_MEMBERS}) : ce n'est pas une fiche")
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNCOMPRESSED:
+        raise Unreadable(f"fichier Word qui se décompresse en {total // 1_000_000} Mo (au plus "
+                         f"{MAX_UNCOMPRESSED // 1_000_000} Mo) : refusé avant lecture")
+    for member in members:
+        if member.filename.endswith((".xml", ".rels")) and member.file_size > MAX_XML:
+            raise Unreadable(f"fichier Word dont le texte ({member.filename}) se décompresse en "
+                             f"{member.file_size // 1_000_000} Mo (au plus {MAX_XML // 1_000_000} Mo) : ce n'est pas une fiche")
+        if member.file_size > 1_000_000 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+            raise Unreadable(f"fichier Word anormalement compressé ({member.filename} : "
+                             f"{member.file_size // max(member.compress_size, 1)} fois) : refusé avant lecture (bombe de décompression)")
+    names = {m.filename for m in members}
+    try:
+        types = package.read("[Content_Types].xml")
+    except (KeyError, zipfile.BadZipFile, OSError, RuntimeError):
+        raise Unreadable("fichier Word endommagé ou illisible : ouvrez-le dans Word et réenregistrez-le") from None
+    if _MACRO_TYPE not in types and "word/vbaProject.bin" not in names:
+        return raw, []
+    # python-docx opens only plain documents: the same package, marked as one, macros left out.
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as plain:
+        for member in members:
+            if "vba" in member.filename.lower():
+                continue
+            data = package.read(member)
+            if member.filename == "[Content_Types].xml":
+                data = data.replace(_MACRO_TYPE, _DOCUMENT_TYPE)
+            plain.writestr(member, data)
+    return out.getvalue(), ["document Word avec macros (.docm) : lu sans ses macros, qui ne sont jamais exécutées"]
+
+
+def docx_lines(source: Path | bytes) -> list[Line]:
     import docx
 
     from generator.documents.docx_xml import footer_blocks, read_blocks
 
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(source) if isinstance(source, bytes) else str(source))
         blocks, footer = read_blocks(document), footer_blocks(document)
     except Exception:  # python-docx raises many kinds on a damaged package
         raise Unreadable("fichier Word endommagé ou illisible : ouvrez-le dans Word et réenregistrez-le") from None
@@ -339,7 +445,13 @@ def read_lines(path: Path) -> tuple[list[Line], str, list[str]]:
     if raw.startswith(b"PK\x03\x04") or suffix == ".docx":
         if suffix not in (".docx", ".docm"):
             raise Unreadable(f"format {suffix or 'inconnu'} non pris en charge : seules les fiches .docx et .txt sont lues")
-        return docx_lines(path), "Word (.docx)", []
+        package, warnings = checked_package(raw)
+        lines = docx_lines(package)
+        size = sum(len(line.text.encode("utf-8")) + 1 for line in lines)
+        if size > MAX_TEXT_BYTES:
+            raise Unreadable(f"fichier Word de {size // 1_000_000} Mo de texte : une fiche en fait quelques pages, "
+                             f"et la bibliothèque refuse un fichier de plus de {MAX_TEXT_BYTES // 1_000_000} Mo")
+        return lines, "Word (.docm)" if warnings else "Word (.docx)", warnings
     if suffix in (".doc", ".odt", ".rtf", ".xlsx", ".xls", ".pptx"):
         raise Unreadable(f"format {suffix} non pris en charge : enregistrez la fiche en .docx")
     if raw.startswith(b"{\\rtf"):
@@ -767,34 +879,77 @@ _TRANCHES = ((r"\bT\.?F\b\.?|tranche ferme|\bferme\b", "ferme"),
 _FILLER = re.compile(r"\b(?:soit|dont|montant|de la mission|euros?|EUR)\b|€", re.IGNORECASE)
 
 
+# Between the two figures of a range: « 20 000 à 30 000 € », « 20 000 € - 30 000 € », « de 20 à 30 k€ ».
+_RANGE_GAP = re.compile(r"\s*(?:k?\s*€|euros?)?\s*(?:HT|TTC)?\s*(?:à|au|-|–|—|et)\s*$", re.IGNORECASE)
+# A minus sign right before a figure (not the dash of « 2018-2021 » or of a range).
+_MINUS = re.compile(r"(?:^|[\s(:])[-−–]\s*$")
+
+
 def parse_montants(text: str, default_tax: str | None = None, firm_names: list[str] = ()) -> list[dict]:
-    """Each amount of the text with its own basis (HT/TTC, tranche, share): never summed."""
+    """Each amount of the text with its own basis (HT/TTC, tranche, share): never summed. A range
+    (« de 20 000 à 30 000 € ») is one amount with its two ends; a sign is kept (« -5 000 € »)."""
     text = _SPACES.sub(" ", text)
-    matches = [m for m in _AMOUNT.finditer(text) if m.group(3) or re.search(r"[ .]\d{3}", m.group(1))]
+    found = list(_AMOUNT.finditer(text))
+
+    def figure(i: int) -> bool:  # an amount, or the low end of a range whose high end is one (« 20 à 30 k€ »)
+        m = found[i]
+        if m.group(3) or re.search(r"[ .]\d{3}", m.group(1)):
+            return True
+        return i + 1 < len(found) and bool(found[i + 1].group(3)) and bool(
+            _RANGE_GAP.fullmatch(text[m.end(): found[i + 1].start()]))
+
+    matches = [m for i, m in enumerate(found) if figure(i)]
     if not matches:
-        matches = [m for m in _AMOUNT.finditer(text) if int(re.sub(r"\D", "", m.group(1))) >= 100]
+        matches = [m for m in found if int(re.sub(r"\D", "", m.group(1))) >= 100]
+    # A range's two figures are one amount: the second becomes the first's high end.
+    groups: list[list] = []
+    for match in matches:
+        if groups and len(groups[-1]) == 1 and _RANGE_GAP.fullmatch(text[groups[-1][0].end(): match.start()]) \
+                and (text[groups[-1][0].end(): match.start()].strip().lower() != "et"
+                     or re.search(r"\bentre\s*$", text[: groups[-1][0].start()], re.IGNORECASE)):
+            groups[-1].append(match)
+        else:
+            groups.append([match])
     amounts = []
-    for i, match in enumerate(matches):
-        start = matches[i - 1].end() if i else 0
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-        before, after = text[start: match.start()], text[match.end(): end]
+    for i, group in enumerate(groups):
+        first, last = group[0], group[-1]
+        start = groups[i - 1][-1].end() if i else 0
+        end = groups[i + 1][0].start() if i + 1 < len(groups) else len(text)
+        before, after = text[start: first.start()], text[last.end(): end]
         # A gap between two amounts is shared at its last separator: « HT (TF) + » | « TO : ».
         if i:
             cuts = list(_SEPARATORS.finditer(before))
             before = before[cuts[-1].end():] if cuts else ""
-        if i + 1 < len(matches):
+        if i + 1 < len(groups):
             cuts = list(_SEPARATORS.finditer(after))
             after = after[: cuts[-1].start()] if cuts else after
-        amounts.append(_amount(match, f"{before} {after}", default_tax, firm_names))
+        negative = bool(_MINUS.search(text[start: first.start()]))
+        amount = _amount(first, f"{before} {after}", default_tax, firm_names, negative, high=last if len(group) > 1 else None)
+        amounts.append(amount)
     return amounts
 
 
-def _amount(match, context: str, default_tax: str | None, firm_names: list[str]) -> dict:
+def _figure(match, unit_of=None) -> Decimal:
+    """The exact value a figure says, with its unit (« 12,5 k€ » = 12500) or the one of `unit_of`."""
     digits = re.sub(r"\D", "", match.group(1))
     value = Decimal(digits + ("." + match.group(2) if match.group(2) else ""))
-    unit = (match.group(3) or "").replace(" ", "").lower()
+    unit = (match.group(3) or (unit_of.group(3) if unit_of is not None else "") or "").replace(" ", "").lower()
     value *= _UNITS.get(unit, 10**9 if unit.startswith("milliard") else 10**6 if unit.startswith("million") else 1)
-    amount: dict = {"valeur": int(value) if value == value.to_integral_value() else float(value)}
+    return _exact(value)
+
+
+def _exact(value: Decimal):
+    """An int when whole (« 12 500 », not « 12500.0 »), else the Decimal: never a float."""
+    return int(value) if value == value.to_integral_value() else value
+
+
+def _amount(match, context: str, default_tax: str | None, firm_names: list[str], negative: bool = False,
+            high=None) -> dict:
+    value = _figure(match, unit_of=high)
+    amount: dict = {"valeur": -value if negative else value}
+    if high is not None:
+        amount["valeur_haute"] = _figure(high)
+        context = re.sub(r"\b(?:de|entre)\b", " ", context, flags=re.IGNORECASE)
     rest = context
 
     def take(pattern: str) -> bool:
@@ -835,13 +990,26 @@ def _montants(text: str, label: str, default_tax, firm_names, warnings: list[str
         warnings.append(f"{label} : aucun montant lisible dans « {text} » : laissé vide")
         kept.append(f"{label} : {text}")
         return None
-    if len(amounts) > 1:
-        warnings.append(f"{label} : {len(amounts)} montants gardés séparément, jamais additionnés")
+    # What the library would refuse (a negative, an implausible amount) is said and left in the notes,
+    # never written as a figure `check` would reject, never with its sign dropped.
+    valid = []
     for amount in amounts:
+        try:
+            Montant.model_validate(amount)
+            valid.append(amount)
+        except ValidationError as exc:
+            reason = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+            warnings.append(f"{label} : {reason} : montant laissé de côté, gardé dans les notes")
+            kept.append(f"{label} : {text}")
+    if not valid:
+        return None
+    if len(valid) > 1:
+        warnings.append(f"{label} : {len(valid)} montants gardés séparément, jamais additionnés")
+    for amount in valid:
         if "taxe" not in amount:
-            warnings.append(f"{label} : ni HT ni TTC indiqué pour {format_euros(Decimal(str(amount['valeur'])))} : "
+            warnings.append(f"{label} : ni HT ni TTC indiqué pour {format_montant(Montant.model_validate(amount))} : "
                             "base laissée vide")
-    return amounts
+    return valid
 
 
 def _tab_pieces(text: str) -> list[str]:
@@ -1091,61 +1259,73 @@ def firm_names(references: Path) -> list[str]:
     return [str(data[k]) for k in ("nom", "sigle") if data.get(k)]
 
 
-def _identity(kind: str, data) -> tuple | None:
-    """What makes two records the same fiche: title and start year (or fiche number)."""
+def _identities(kind: str, data) -> list[tuple]:
+    """What makes two records the same fiche: a production's title and number; a mission's
+    title, client and years, or the same source. A different mission whose id happens to
+    be the same (same year, same first words) is not the same fiche."""
     if not isinstance(data, dict) or not data.get("titre"):
-        return None
+        return []
     if kind == PRODUCTIONS:
-        return (fold(str(data["titre"])), str(data.get("numero") or ""))
+        return [(fold(str(data["titre"])), str(data.get("numero") or ""))]
     annees = data.get("annees")
-    debut = annees.get("debut") if isinstance(annees, dict) else str(annees or "")[:4]
-    return (fold(str(data["titre"])), str(debut or ""))
+    if isinstance(annees, (str, int)):
+        try:
+            annees = parse_years(str(annees))
+        except ValueError:
+            annees = {"texte": str(annees)}
+    years = tuple(sorted((str(k), str(v)) for k, v in annees.items())) if isinstance(annees, dict) else ()
+    keys = [(fold(str(data["titre"])), fold(str(data.get("maitre_ouvrage") or "")), years)]
+    if data.get("source"):
+        keys.append(("source", fold(str(data["source"]))))
+    return keys
 
 
 def plan(results: list[Imported], references: Path, overwrite: bool) -> None:
-    """Decide where each record goes and whether it is written; existing files are kept."""
+    """Decide where each record goes and whether it is written; existing files are kept,
+    and replaced (--overwrite) only by the same fiche, never by another that shares its id."""
     existing: dict[str, dict[tuple, Path]] = {}
     for kind in (MISSIONS, PRODUCTIONS):
         existing[kind] = {}
         for path in sorted((references / kind).glob("*.y*ml")):
-            key = _identity(kind, read_yaml(path).data)
-            if key:
+            for key in _identities(kind, read_yaml(path).data):
                 existing[kind].setdefault(key, path)
     taken: dict[Path, Imported] = {}
     for result in results:
+        if not result.error and len(result.yaml_text().encode("utf-8")) > MAX_BYTES:
+            result.error = (f"fiche de plus de {MAX_BYTES // 1_000_000} Mo une fois convertie : la bibliothèque la "
+                            "refuserait, rien n'est écrit")
         if result.error:
             result.status = "erreur"
             continue
         folder = references / result.kind
-        key = _identity(result.kind, result.record)
-        earlier = next((r for r in taken.values() if r.kind == result.kind and _identity(r.kind, r.record) == key), None)
+        keys = _identities(result.kind, result.record)
+        earlier = next((r for r in taken.values() if r.kind == result.kind
+                        and set(_identities(r.kind, r.record)) & set(keys)), None)
         if earlier is not None:
             result.status = f"même fiche que {earlier.source.name} : ignorée"
             continue
-        # The same fiche imported before: found by its id (file name) or by title and year.
-        same = existing[result.kind].get(key) or next(
-            (p for p in [folder / f"{result.ident}.yaml"] if p.exists() and p not in taken), None)
-        if same is not None:
+        same = next((existing[result.kind][key] for key in keys if key in existing[result.kind]), None)
+        if same is not None and same not in taken:
             result.target, result.ident = same, same.stem
             there = read_yaml(same).data
             if there == parse_yaml(result.yaml_text(), str(same)).data:
                 result.status = "déjà importée, identique : rien à écrire"
             elif overwrite:
                 result.status, result.write = "déjà importée : remplacée (--overwrite)", True
-            elif _identity(result.kind, there) == key:
-                result.status = "déjà importée, différente : fichier conservé (--overwrite pour le remplacer)"
             else:
-                shown = there.get("titre") if isinstance(there, dict) else None
-                result.status = (f"identifiant déjà pris par « {shown or same.name} » : fichier conservé "
-                                 "(--overwrite pour le remplacer)")
+                result.status = "déjà importée, différente : fichier conservé (--overwrite pour le remplacer)"
             taken[same] = result
             continue
+        # A new fiche: its id must name a file of its own, never one of another fiche.
         target, n = folder / f"{result.ident}.yaml", 2
-        while target in taken:
+        while target in taken or target.exists():
             target, n = folder / f"{result.ident}-{n}.yaml", n + 1
         if n > 2:
-            result.warnings.append(f"identifiant « {result.ident} » déjà pris par une autre fiche de cet import : "
-                                   f"« {target.stem} » utilisé")
+            owner = taken.get(folder / f"{result.ident}.yaml")
+            there = read_yaml(folder / f"{result.ident}.yaml").data if owner is None else owner.record
+            shown = there.get("titre") if isinstance(there, dict) else None
+            result.warnings.append(f"identifiant « {result.ident} » déjà pris par « {shown or result.ident} » "
+                                   f"(une autre mission) : « {target.stem} » utilisé")
             result.ident = target.stem
         result.target, result.status, result.write = target, "créée", True
         taken[target] = result

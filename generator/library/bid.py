@@ -17,6 +17,7 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator, m
 from generator.errors import DataError, Problem
 from generator.library.loader import display_path, translate_errors
 from generator.library.dates import as_date
+from generator.library.formatting import format_montant
 from generator.library.models import Bool, Cabinet, Composante, Model, Montant, Siret, TextList, _as_list
 from generator.library.vocabulary import fold
 from generator.library.yamlio import read_yaml
@@ -220,8 +221,6 @@ def load_bid(path: Path) -> Bid:
 
 def _amount_problems(bid: Bid, doc, name: str) -> list[Problem]:
     """A subcontracted amount above the tender's own is a typing error, not a bid."""
-    from generator.library.formatting import format_montant
-
     if bid.montant_marche is None:
         return []
     limit = bid.montant_marche.valeur
@@ -289,6 +288,29 @@ nombre_references: 5
 # vide : les personnes intervenues sur les références retenues.
 personnes:
   - Valérie Embize
+# Candidature en groupement (facultatif ; sans elle, le cabinet se présente seul) :
+# groupement:
+#   forme: conjoint            # ou solidaire
+#   mandataire: PUS            # nom ou sigle du cabinet ou d'un membre (obligatoire)
+#   mandataire_solidaire: oui  # groupement conjoint : le mandataire est-il solidaire ?
+#   prestations_cabinet: Diagnostic, concertation
+#   membres:
+#     - fichier: ../traces-urbains/references/cabinet.yaml   # son cabinet.yaml…
+#       prestations: Diagnostic urbain
+#     - nom: Atelier Paysage   # … ou ses données ici (siret, adresse, forme_juridique…)
+#       siret: "73282932000074"
+#       prestations: Espaces publics
+# Sous-traitants (un DC4 chacun) et montant HT de l'offre (plafond de la sous-traitance) :
+# montant_marche: 120000
+# sous_traitants:
+#   - nom: Atelier Photo Ville
+#     siret: "73282932000074"
+#     prestations: Reportage photographique
+#     montant: 8000
+#     duree_mois: 6
+# Pièces demandées par le RC (dossier pack en fait le bordereau) et noms des fichiers :
+# pieces_demandees: [dc1, dc2, dc4, dossier, kbis, urssaf, fiscale, assurance, attestations]
+# nommage: "{numero:02d}_{piece}_{sigle}"
 # Références gardées même hors fenêtre (elles seront signalées comme anciennes),
 # et références écartées, par leur identifiant (dossier list).
 inclure:

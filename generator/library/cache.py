@@ -1,35 +1,38 @@
 """An on-disk cache of parsed and validated library files, so that a command on a large
 library only re-reads the files that changed since the last run.
 
-One pickle per library folder, in the user's cache folder (`$DOSSIER_CACHE_DIR`, else
+One JSON file per library folder, in the user's cache folder (`$DOSSIER_CACHE_DIR`, else
 `$XDG_CACHE_HOME/dossier`, else `~/.cache/dossier`), never inside the project. An entry
-is reused only when the file's name as shown, size and modification time (ns) are those
-recorded, and only by the same version of the code: the cache can never change what
-a command reports, only how fast. `DOSSIER_NO_CACHE=1` (or `load_library(...,
-use_cache=False)`, for a `check --no-cache`) reads every file afresh.
+is reused only when the file's content is the one recorded (a BLAKE2 hash of its bytes:
+an edit that keeps the size and the timestamp is still seen), and only by the same
+version of the code: the cache can never change what a command reports, only how fast.
+`DOSSIER_NO_CACHE=1` (or `load_library(..., use_cache=False)`, for a `check --no-cache`)
+reads every file afresh.
 
-A missing, corrupt or unwritable cache is not an error: it is rebuilt or skipped.
+The cache holds plain data (JSON), validated again by the models when read: nothing in
+it is ever executed or unpickled, whoever wrote it. A missing, corrupt or unwritable
+cache is not an error: it is rebuilt or skipped.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import pickle
 import sys
-import time
 from pathlib import Path
 
 import pydantic
 
 from generator import __version__
-from generator.errors import OutputError
+from generator.errors import OutputError, Problem
 from generator.output import write_atomic
 from generator.library.yamlio import YamlDocument, read_yaml
 
-RACY_NS = 2_000_000_000
 SHALLOW = 2  # depth of the key paths whose lines are cached (see StoredDocument)
-_CODE = ("cache.py", "library.py", "models.py", "vocabulary.py", "yamlio.py", "errors.py")
+_CODE = ("cache.py", "loader.py", "models.py", "vocabulary.py", "yamlio.py", "checks.py")
+# Cached files larger than this are read afresh (the library refuses them anyway).
+_MAX_CACHE_BYTES = 200_000_000
 
 
 def cache_dir() -> Path:
@@ -43,7 +46,7 @@ def enabled() -> bool:
     return os.environ.get("DOSSIER_NO_CACHE", "") in ("", "0")
 
 
-def _code_stamp() -> tuple:
+def _code_stamp() -> str:
     """Changes whenever the code that produced an entry changes (an upgrade, a local edit)."""
     here = Path(__file__).parent
     stamps = []
@@ -53,8 +56,7 @@ def _code_stamp() -> tuple:
             stamps.append((name, info.st_mtime_ns, info.st_size))
         except OSError:
             stamps.append((name, None, None))
-    # A pickled pydantic model is only read back by the pydantic (and Python) that wrote it.
-    return (__version__, pydantic.VERSION, sys.version, tuple(stamps))
+    return json.dumps([__version__, pydantic.VERSION, sys.version, stamps])
 
 
 class StoredDocument(YamlDocument):
@@ -95,45 +97,69 @@ def shallow(lines: dict) -> dict:
     return {loc: line for loc, line in lines.items() if len(loc) <= SHALLOW}
 
 
+def _models() -> dict[str, type]:
+    from generator.library.loader import KINDS
+    from generator.library.models import Cabinet
+
+    return {model.__name__: model for model in (*KINDS.values(), Cabinet)}
+
+
+def _read_json(path: Path):
+    """The stamp and entries of a cache file, or None when absent, foreign or damaged."""
+    try:
+        if path.stat().st_size > _MAX_CACHE_BYTES:
+            return None
+        with path.open("rb") as file:
+            stamp, entries = json.load(file)
+    except Exception:  # a cache from elsewhere or half-written: start afresh
+        return None
+    return entries if isinstance(entries, dict) and stamp == _code_stamp() else None
+
+
+def _problem(data) -> Problem:
+    path, line, field, message, severity = data
+    return Problem(str(path), line if isinstance(line, int) else None, field, str(message), str(severity))
+
+
 class FileCache:
     """Entries of one library folder, keyed by file path; saved back only when changed."""
 
     def __init__(self, root: Path):
         digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
-        self.path = cache_dir() / f"library-{digest}.pickle"
-        self.lines_path = cache_dir() / f"library-{digest}.lines.pickle"
+        self.path = cache_dir() / f"library-{digest}.json"
+        self.lines_path = cache_dir() / f"library-{digest}.lines.json"
         self.new_lines: dict[str, dict] = {}
         self._old_lines: dict[str, dict] | None = None
         self.stamp = _code_stamp()
-        self.old: dict[str, tuple] = {}
-        self.new: dict[str, tuple] = {}
-        self.pending: dict[str, tuple | None] = {}
+        self.old: dict[str, dict] = _read_json(self.path) or {}
+        self.new: dict[str, dict] = {}
+        self.pending: dict[str, list | None] = {}
         self.changed = False
-        try:
-            with self.path.open("rb") as file:
-                stamp, entries = pickle.load(file)
-            if stamp == self.stamp:
-                self.old = entries
-        except Exception:  # a cache from elsewhere or half-written: start afresh
-            self.old = {}
+        self._models = _models()
 
     @staticmethod
-    def _signature(path: Path, name: str) -> tuple | None:
+    def _signature(path: Path, name: str) -> list | None:
         try:
-            info = path.stat()
+            data = path.read_bytes()
         except OSError:
             return None
-        return (name, info.st_size, info.st_mtime_ns)
+        return [name, len(data), hashlib.blake2b(data, digest_size=20).hexdigest()]
 
     def get(self, path: Path, name: str) -> tuple | None:
-        """(item, problems, document) stored for `path` if the file is unchanged; else None."""
+        """(item, problems, document) stored for `path` if its content is unchanged; else None."""
         signature = self._signature(path, name)
         self.pending[str(path)] = signature
         found = self.old.get(str(path))
-        if signature is None or found is None or found[0] != signature:
+        if signature is None or not isinstance(found, dict) or found.get("signature") != signature:
+            return None
+        try:
+            item = None
+            if found["item"] is not None:
+                item = self._models[found["model"]].model_validate(found["item"])
+            problems = [_problem(p) for p in found["problems"]]
+        except Exception:  # written by another hand, or by a bug: read the file instead
             return None
         self.new[str(path)] = found
-        item, problems = found[1]
         return item, problems, StoredDocument(path, name, self)
 
     def shallow_lines(self, path: Path) -> dict | None:
@@ -145,27 +171,31 @@ class FileCache:
 
     def _stored_lines(self) -> dict[str, dict]:
         if self._old_lines is None:
-            try:
-                with self.lines_path.open("rb") as file:
-                    stamp, entries = pickle.load(file)
-                self._old_lines = entries if stamp == self.stamp else {}
-            except Exception:  # missing or half-written: lines are read from the files
-                self._old_lines = {}
+            entries = _read_json(self.lines_path) or {}
+            self._old_lines = {}
+            for key, pairs in entries.items():
+                try:
+                    self._old_lines[key] = {tuple(loc): int(line) for loc, line in pairs}
+                except (TypeError, ValueError):  # damaged: these lines are read from the file
+                    continue
         return self._old_lines
 
     def put(self, path: Path, item, problems: list, lines: dict | None = None) -> None:
         """Remember what reading `path` gave (the document is read again when asked for),
-        under the signature `get` saw before the file was read, so an edit made while it
-        was being read is picked up next time."""
+        under the signature `get` saw before the file was read: an edit made meanwhile
+        changes the content and is picked up next time."""
         signature = self.pending.get(str(path))
-        # A file modified within the last seconds could be rewritten with the same size
-        # inside the file system's timestamp granularity (a few ms) and look unchanged:
-        # such a « racy » file is not remembered until it has settled.
-        if signature is not None and time.time_ns() - signature[2] > RACY_NS:
-            self.new[str(path)] = (signature, (item, problems))
-            if lines is not None:
-                self.new_lines[str(path)] = shallow(lines)
-            self.changed = True
+        if signature is None:
+            return
+        self.new[str(path)] = {
+            "signature": signature,
+            "model": type(item).__name__ if item is not None else None,
+            "item": item.model_dump(mode="json") if item is not None else None,
+            "problems": [[p.path, p.line, p.field, p.message, p.severity] for p in problems],
+        }
+        if lines is not None:
+            self.new_lines[str(path)] = shallow(lines)
+        self.changed = True
 
     def save(self) -> None:
         # Files deleted since the last run drop out because `new` only holds those seen.
@@ -173,9 +203,10 @@ class FileCache:
             return
         old_lines = self._stored_lines()
         lines = {key: self.new_lines.get(key) or old_lines.get(key) for key in self.new}
-        lines = {key: value for key, value in lines.items() if value is not None}
+        lines = {key: [[list(loc), line] for loc, line in value.items()] for key, value in lines.items() if value}
         try:
-            write_atomic(self.path, pickle.dumps((self.stamp, self.new), protocol=pickle.HIGHEST_PROTOCOL))
-            write_atomic(self.lines_path, pickle.dumps((self.stamp, lines), protocol=pickle.HIGHEST_PROTOCOL))
-        except (OutputError, pickle.PicklingError):
+            write_atomic(self.path, json.dumps([self.stamp, self.new], ensure_ascii=False).encode("utf-8"), record=False)
+            write_atomic(self.lines_path, json.dumps([self.stamp, lines], ensure_ascii=False).encode("utf-8"),
+                         record=False)
+        except (OutputError, TypeError, ValueError):
             pass

@@ -65,6 +65,8 @@ def check_library(library: Library, now: date, last: int = DEFAULT_RECENCY, erro
         if len(set(mission.composantes)) == len(COMPOSANTES):
             at("composantes", "les 12 composantes sont cochées : grille probablement exportée sans ses coches ; "
                "gardez seulement celles réalisées")
+        for index, montant in enumerate(mission.montant):
+            _check_amount(montant, index, at)
         if mission.nature_client == "public" and not _has_contact(mission):
             at("contact", "client public sans contact : la référence ne sera pas « contrôlable » par l'acheteur")
         _check_years(mission, now, last, at)
@@ -107,6 +109,19 @@ def _same_mission_key(mission: Mission) -> tuple:
     annees = mission.annees
     years = (annees.debut, annees.fin, annees.en_cours) if annees else None
     return fold(mission.titre), fold(mission.maitre_ouvrage or ""), years
+
+
+def _check_amount(montant, index: int, at) -> None:
+    """An amount printed exactly as written may still not look like money: say so."""
+    for key in ("valeur", "valeur_haute"):
+        value = getattr(montant, key)
+        if value is None:
+            continue
+        if value == 0:
+            at("montant", "montant nul : à compléter ou à retirer", loc=("montant", index, key))
+        elif -value.as_tuple().exponent > 2 and value != value.to_integral_value():
+            at("montant", f"montant {value} avec plus de deux décimales : il est imprimé tel quel ; un montant en "
+               "euros s'arrête d'ordinaire au centime", loc=("montant", index, key))
 
 
 def _has_contact(mission: Mission) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from generator.errors import UsageError
@@ -19,13 +20,32 @@ def parse_date(value: str) -> date | None:
     return None
 
 
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre")
+
+
+def date_problem(value: str) -> str:
+    """Why a text is not a date, in French: an impossible day says which, the rest the two forms."""
+    numbers = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", value) or re.fullmatch(
+        r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*", value)
+    if numbers:
+        first, month, last = (int(n) for n in numbers.groups())
+        year, day = (first, last) if len(numbers.group(1)) == 4 else (last, first)
+        if not 1 <= month <= 12:
+            return f"date impossible « {value.strip()} » : il n'y a pas de mois {month} ; {FORMATS_HINT}"
+        if day < 1 or day > 31 or parse_date(value) is None:
+            leap = f" ({year} n'est pas bissextile)" if month == 2 and day == 29 else ""
+            return f"date impossible « {value.strip()} » : le {day} {_MONTHS[month - 1]} n'existe pas{leap}"
+    return f"date non reconnue « {value} » ; {FORMATS_HINT}"
+
+
 def date_option(value: str | None) -> date | None:
     """A date given as an option (None when absent); a UsageError in French when unreadable."""
     if value is None:
         return None
     parsed = parse_date(value)
     if parsed is None:
-        raise UsageError(f"date non reconnue « {value} » ; {FORMATS_HINT}")
+        raise UsageError(date_problem(value))
     return parsed
 
 
@@ -34,6 +54,6 @@ def as_date(value):
     if isinstance(value, str):
         parsed = parse_date(value)
         if parsed is None:
-            raise ValueError(f"date non reconnue « {value} » ; {FORMATS_HINT}")
+            raise ValueError(date_problem(value))
         return parsed
     return value

@@ -23,9 +23,14 @@ _PERIMETRES = {"cabinet": "part du cabinet", "groupement": "montant du groupemen
 
 
 def format_number(value: Decimal | int) -> str:
-    """99685 → '99 685' (narrow no-break space, as CLDR writes French numbers)."""
-    pattern = "#,##0" if Decimal(value) == Decimal(value).to_integral_value() else "#,##0.00"
-    return format_decimal(value, format=pattern, locale=LOCALE)
+    """99685 → '99 685', 1234.5 → '1 234,50', 1234.5678 → '1 234,5678' (narrow no-break space, as
+    CLDR writes French numbers): every digit written is printed, nothing is rounded, and no
+    zero gets a sign."""
+    value = Decimal(value)
+    if value == 0:
+        value = abs(value)  # « -0 » is zero
+    pattern = "#,##0" if value == value.to_integral_value() else "#,##0.00"
+    return format_decimal(value, format=pattern, locale=LOCALE, decimal_quantization=False)
 
 
 def format_euros(value: Decimal | int) -> str:
@@ -48,8 +53,11 @@ def format_basis(montant: Montant) -> str:
 
 
 def format_montant(montant: Montant) -> str:
-    """'99 685 € HT', '29 340 € (tranche ferme)', '43 850 €' — the basis as known, never assumed."""
+    """'99 685 € HT', '29 340 € (tranche ferme)', '43 850 €', '20 000 à 30 000 € HT' — the basis as
+    known, never assumed."""
     text = format_euros(montant.valeur)
+    if montant.valeur_haute is not None:
+        text = f"{format_number(montant.valeur)} à {format_euros(montant.valeur_haute)}"
     if montant.taxe:
         text += f"{NBSP}{montant.taxe}"
     notes = _notes(montant)

@@ -103,10 +103,29 @@ def parse_years(text: str) -> dict:
     return result if fin != debut else {"debut": int(debut)}
 
 
+# An amount beyond this (a hundred billion euros) is a typing or conversion error, not a mission.
+MAX_AMOUNT = Decimal(10) ** 11
+
+
+def parse_amount(value) -> Decimal:
+    """An amount in euros, exactly as written (never a float): positive, plausible, or a French error."""
+    if isinstance(value, float):
+        value = repr(value)  # a float reaches here only from code; its shortest form is what was meant
+    number = parse_number(value)
+    if number < 0 or number.is_signed():
+        raise ValueError(f"montant négatif « {value} »")
+    if number > MAX_AMOUNT:
+        raise ValueError(f"montant invraisemblable « {value} » (plus de 100 milliards d'euros) ; vérifiez le nombre de chiffres")
+    return number
+
+
 class Montant(Model):
     """One amount, with its basis exactly as known: never summed with another."""
 
-    valeur: Decimal = Field(description="Montant en euros")
+    valeur: Decimal = Field(description="Montant en euros (le bas de la fourchette quand il y en a une)")
+    valeur_haute: Decimal | None = Field(
+        None, description="Haut de la fourchette, quand la fiche donne un montant « de 20 000 à 30 000 € »"
+    )
     taxe: Literal["HT", "TTC"] | None = Field(None, description="HT ou TTC ; vide si la fiche ne le dit pas")
     tranche: Literal["ferme", "optionnelle"] | None = Field(None, description="Tranche ferme (TF) ou optionnelle (TO)")
     perimetre: Literal["cabinet", "groupement"] | None = Field(
@@ -122,13 +141,17 @@ class Montant(Model):
             return {"valeur": value}
         return value
 
-    @field_validator("valeur", mode="before")
+    @field_validator("valeur", "valeur_haute", mode="before")
     @classmethod
     def _number(cls, value):
-        number = parse_number(value)
-        if number < 0:
-            raise ValueError(f"montant négatif « {value} »")
-        return number
+        return value if value is None else parse_amount(value)
+
+    @model_validator(mode="after")
+    def _range(self):
+        if self.valeur_haute is not None and self.valeur_haute <= self.valeur:
+            raise ValueError(f"fourchette inversée ou vide : valeur_haute {self.valeur_haute} n'est pas au-dessus de "
+                             f"valeur {self.valeur}")
+        return self
 
     @field_validator("taxe", mode="before")
     @classmethod

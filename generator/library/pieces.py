@@ -17,6 +17,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, ValidationError
 
 from generator.errors import ERROR, Problem
+from generator.library.bid import DOCUMENT_PIECES
 from generator.library.dates import as_date
 from generator.library.formatting import format_long_date
 from generator.library.loader import display_path, is_library_file, translate_errors
@@ -212,18 +213,10 @@ def status_at(pieces: list[LoadedPiece], key: str, deadline: date, today: date) 
 
 def requested_kinds(requested: list[str]) -> list[str]:
     """The administrative kinds among what the bid asks (the usual four when it asks nothing)."""
-    from generator.library.bid import DOCUMENT_PIECES
-
     if not requested:
         return list(USUAL)
     keys = [kind_key(r) for r in requested]
     return list(dict.fromkeys(k for k in keys if k not in DOCUMENT_PIECES))
-
-
-def pieces_report(root: Path, requested: list[str], deadline: date, today: date) -> tuple[list[PieceStatus], list[Problem]]:
-    """Each administrative kind the bid asks, with its status; and the pieces' own problems."""
-    pieces, problems = load_pieces(root, today)
-    return [status_at(pieces, key, deadline, today) for key in requested_kinds(requested)], problems
 
 
 def pieces_gaps(statuses: list[PieceStatus], bid_name: str, folder: str = FOLDER + "/") -> list[Problem]:

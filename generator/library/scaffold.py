@@ -176,4 +176,4 @@ def new_mission_text(fields: dict, name: str) -> str:
 
 
 def _plain_number(value):
-    return int(value) if value == value.to_integral_value() else float(value)
+    return int(value) if value == value.to_integral_value() else value

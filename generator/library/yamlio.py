@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import re
 import unicodedata
+from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -472,5 +473,12 @@ def _str_representer(dumper, value: str):
 
 
 _Dumper.add_representer(str, _str_representer)
+# An amount is written as the digits it holds (« 99999.995 »), never through a float.
+def _decimal_representer(dumper, value: Decimal):
+    text = format(value, "f")
+    return dumper.represent_scalar("tag:yaml.org,2002:float" if "." in text else "tag:yaml.org,2002:int", text)
+
+
+_Dumper.add_representer(Decimal, _decimal_representer)
 # An empty field is written empty (`programme:`), as the fiche had it.
 _Dumper.add_representer(type(None), lambda dumper, _: dumper.represent_scalar("tag:yaml.org,2002:null", ""))

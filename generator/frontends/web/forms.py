@@ -191,7 +191,8 @@ def _number(text: str):
         number = parse_number(text)
     except ValueError:
         return text  # the schema says what is wrong, next to the field
-    return int(number) if number == number.to_integral_value() else float(number)
+    # Exact: a float would turn « 99 999,995 » into 99999.99499999… (YAML writes the Decimal as typed).
+    return int(number) if number == number.to_integral_value() else number
 
 
 def from_form(model: type[Model], form, prefix: str = "") -> dict:
