@@ -11,15 +11,43 @@ import os
 import stat
 import tempfile
 import zipfile
+from datetime import datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from generator.errors import OutputError, os_reason
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def normalize_docx(data: bytes) -> bytes:
-    """The same package with fixed timestamps and order, so equal inputs give equal bytes."""
+# The core properties are written here, with the namespaces of the OPC standard spelled out,
+# rather than through python-docx: its element names follow a global prefix table that any
+# plug-in may change (docxcompose, which docxtpl imports when installed, maps « cp » to
+# another namespace), and Word then asks to repair the file.
+_CORE_NAMESPACES = (
+    'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+    'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+)
+_CORE_ORDER = (("title", "dc:title"), ("subject", "dc:subject"), ("author", "dc:creator"),
+               ("keywords", "cp:keywords"), ("comments", "dc:description"), ("last_modified_by", "cp:lastModifiedBy"),
+               ("revision", "cp:revision"), ("category", "cp:category"), ("language", "dc:language"))
+
+
+def core_xml(properties: dict[str, str], stamp: datetime) -> bytes:
+    """docProps/core.xml: each property once, only the OPC namespaces."""
+    parts = [f"<{tag}>{escape(str(properties[key]))}</{tag}>" for key, tag in _CORE_ORDER
+             if properties.get(key) not in (None, "")]
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for tag in ("dcterms:created", "dcterms:modified"):
+        parts.append(f'<{tag} xsi:type="dcterms:W3CDTF">{when}</{tag}>')
+    return ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+            f"<cp:coreProperties {_CORE_NAMESPACES}>{''.join(parts)}</cp:coreProperties>").encode()
+
+
+def normalize_docx(data: bytes, core: bytes | None = None) -> bytes:
+    """The same package with fixed timestamps and order, so equal inputs give equal bytes;
+    `core` replaces docProps/core.xml (see core_xml)."""
     source = zipfile.ZipFile(io.BytesIO(data))
     names = source.namelist()
     # [Content_Types].xml first, as Word writes it; the rest in a stable order.
@@ -30,7 +58,8 @@ def normalize_docx(data: bytes) -> bytes:
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(name))
+            content = core if core is not None and name == "docProps/core.xml" else source.read(name)
+            target.writestr(info, content)
     return out.getvalue()
 
 

@@ -71,3 +71,24 @@ def test_a_cv_shows_what_is_left_to_fill_in_about_the_person(project, run):
             "Domaines\u00a0: à compléter"} <= lines
     missing = next(p for p in document.paragraphs if p.text == "Domaines\u00a0: à compléter")
     assert missing.runs[-1].style.name == "À compléter"
+
+
+def test_core_properties_are_well_formed_even_with_docxcompose_loaded(project, run):
+    """docxcompose (imported by docxtpl when installed) remaps python-docx's « cp » prefix;
+    Word then sees each property twice, once in a foreign namespace, and offers a repair."""
+    import zipfile
+    from collections import Counter
+
+    from lxml import etree
+
+    import docxcompose.utils  # noqa: F401  the plug-in, loaded as any environment could
+
+    assert run("build", "--type", "Stratégie", "--appel", "AMO NPNRU").exit_code == 0
+    with zipfile.ZipFile(project / "outputs" / "dossier-candidature.docx") as package:
+        root = etree.fromstring(package.read("docProps/core.xml"))
+    allowed = {"http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+               "http://purl.org/dc/elements/1.1/", "http://purl.org/dc/terms/"}
+    names = Counter(child.tag for child in root)
+    assert {etree.QName(tag).namespace for tag in names} <= allowed, names
+    assert max(names.values()) == 1, names
+    assert {etree.QName(tag).localname for tag in names} >= {"title", "creator", "subject", "created", "modified"}

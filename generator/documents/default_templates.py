@@ -46,11 +46,7 @@ def new_document(title: str, landscape: bool = False):
     section.top_margin, section.bottom_margin = Cm(2), Cm(1.8)
     _styles(doc)
     _footer(section)
-    props = doc.core_properties
-    props.title, props.author, props.last_modified_by = title, "", ""
-    props.created = props.modified = FIXED_TIME
-    props.revision = 1
-    props.comments = "Modèle de document dossier (balises Jinja de docxtpl)"
+    doc.dossier_title = title  # core properties are written with the package (output.core_xml)
     docx_xml.set_language(doc)
     return doc
 
@@ -510,11 +506,14 @@ BUILDERS = {
 
 
 def template_bytes(name: str) -> bytes:
-    from generator.output import normalize_docx
+    from generator.output import core_xml, normalize_docx
 
     buffer = io.BytesIO()
-    BUILDERS[name]().save(buffer)
-    return normalize_docx(buffer.getvalue())
+    doc = BUILDERS[name]()
+    doc.save(buffer)
+    core = core_xml({"title": doc.dossier_title, "revision": 1,
+                     "comments": "Modèle de document dossier (balises Jinja de docxtpl)"}, FIXED_TIME)
+    return normalize_docx(buffer.getvalue(), core)
 
 
 def write_templates(folder: Path) -> list[Path]:

@@ -17,7 +17,7 @@ from docxtpl import DocxTemplate
 
 from generator.documents import docx_xml
 from generator.errors import TemplateError
-from generator.output import normalize_docx
+from generator.output import core_xml, normalize_docx
 from generator.library.vocabulary import nearest
 
 
@@ -51,17 +51,10 @@ def render(source: Path | bytes, name: str, context: dict, *, today: date, prope
         raise TemplateError(f"{name} : une balise du modèle a échoué ({type(exc).__name__} : {exc})") from None
     document = template.docx
     docx_xml.fill_toc(document)
-    props = document.core_properties
     stamp = datetime.combine(today, time(), tzinfo=timezone.utc)
-    props.created = props.modified = stamp
-    props.last_printed = stamp
-    props.revision = 1
-    props.last_modified_by = ""
-    for key, value in properties.items():
-        setattr(props, key, value)
     buffer = io.BytesIO()
     template.save(buffer)
-    return normalize_docx(buffer.getvalue())
+    return normalize_docx(buffer.getvalue(), core_xml({**properties, "revision": 1}, stamp))
 
 
 # --- template errors, for the person who edits the template in Word ----------------------
