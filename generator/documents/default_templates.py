@@ -19,6 +19,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
 from generator.documents import docx_xml
+from generator.documents.context import OPTIONAL_COLUMNS, table_columns
+from generator.library.formatting import typeset
 from generator.library.vocabulary import COMPOSANTES
 
 FONT = "Arial"
@@ -125,7 +127,8 @@ def _styles(doc) -> None:
 def _footer(section) -> None:
     paragraph = section.footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    run = paragraph.add_run("{{ cabinet.nom }} — {{ document.titre }} — page ")
+    run = paragraph.add_run("{{ cabinet.nom }} — {% if appel.titre %}{{ appel.titre }}{% if appel.numero %} "
+                            "(n°\u00a0{{ appel.numero }}){% endif %}{% else %}{{ document.titre }}{% endif %} — page ")
     run.font.size = Pt(8)
     docx_xml.add_field(paragraph, "PAGE", "1")
     paragraph.add_run(" / ").font.size = Pt(8)
@@ -191,39 +194,40 @@ def field_line(doc) -> None:
 
 # --- blocks shared by several templates ----------------------------------------------------
 
-REFERENCES_WIDTHS = [0.8, 3.0, 5.3, 1.9, 2.3, 3.7]
-REFERENCES_HEADERS = ["N°", "Maître d'ouvrage", "Objet de la mission", "Années", "Montant", "Équipe"]
+def references_table(doc, width_cm: float) -> None:
+    """The tableau des références, its columns from context.REFERENCE_COLUMNS: one table with
+    the optional columns (contact) and one without, the bid file choosing (tableau.contact)."""
+    (optional_key,) = OPTIONAL_COLUMNS  # one optional column today; more would need one table per combination
+    for condition, optional in ((f"{{%p if tableau.{optional_key} %}}", [optional_key]), ("{%p else %}", [])):
+        tag(doc, condition)
+        _references_table(doc, width_cm, table_columns(optional))
+    tag(doc, "{%p endif %}")
 
 
-def references_table(doc, widths=REFERENCES_WIDTHS) -> None:
-    t = table(doc, widths, REFERENCES_HEADERS)
-    repeated = loop_rows(
-        doc, t, "for r in references",
-        ["{{ r.numero }}", "{{ r.maitre_ouvrage }}", "{{ r.titre }}", "{{ r.annees }}", "{{ r.montant }}", "{{ r.equipe }}"],
-        widths,
-    )
-    objet = repeated.cells[2]
-    note = objet.add_paragraph("{{ r.type }}", style=doc.styles["Petit"])
-    note.runs[0].italic = True
-    objet.add_paragraph("{%p if r.note %}")
-    old = objet.add_paragraph(style=doc.styles["Petit"])
-    old.add_run("{{ r.note }}", style=doc.styles["À compléter"])
-    objet.add_paragraph("{%p endif %}")
-    equipe = repeated.cells[5]
-    equipe.add_paragraph("{%p if r.role %}")
-    equipe.add_paragraph("Rôle du cabinet\u00a0: {{ r.role }}", style=doc.styles["Petit"]).runs[0].bold = True
-    equipe.add_paragraph("{%p endif %}")
-    # The arrêté du 22 mars 2019 asks for the recipient, public or private, and a contact.
-    client = repeated.cells[1]
-    for condition, text in (("r.nature_client", "Client {{ r.nature_client }}"), ("r.contact", "Contact\u00a0: {{ r.contact }}")):
-        client.add_paragraph(f"{{%p if {condition} %}}")
-        client.add_paragraph(text, style=doc.styles["Petit"])
-        client.add_paragraph("{%p endif %}")
+def _references_table(doc, width_cm: float, columns) -> None:
+    scale = width_cm / sum(c.width for c in columns)
+    widths = [round(c.width * scale, 2) for c in columns]
+    t = table(doc, widths, [c.header for c in columns])
+    repeated = loop_rows(doc, t, "for r in references", [""] * len(columns), widths)
+    for column, cell in zip(columns, repeated.cells):
+        if column.key == "numero":
+            cell.paragraphs[0].text = "{{ r.numero }}"
+            continue
+        # Never a blank cell: what the library lacks says « à compléter » in red.
+        missing_or(doc, cell, f"r.{column.key}")
+        if column.key == "titre":
+            cell.add_paragraph("{%p if r.type %}")
+            cell.add_paragraph("{{ r.type }}", style=doc.styles["Petit"]).runs[0].italic = True
+            cell.add_paragraph("{%p endif %}")
+        if column.key == "montant":
+            cell.add_paragraph("{%p if r.montant and r.montant_manque %}")
+            cell.add_paragraph(style=doc.styles["Petit"]).add_run("{{ r.montant_manque }}", style=doc.styles["À compléter"])
+            cell.add_paragraph("{%p endif %}")
 
 
 def matrix(doc) -> None:
-    widths = [4.6] + [1.03] * len(COMPOSANTES)
-    t = table(doc, widths, ["Référence", *COMPOSANTES])
+    widths = [5.2] + [0.98] * len(COMPOSANTES)
+    t = table(doc, widths, ["Référence", *(typeset(c) for c in COMPOSANTES)])
     header = t.rows[0]
     header.height = Cm(4.2)
     for cell in header.cells[1:]:
@@ -234,6 +238,10 @@ def matrix(doc) -> None:
     repeated = loop_rows(doc, t, "for r in references", cells, widths)
     for cell in repeated.cells[1:]:
         cell.paragraphs[0].style = doc.styles["Case"]
+    label = repeated.cells[0]
+    label.add_paragraph("{%p if r.grille_manque %}")
+    label.add_paragraph(style=doc.styles["Petit"]).add_run("{{ r.grille_manque }}", style=doc.styles["À compléter"])
+    label.add_paragraph("{%p endif %}")
     doc.add_paragraph("{{ legende_matrice }}", style=doc.styles["Petit"])
 
 
@@ -252,9 +260,6 @@ def fiche(doc) -> None:
     tag(doc, "{%p if r.maitre_ouvrage %}")
     doc.add_paragraph("{{ r.maitre_ouvrage }}", style=doc.styles["Subtitle"])
     tag(doc, "{%p endif %}")
-    tag(doc, "{%p if r.note %}")
-    doc.add_paragraph(style=doc.styles["Petit"]).add_run("{{ r.note }}", style=doc.styles["À compléter"])
-    tag(doc, "{%p endif %}")
 
     widths = [4.2, 12.8]
     t = table(doc, widths)
@@ -263,8 +268,10 @@ def fiche(doc) -> None:
         cell.paragraphs[0].style = doc.styles["Libellé"]
         docx_xml.shade_cell(cell, LIGHT)
 
-    tag(doc, "{%p if r.grille %}")
     doc.add_paragraph("Composantes de la mission", style=doc.styles["Heading 3"])
+    tag(doc, "{%p if r.grille_manque %}")
+    doc.add_paragraph(style=doc.styles["Petit"]).add_run("{{ r.grille_manque }}", style=doc.styles["À compléter"])
+    tag(doc, "{%p endif %}")
     widths = [0.8, 7.7, 0.8, 7.7]
     grid = table(doc, widths)
     repeated = loop_rows(
@@ -273,7 +280,6 @@ def fiche(doc) -> None:
     )
     for i in (0, 2):
         repeated.cells[i].paragraphs[0].style = doc.styles["Case"]
-    tag(doc, "{%p endif %}")
 
     listed(doc, "r.enjeux", "Enjeux de la mission", style="Normal").paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     listed(doc, "r.contenu", "Contenu de la mission")
@@ -305,6 +311,10 @@ def cover(doc) -> None:
     firm.style = doc.styles["Page de garde — cabinet"]
     firm.add_run("{{ cabinet.nom }}")
     tag_line = cell.add_paragraph("{% if cabinet.sigle %}{{ cabinet.sigle }}{% endif %}", style=doc.styles["Page de garde — sigle"])
+    # The logo, when cabinet.yaml names one: render.py turns the path into an image.
+    tag(doc, "{%p if cabinet.logo %}")
+    doc.add_paragraph("{{ cabinet.logo }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    tag(doc, "{%p endif %}")
     tag_line.paragraph_format.space_after = Pt(6)
 
     title = doc.add_paragraph("{{ document.titre }}", style=doc.styles["Title"])
@@ -313,6 +323,7 @@ def cover(doc) -> None:
     doc.add_paragraph("{{ appel.titre }}", style=doc.styles["Subtitle"])
     tag(doc, "{%p endif %}")
     for label, value, text in (
+        ("Consultation n°", "appel.numero", "{{ appel.numero }}"),
         ("Acheteur", "appel.acheteur", "{{ appel.acheteur }}{% if appel.nature %} ({{ appel.nature }}){% endif %}"),
         ("Date limite de remise des offres", "appel.date_limite", "{{ appel.date_limite }}"),
     ):
@@ -321,7 +332,8 @@ def cover(doc) -> None:
         doc.add_paragraph(text, style=doc.styles["Page de garde — valeur"])
         tag(doc, "{%p endif %}")
     tag(doc, "{%p if appel.lots %}")
-    doc.add_paragraph("Lots", style=doc.styles["Libellé"]).paragraph_format.space_before = Pt(14)
+    doc.add_paragraph("{% if appel.lots|length > 1 %}Lots auxquels{% else %}Lot auquel{% endif %} le candidat répond",
+                      style=doc.styles["Libellé"]).paragraph_format.space_before = Pt(14)
     tag(doc, "{%p for lot in appel.lots %}")
     doc.add_paragraph("Lot {{ lot }}", style=doc.styles["Page de garde — valeur"])
     tag(doc, "{%p endfor %}")
@@ -336,7 +348,6 @@ def cover(doc) -> None:
     tag(doc, "{%p endfor %}")
     dated = doc.add_paragraph("{{ document.date }}")
     dated.paragraph_format.space_before = Pt(8)
-    doc.add_paragraph("Références présentées\u00a0: {{ selection.nombre }} ({{ selection.description }})", style=doc.styles["Petit"])
 
 
 def missing_or(doc, cell, value: str) -> None:
@@ -379,9 +390,9 @@ def dossier_template():
     p.add_run("Présentation du cabinet à compléter (champ «\u00a0presentation\u00a0» de references/cabinet.yaml).", style=doc.styles["À compléter"])
     tag(doc, "{%p endif %}")
     tag(doc, "{%p if cabinet.chiffres_affaires %}")
-    doc.add_paragraph("Chiffre d'affaires", style=doc.styles["Heading 3"])
+    doc.add_paragraph("Chiffre d’affaires", style=doc.styles["Heading 3"])
     widths = [3, 6]
-    t = table(doc, widths, ["Année", "Chiffre d'affaires"])
+    t = table(doc, widths, ["Année", "Chiffre d’affaires"])
     loop_rows(doc, t, "for ca in cabinet.chiffres_affaires", ["{{ ca.annee }}", "{{ ca.montant }}"], widths)
     tag(doc, "{%p endif %}")
 
@@ -400,7 +411,7 @@ def dossier_template():
 
     h = doc.add_paragraph("Tableau des références", style=doc.styles["Heading 1"])
     h.paragraph_format.page_break_before = True
-    references_table(doc)
+    references_table(doc, 17.0)
 
     h = doc.add_paragraph("Composantes des références", style=doc.styles["Heading 1"])
     h.paragraph_format.page_break_before = True
@@ -414,8 +425,14 @@ def dossier_template():
     h = doc.add_paragraph("Annexes\u00a0: travaux produits", style=doc.styles["Heading 1"])
     h.paragraph_format.page_break_before = True
     tag(doc, "{%p for a in productions %}")
-    doc.add_paragraph("{{ a.nature }}", style=doc.styles["Petit"])
+    doc.add_paragraph("{{ a.nature }}{% if a.numero %} — fiche {{ a.numero }}{% endif %}", style=doc.styles["Petit"])
     doc.add_paragraph("{{ a.titre }}", style=doc.styles["Heading 2"])
+    client = doc.add_paragraph(style=doc.styles["Petit"])
+    client.add_run("Maître d’ouvrage\u00a0: ")
+    client.add_run("{{ a.maitre_ouvrage }}")
+    client.add_run("{% if not a.maitre_ouvrage %}à compléter{% endif %}", style=doc.styles["À compléter"])
+    client.add_run(" — année\u00a0: {{ a.annee }}")
+    client.add_run("{% if not a.annee %}à compléter{% endif %}", style=doc.styles["À compléter"])
     tag(doc, "{%p for e in a.entete %}")
     doc.add_paragraph("{{ e }}", style=doc.styles["Libellé"])
     tag(doc, "{%p endfor %}")
@@ -430,43 +447,18 @@ def dossier_template():
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endif %}")
-    why_note(doc)
     return doc
-
-
-def titled_items(doc, items: str, style: str, rest: str) -> None:
-    """One list paragraph per element `v` of `items`: its title in bold, then `rest`."""
-    tag(doc, f"{{%p for v in {items} %}}")
-    line = doc.add_paragraph(style=doc.styles[style])
-    line.add_run("{{ v.titre }}").bold = True
-    line.add_run(rest)
-    tag(doc, "{%p endfor %}")
-
-
-def why_note(doc) -> None:
-    """« Pourquoi ces références »: one page for the bid team, to delete before sending."""
-    tag(doc, "{%p if pourquoi %}")
-    h = doc.add_paragraph("Pourquoi ces références", style=doc.styles["Heading 1"])
-    h.paragraph_format.page_break_before = True
-    warning = doc.add_paragraph()
-    warning.add_run("Note interne pour l'équipe de réponse\u00a0: à supprimer avant l'envoi à l'acheteur.", style=doc.styles["À compléter"])
-    doc.add_paragraph("Période\u00a0: {{ pourquoi.periode }}. Ordre\u00a0: {{ pourquoi.ordre }}.", style=doc.styles["Petit"])
-    doc.add_paragraph("Références retenues", style=doc.styles["Heading 3"])
-    titled_items(doc, "pourquoi.retenues", "List Number",
-                 " — score {{ v.score }} — {{ v.termes }}{% if v.note %} ({{ v.note }}){% endif %}")
-    tag(doc, "{%p if pourquoi.ecartees %}")
-    doc.add_paragraph("Références écartées", style=doc.styles["Heading 3"])
-    titled_items(doc, "pourquoi.ecartees", "List Bullet", " : {{ v.raison }}{% if v.de_peu %} (de peu){% endif %}")
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p endif %}")
 
 
 def tableau_template():
     doc = new_document("Tableau des références", landscape=True)
     doc.add_paragraph("{{ document.titre }}", style=doc.styles["Title"])
     doc.add_paragraph("{{ cabinet.nom }} — {{ document.date }}", style=doc.styles["Subtitle"])
-    doc.add_paragraph("{{ selection.nombre }} références ({{ selection.description }})", style=doc.styles["Petit"])
-    references_table(doc, widths=[1.0, 4.6, 8.8, 2.4, 4.0, 4.9])
+    tag(doc, "{%p if appel.titre %}")
+    doc.add_paragraph("{{ appel.titre }}{% if appel.numero %} — consultation n°\u00a0{{ appel.numero }}{% endif %}",
+                      style=doc.styles["Petit"])
+    tag(doc, "{%p endif %}")
+    references_table(doc, 25.7)
     return doc
 
 
@@ -479,21 +471,31 @@ def fiches_template():
 def cv_template():
     doc = new_document("Curriculum vitæ")
     doc.add_paragraph("{{ personne.nom }}", style=doc.styles["Title"])
-    tag(doc, "{%p if personne.fonction %}")
-    doc.add_paragraph("{{ personne.fonction }}", style=doc.styles["Subtitle"])
-    tag(doc, "{%p endif %}")
-    doc.add_paragraph("{{ cabinet.nom }}", style=doc.styles["Petit"])
+    function = doc.add_paragraph(style=doc.styles["Subtitle"])
+    function.add_run("{{ personne.fonction }}")
+    function.add_run("{% if not personne.fonction %}Fonction à compléter{% endif %}", style=doc.styles["À compléter"])
+    doc.add_paragraph("{{ cabinet.nom }}{% if appel.titre %} — {{ appel.titre }}{% endif %}", style=doc.styles["Petit"])
+    doc.add_paragraph("Parcours", style=doc.styles["Heading 1"])
     tag(doc, "{%p for c in personne.champs %}")
     field_line(doc)
     tag(doc, "{%p endfor %}")
+    doc.add_paragraph("Présentation", style=doc.styles["Heading 1"])
     tag(doc, "{%p for para in personne.presentation %}")
-    doc.add_paragraph("{{ para }}")
+    doc.add_paragraph("{{ para }}").paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if not personne.presentation %}")
+    doc.add_paragraph().add_run("Présentation à compléter", style=doc.styles["À compléter"])
+    tag(doc, "{%p endif %}")
     doc.add_paragraph("Références", style=doc.styles["Heading 1"])
-    widths = [2.2, 4.2, 7.6, 3.0]
-    t = table(doc, widths, ["Années", "Maître d'ouvrage", "Mission", "Rôle"])
-    loop_rows(doc, t, "for m in personne.references",
-              ["{{ m.annees }}", "{{ m.maitre_ouvrage }}", "{{ m.titre }}", "{{ m.role }}"], widths)
+    widths = [2.2, 4.0, 7.8, 3.0]
+    t = table(doc, widths, ["Années", "Maître d’ouvrage", "Mission", "Rôle"])
+    repeated = loop_rows(doc, t, "for m in personne.references", ["", "", "{{ m.titre }}", "{{ m.role }}"], widths)
+    missing_or(doc, repeated.cells[0], "m.annees")
+    missing_or(doc, repeated.cells[1], "m.maitre_ouvrage")
+    mission = repeated.cells[2]
+    mission.add_paragraph("{%p if m.description %}")
+    mission.add_paragraph("{{ m.description }}", style=doc.styles["Petit"])
+    mission.add_paragraph("{%p endif %}")
     return doc
 
 

@@ -292,6 +292,7 @@ def _answered(kw: dict, library, criteria, bid_file: Path | None, given: date | 
     from generator.library.bid import Bid, criteria as bid_criteria, load_bid
 
     bid = load_bid(bid_file) if bid_file else Bid(fenetre_annees=None)
+    kw["bid_path"] = bid_file
     # The window counts back from the deadline, unless --date says otherwise.
     when = given or bid.date_limite or today
     combined = bid_criteria(bid, criteria)
@@ -329,6 +330,7 @@ def document_options(command):
         click.option("--verbose", "-v", is_flag=True, help="Afficher aussi les avertissements sur la bibliothèque."),
         click.option("--strict", is_flag=True, help="Avec --bid : refuser d'écrire si le tableau des références est incomplet (date, montant et sa base, client public ou privé, période)."),
         click.option("--pdf", is_flag=True, help="Convertir aussi chaque DOCX en PDF (LibreOffice, sommaire mis à jour)."),
+        click.option("--final", is_flag=True, help="Document définitif : refuser d'écrire (code 2) tant qu'il reste un élément à compléter, une donnée d'exemple ou une grille à confirmer ; les lister tous."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -339,7 +341,8 @@ def _build_options(kw: dict, today: date, criteria):
     from generator.documents.context import Appel, BuildOptions
 
     appel = Appel(titre=kw.pop("appel_titre"), acheteur=kw.pop("acheteur"), date_limite=_parse_date(kw.pop("date_limite")))
-    options = BuildOptions(today=today, appel=appel, selection_description=criteria.describe(), titre=kw.pop("titre"))
+    options = BuildOptions(today=today, appel=appel, selection_description=criteria.describe(), titre=kw.pop("titre"),
+                           final=kw.pop("final", False))
     strict = kw.pop("strict")
     bid, result = kw.pop("bid", None), kw.pop("answer", None)
     if result is None:
@@ -351,17 +354,35 @@ def _build_options(kw: dict, today: date, criteria):
     appel.acheteur = appel.acheteur or bid.acheteur or ""
     appel.date_limite = appel.date_limite or bid.date_limite
     appel.acheteur_public = bid.acheteur_public
-    appel.lots = [f"{lot.numero} : {lot.intitule}" if lot.numero else lot.intitule for lot in bid.lots]
+    appel.numero = bid.numero_consultation or ""
+    appel.lots = [f"{lot.numero} : {lot.intitule}" if lot.numero else lot.intitule for lot in bid.answered_lots]
+    appel.colonnes = list(bid.colonnes_tableau)
+    options.bid, options.bid_path = bid, str(kw.get("bid_path") or "")
     options.selection_description = bid_criteria(bid, criteria).describe() + (
         " ; classées par pertinence" if result.ranked else "")
     options.answer, options.personnes = result, list(bid.personnes)
-    gaps = compliance(result, kw.pop("library"))
+    gaps = [] if options.final else compliance(result, kw.pop("library"))  # --final lists every gap itself
     if gaps and strict:
         raise DataError(f"{len(gaps)} manque(s) dans le tableau des références (--strict) : aucun document n'a été écrit", gaps)
     if gaps:
         _warn(gaps)
         click.echo(f"{len(gaps)} manque(s) dans le tableau des références ; --strict pour refuser", err=True)
     return options
+
+
+def _gate(library, selected, options, people=()) -> list:
+    """--final refuses here, before anything is written; a draft says what is left to fill in."""
+    from generator.documents import gaps as gaps_module
+
+    found = gaps_module.gate(gaps_module.Request(library, selected, options, list(people)))
+    if found and not _settings().quiet:
+        from generator.documents.internal import gap_lines
+
+        for line in gap_lines(found):
+            click.echo(line, err=True)
+        click.echo(f"Brouillon : {gaps_module.summary(found)} (en rouge dans le document) ; "
+                   "--final refuse d'écrire tant qu'il en reste", err=True)
+    return found
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -419,9 +440,14 @@ def build(**kw):
     options = _build_options(kw, today, criteria)
     options.annexes = kw.pop("annexes")
     options.pourquoi = kw.pop("pourquoi")
+    found = _gate(library, selected, options)
     template = documents.find_template("dossier", kw.pop("templates_dir"), kw.pop("template"))
     data = documents.dossier(library, selected, options, template)
     written = _write(kw.pop("output") or DEFAULT_OUTPUTS / "dossier-candidature.docx", data)
+    if options.pourquoi:
+        from generator.documents.internal import NOTE_NAME, internal_note
+
+        _write(written.with_name(NOTE_NAME), internal_note(options, found).encode("utf-8"))
     _convert_pdf(kw.pop("pdf"), [written])
     _say(f"{len(selected)} référence{'s' if len(selected) > 1 else ''} : " + ", ".join(m.id for m in selected))
 
@@ -445,6 +471,7 @@ def table(**kw):
     fmt = kw.pop("fmt")
     if kw["pdf"] and fmt != "docx":
         raise UsageError("--pdf convertit le tableau Word : il ne s'emploie qu'avec --format docx")
+    _gate(library, selected, options)
     template = documents.find_template("tableau", kw.pop("templates_dir"), kw.pop("template"))
     if fmt == "docx":
         data = documents.table(library, selected, options, template)
@@ -479,6 +506,7 @@ def fiches(**kw):
             raise UsageError(f"-o {output} : un fichier pour {len(selected)} fiches ; ajoutez --single "
                              "pour les réunir, ou donnez un dossier à -o")
         single = True  # one fiche, one file: the name the user gave
+    _gate(library, selected, options)
     template = documents.find_template("fiches", kw.pop("templates_dir"), kw.pop("template"))
     with _progress(1 if single else len(selected), "Fiches") as advance:
         produced = documents.fiches(library, selected, options, template, single, advance)
@@ -631,8 +659,10 @@ def show(ident, references):
 @click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet.")
 @click.option("--date", "date_text", metavar="DATE", help="Date du document : 2027-01-15 ou 15/01/2027. Par défaut : aujourd'hui.")
 @click.option("--pdf", is_flag=True, help="Convertir aussi le CV en PDF (LibreOffice).")
+@click.option("--appel", "appel_titre", default="", help="Intitulé de l'appel d'offres (en tête du CV et pied de page).")
+@click.option("--final", is_flag=True, help="CV définitif : refuser d'écrire (code 2) tant qu'il reste un élément à compléter.")
 @library_options
-def cv(person, output, template, templates_dir, date_text, pdf, references):
+def cv(person, output, template, templates_dir, date_text, pdf, appel_titre, final, references):
     """Écrit le CV (DOCX) d'une personne du cabinet, avec ses missions de la bibliothèque.
 
     Les missions viennent des champs directeur, referent et consultants des
@@ -649,7 +679,10 @@ def cv(person, output, template, templates_dir, date_text, pdf, references):
     library = documents.load_valid_library(references)
     people_names(library, [person])
     found = library.person(person)
-    options = BuildOptions(today=_parse_date(date_text) or date.today())
+    from generator.documents.context import Appel
+
+    options = BuildOptions(today=_parse_date(date_text) or date.today(), appel=Appel(titre=appel_titre), final=final)
+    _gate(library, [], options, [found])
     data = documents.cv(library, found, options, documents.find_template("cv", templates_dir, template))
     written = _write(output or DEFAULT_OUTPUTS / f"cv-{found.id}.docx", data)
     _convert_pdf(pdf, [written])
@@ -903,6 +936,9 @@ def stats(**kw):
                     for year in range(m.annees.debut, (last_year(m, today) or m.annees.debut) + 1))
     show("Par année (missions en cours cette année-là)", "Année", years, sorted(years, reverse=True))
     show("Par composante", "Composante", Counter(c for m in selected for c in m.composantes), list(COMPOSANTES))
+    unknown = sum(m.composantes_a_confirmer for m in selected)
+    if unknown:
+        click.echo(f"{unknown} référence(s) aux composantes à confirmer (grille importée sans ses coches) : non comptées")
     show("Par personne", "Personne", Counter(name for m in selected for name in m.people))
 
 
@@ -998,7 +1034,8 @@ def import_(files, references, dry_run, overwrite):
 @click.option("--no-cache", is_flag=True, help="Relire tous les fichiers sans utiliser le cache.")
 @click.option("--references", "-r", "references", type=click.Path(path_type=Path), envvar="DOSSIER_REFERENCES",
               help="Dossier de la bibliothèque (comme PATH, pour écrire -r comme les autres commandes).")
-def check(path, templates_dir, date_text, last, strict, fmt, no_cache, references):
+@click.option("--final", is_flag=True, help="Lister aussi tout ce qu'un document définitif refuserait (éléments à compléter, données d'exemple, grilles à confirmer) ; code 2 s'il en reste.")
+def check(path, templates_dir, date_text, last, strict, fmt, no_cache, references, final):
     """Vérifie toute la bibliothèque et les modèles : chaque problème, en une fois.
 
     Une ligne par problème, triée : « fichier:ligne: champ 'x' : message ».
@@ -1017,6 +1054,14 @@ def check(path, templates_dir, date_text, last, strict, fmt, no_cache, reference
     path = references or path
     library = load_library(path, use_cache=not no_cache)
     problems = library.problems + check_library(library, today, last) + check_templates(library, templates_dir, today)
+    gaps = []
+    if final:
+        from generator.documents.gaps import library_gaps
+
+        gaps = library_gaps(library, today)
+        # an example value is a warning of check and a gap of --final: said once, as a gap
+        said = {(g.path, g.line, g.field, g.message) for g in gaps}
+        problems = [p for p in problems if (p.path, p.line, p.field, p.message) not in said] + gaps
     problems.sort(key=lambda p: p.sort_key())
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
@@ -1036,7 +1081,9 @@ def check(path, templates_dir, date_text, last, strict, fmt, no_cache, reference
                   f"{len(library.productions)} production(s) lues : "
                   f"{len(errors)} erreur(s), {len(warnings)} avertissement(s)")
         click.echo(counts if problems else f"{counts}. Tout est en ordre.")
-    failed = errors or (strict and warnings)
+        if gaps:
+            click.echo(f"--final : {len(gaps)} élément(s) à compléter avant un document définitif")
+    failed = errors or (strict and warnings) or gaps
     return ExitCode.DATA if failed else ExitCode.OK
 
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
@@ -75,6 +75,8 @@ class Bid(Model):
     )
     lots: Annotated[list[Annotated[Lot, BeforeValidator(_lot)]], BeforeValidator(_as_list)] = Field(default_factory=list)
     lots_repondus: TextList = Field(default_factory=list, description="Numéros des lots auxquels le cabinet répond (vide : tous)")
+    colonnes_tableau: Annotated[list[Literal["contact"]], BeforeValidator(_as_list)] = Field(
+        default_factory=list, description="Colonnes facultatives du tableau des références demandées par le RC (contact)")
     besoin: str | None = Field(None, description="Texte du besoin, copié du RC / CCTP : les références sont classées selon lui")
     composantes_requises: Annotated[list[Composante], BeforeValidator(_as_list)] = Field(default_factory=list)
     nombre_references: int | None = Field(None, ge=1, le=100, description="Nombre de références à retenir")
@@ -165,9 +167,10 @@ EXAMPLE = """\
 # Les options de la ligne de commande s'ajoutent à ce fichier (--type, --limit…).
 
 # Intitulé du marché, tel que sur le règlement de consultation (page de garde).
-titre: AMO pour la mise en place d'une démarche de gestion urbaine de proximité
+# Les valeurs marquées [exemple] sont à remplacer : --final refuse de les imprimer.
+titre: "[exemple] AMO pour la mise en place d'une démarche de gestion urbaine de proximité"
 # Acheteur, et s'il est public (oui) ou privé (non).
-acheteur: Ville de Bondy
+acheteur: "[exemple] Ville de Bondy"
 acheteur_public: oui
 # Date limite de remise des offres (2027-01-15 ou 15/01/2027) : la fenêtre de
 # récence est comptée depuis cette date, pas depuis aujourd'hui.
@@ -185,6 +188,8 @@ lots:
   - "1 : Diagnostic et charte de GUP"
   - "2 : Animation et suivi"
 # lots_repondus: [1]
+# Colonnes facultatives du tableau des références, si le RC les demande (contact).
+# colonnes_tableau: [contact]
 # Le besoin, copié du RC ou du CCTP : les références sont classées selon ce texte
 # (accents, pluriels et sigles du métier pris en compte : GUP, NPNRU, AMO, QPV…).
 besoin: |

@@ -126,6 +126,8 @@ def _reason(name: str, mission: Mission, c: Criteria, when: date, text: str | No
     if name == "composante":
         wanted = [canonical_composante(x) or x for x in c.components]
         missing = [x for x in wanted if x not in mission.composantes]
+        if mission.composantes_a_confirmer:
+            return f"composantes à confirmer (grille importée sans ses coches) : {format_names(missing)} invérifiable"
         if not mission.composantes:  # the fiche says nothing: not the same as « not done »
             return f"composantes non renseignées : {format_names(missing)} invérifiable (à compléter dans la fiche)"
         return "composante requise absente : " + format_names(missing)
