@@ -2,6 +2,12 @@
 
 A failed or interrupted run leaves the previous output untouched: the new file is
 written beside the target under a temporary name, then renamed over it.
+
+What the user keeps is never replaced by a generated document (`write_document`): a
+file of the library, a Word template (a .docx whose text still holds « {{ » or « {% »),
+a file of another kind than the one produced, an existing file outside the project
+that dossier did not produce, a device or any other special file. A symbolic link is
+followed: the file it points to is replaced, the link stays.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from generator.errors import OutputError, os_reason
+from generator.errors import OutputError, UsageError, os_reason
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -88,6 +94,8 @@ def _check_target(path: Path, shown: str) -> None:
         raise OutputError(f"{path.parent} : impossible de créer le dossier de sortie ({os_reason(exc)})") from None
     if path.is_dir():
         raise OutputError(f"{shown} : c'est un dossier, pas un fichier")
+    if path.exists() and not path.is_file():
+        raise OutputError(f"{shown} : fichier spécial (périphérique, tube…) ; il n'est jamais remplacé")
     # Renaming over a read-only file works on Linux and macOS (and for root everywhere), so the
     # protection a user set on the last good version is honoured here, as Windows would.
     if path.exists() and not path.stat().st_mode & stat.S_IWUSR:
@@ -96,8 +104,12 @@ def _check_target(path: Path, shown: str) -> None:
 
 
 def write_atomic(path: Path, data: bytes) -> Path:
-    """Write `data` to `path` whole or not at all; OutputError (exit 4) when impossible."""
+    """Write `data` to `path` whole or not at all; OutputError (exit 4) when impossible.
+
+    A symbolic link is followed: the file it points to is replaced, the link stays."""
     shown = str(path)
+    if path.is_symlink():
+        path = path.resolve()
     try:
         _check_target(path, shown)
     except OSError as exc:  # a name too long for the system, among others
@@ -117,4 +129,99 @@ def write_atomic(path: Path, data: bytes) -> Path:
     finally:
         if temp_name and os.path.exists(temp_name):
             os.unlink(temp_name)
+    return path
+
+
+# --- generated documents: what they may replace ------------------------------------------
+
+# The category every document dossier produces carries (docProps/core.xml), by which an
+# earlier output is recognised wherever it was written.
+PRODUCED_MARK = b">Dossier de candidature</cp:category>"
+
+
+class FolderPath(type(Path())):
+    """An output given as a folder (« -o outputs/ »): the document keeps its default name there."""
+
+
+def document_target(given: Path | None, default: Path) -> Path:
+    """The file a document is written to: `default`, or what -o says (a file, or a folder)."""
+    if given is None:
+        return default
+    if str(given) in ("", "."):
+        given = FolderPath(".")
+    if isinstance(given, FolderPath) or given.is_dir():
+        return given / default.name
+    if given.suffix.lower() != default.suffix:
+        raise UsageError(f"-o {given} : ce document est un fichier {default.suffix} ; donnez un nom en "
+                         f"{default.suffix} (ex. {given.with_suffix(default.suffix).name}) ou un dossier terminé par /")
+    return given
+
+
+def _is_template(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as package:
+            xml = package.read("word/document.xml")
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError):
+        return False
+    return b"{{" in xml or b"{%" in xml
+
+
+def _produced(path: Path) -> bool:
+    """A document dossier wrote earlier (its package says so), or a PDF made from one."""
+    if path.suffix.lower() == ".pdf":
+        return _produced(path.with_suffix(".docx"))
+    try:
+        with zipfile.ZipFile(path) as package:
+            core = package.read("docProps/core.xml")
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError):
+        return False
+    return PRODUCED_MARK in core
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def check_replaceable(path: Path, keep: tuple[Path, ...] = ()) -> Path:
+    """The real file a document may be written to; OutputError when it must not be replaced."""
+    shown = str(path)
+    if path.is_symlink():
+        real = path.resolve()
+        if not real.exists():
+            raise OutputError(f"{shown} : lien symbolique vers un fichier absent ({real}) ; rien n'a été écrit")
+    else:
+        real = path.absolute()
+    if real.is_dir():
+        raise OutputError(f"{shown} : c'est un dossier, pas un fichier")
+    if real.exists() and not real.is_file():
+        raise OutputError(f"{shown} : fichier spécial (périphérique, tube…) ; il n'est jamais remplacé")
+    resolved = real.resolve()
+    for kept in keep:
+        kept = kept.resolve()
+        if resolved == kept or (kept.is_dir() and _inside(resolved, kept)):
+            raise OutputError(f"{shown} : ce fichier fait partie de {kept.name}/ (bibliothèque ou modèles) ; un document "
+                              "produit ne le remplace jamais : choisissez un autre nom avec -o")
+    if not real.exists():
+        return real
+    if real.suffix.lower() == ".docx" and _is_template(real):
+        raise OutputError(f"{shown} : ce fichier est un modèle Word (il contient des balises {{{{ … }}}}) ; un document "
+                          "produit ne le remplace jamais : choisissez un autre nom avec -o")
+    projects = [Path.cwd().resolve()] + [k.resolve().parent for k in keep]
+    if not any(_inside(resolved, project) for project in projects) and not _produced(real):
+        raise OutputError(f"{shown} : un fichier de ce nom existe hors du projet et n'a pas été produit par dossier ; "
+                          "il est conservé : choisissez un autre nom avec -o")
+    return real
+
+
+def write_document(path: Path, data: bytes, keep: tuple[Path, ...] = ()) -> Path:
+    """Write a generated document, never over what the user keeps (see the module's docstring)."""
+    try:
+        real = check_replaceable(path, keep)
+    except OSError as exc:
+        raise OutputError(f"{path} : écriture impossible ({os_reason(exc)})") from None
+    write_atomic(path, data)
     return path

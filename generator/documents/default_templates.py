@@ -30,7 +30,7 @@ LIGHT = "DCE4F2"
 GREY = RGBColor(0x59, 0x59, 0x59)
 FIXED_TIME = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
-TEMPLATE_NAMES = ("dossier", "tableau", "fiches", "cv")
+TEMPLATE_NAMES = ("dossier", "tableau", "fiches", "cv", "dc1", "dc2", "dc4")
 
 
 # --- page set-up and styles ---------------------------------------------------------------
@@ -194,9 +194,13 @@ def field_line(doc) -> None:
 
 # --- blocks shared by several templates ----------------------------------------------------
 
-def references_table(doc, width_cm: float) -> None:
+def references_table(doc, width_cm: float = 17.0, optional_columns: bool = True) -> None:
     """The tableau des références, its columns from context.REFERENCE_COLUMNS: one table with
-    the optional columns (contact) and one without, the bid file choosing (tableau.contact)."""
+    the optional columns (contact) and one without, the bid file choosing (tableau.contact);
+    `optional_columns=False`: the required columns only (the DC2 form)."""
+    if not optional_columns:
+        _references_table(doc, width_cm, table_columns())
+        return
     (optional_key,) = OPTIONAL_COLUMNS  # one optional column today; more would need one table per combination
     for condition, optional in ((f"{{%p if tableau.{optional_key} %}}", [optional_key]), ("{%p else %}", [])):
         tag(doc, condition)
@@ -507,13 +511,20 @@ BUILDERS = {
 }
 
 
+def _builders() -> dict:
+    """The templates of the documents and of the forms DC1, DC2, DC4 (form_templates.py)."""
+    from generator.documents.form_templates import BUILDERS as FORMS
+
+    return {**BUILDERS, **FORMS}
+
+
 def template_bytes(name: str) -> bytes:
     from generator.output import core_xml, normalize_docx
 
     buffer = io.BytesIO()
-    doc = BUILDERS[name]()
+    doc = _builders()[name]()
     doc.save(buffer)
-    core = core_xml({"title": doc.dossier_title, "revision": 1,
+    core = core_xml({"title": getattr(doc, "dossier_title", name), "revision": 1,
                      "comments": "Modèle de document dossier (balises Jinja de docxtpl)"}, FIXED_TIME)
     return normalize_docx(buffer.getvalue(), core)
 
@@ -521,7 +532,7 @@ def template_bytes(name: str) -> bytes:
 def write_templates(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in BUILDERS:
+    for name in _builders():
         path = folder / f"{name}.docx"
         path.write_bytes(template_bytes(name))
         written.append(path)

@@ -1,7 +1,8 @@
 """Rendering a Word template with a context: the only module that knows docxtpl.
 
 Templates render with autoescape (so « <Lieux> & Territoires » reaches Word intact)
-and StrictUndefined (a variable the context lacks is an error naming it).
+and StrictUndefined (a variable the context lacks is an error naming it), inside the
+sandbox of `sandbox.py`: a template is an input from outside and must not run code.
 """
 
 from __future__ import annotations
@@ -14,15 +15,18 @@ from pathlib import Path
 
 import jinja2
 from docxtpl import DocxTemplate
+from jinja2.sandbox import SecurityError
 
 from generator.documents import docx_xml
+from generator.documents.sandbox import SandboxedTemplates, refusal_message
 from generator.errors import TemplateError
 from generator.output import core_xml, normalize_docx
 from generator.library.vocabulary import nearest
 
 
 def jinja_env() -> jinja2.Environment:
-    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    """A fresh environment per document: its work and time budgets are the document's."""
+    return SandboxedTemplates()
 
 
 def load_template(source: Path | bytes, name: str) -> DocxTemplate:
@@ -44,6 +48,8 @@ def render(source: Path | bytes, name: str, context: dict, *, today: date, prope
         template.render(context, jinja_env(), autoescape=True)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(_syntax_message(exc, name)) from None
+    except (SecurityError, MemoryError, RecursionError) as exc:
+        raise TemplateError(f"{name} : {refusal_message(exc)} ; aucun fichier n'a été écrit") from None
     except jinja2.UndefinedError as exc:
         raise TemplateError(_undefined_message(exc, name, paragraphs, context)) from None
     except jinja2.TemplateError as exc:

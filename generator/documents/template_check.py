@@ -15,14 +15,20 @@ from pathlib import Path
 import jinja2
 from jinja2 import nodes
 
-from generator.documents.context import DOCUMENT_VARIABLES, TEMPLATE_VARIABLES
+from generator.documents.context import DOCUMENT_VARIABLES, TEMPLATE_VARIABLES as DOCUMENT_TEMPLATES
+from generator.documents.forms import FORM_VARIABLES
+
+TEMPLATE_VARIABLES = {**DOCUMENT_TEMPLATES, **FORM_VARIABLES}
 from generator.errors import Problem, TemplateError
 from generator.documents.render import jinja_env
+from generator.documents.sandbox import MAX_RANGE
 from generator.library.vocabulary import nearest
 
 _DOCXTPL_PREFIX = re.compile(r"(\{%|\{\{)(?:p|tr|tc|r)(?=\s)")
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _ENV = jinja_env()  # the renderer's own environment: the same filters and tests
+_MUTATING = {"append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem", "add",
+             "discard", "sort", "reverse", "difference_update", "intersection_update", "symmetric_difference_update"}
 _LOOP = object()  # a name whose attributes are not checked (loop, set variables, macros)
 
 
@@ -145,6 +151,25 @@ def _syntax_message(exc: jinja2.TemplateSyntaxError, paragraphs: list[Paragraph]
     return f"{where} : balise Jinja invalide ({exc.message})"
 
 
+_OPERATORS = {nodes.Add: int.__add__, nodes.Sub: int.__sub__, nodes.Mul: int.__mul__, nodes.FloorDiv: int.__floordiv__}
+
+
+def _constant(node) -> int:
+    """The value of a number written in a tag (« 10**12 », « 5 * 1000 »); TypeError when not one."""
+    if isinstance(node, nodes.Const) and isinstance(node.value, int):
+        return node.value
+    if isinstance(node, nodes.Neg):
+        return -_constant(node.node)
+    if isinstance(node, nodes.Pow):
+        base, exponent = _constant(node.left), _constant(node.right)
+        if not 0 <= exponent <= 64:
+            raise OverflowError
+        return base ** exponent
+    if type(node) in _OPERATORS:
+        return _OPERATORS[type(node)](_constant(node.left), _constant(node.right))
+    raise TypeError
+
+
 class _Checker:
     """Walks the Jinja tree, following loop variables to the documented path they stand for."""
 
@@ -172,10 +197,15 @@ class _Checker:
 
     def resolve(self, node, scope: dict):
         """(documented path or _LOOP or None, the expression as written) of a variable expression."""
+        if isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)):
+            self.sandbox(node)
+        else:
+            self.visit(node, scope)
+            return None, ""
         if isinstance(node, nodes.Name):
             if node.name in scope:
                 return scope[node.name], node.name
-            if node.name in {"loop", "range", "lipsum", "dict", "cycler", "joiner", "namespace", "true", "false", "none"}:
+            if node.name in {"loop", "range", "dict", "cycler", "joiner", "namespace", "true", "false", "none"}:
                 return _LOOP, node.name
             if self.known(node.name):
                 return node.name, node.name
@@ -192,8 +222,6 @@ class _Checker:
             if base in (None, _LOOP):
                 return base, shown
             return (base + "[]" if self.known(base + "[]") else None), f"{shown}[…]"
-        self.visit(node, scope)
-        return None, ""
 
     def extend(self, node, base, suffix: str, shown: str):
         if base in (None, _LOOP):
@@ -214,10 +242,35 @@ class _Checker:
                 inner = path + "[]" if isinstance(path, str) and self.known(path + "[]") else _LOOP
                 self.bind(item, inner, scope)
 
+    def refuse(self, node, what: str) -> None:
+        """What the renderer's sandbox would refuse, found before any rendering."""
+        self.found.append((node.lineno, f"{what} : refusé par le bac à sable des modèles (rien ne serait écrit)"))
+
+    def sandbox(self, node) -> None:
+        if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
+            self.refuse(node, f"accès à « {node.attr} », interdit dans un modèle")
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and str(node.arg.value).startswith("_"):
+            self.refuse(node, f"accès à « {node.arg.value} », interdit dans un modèle")
+        elif isinstance(node, nodes.Filter) and node.name == "attr" and node.args and isinstance(node.args[0], nodes.Const) \
+                and str(node.args[0].value).startswith("_"):
+            self.refuse(node, f"accès à « {node.args[0].value} », interdit dans un modèle")
+        elif isinstance(node, nodes.Name) and node.name == "lipsum":
+            self.refuse(node, "« lipsum » (texte de remplissage)")
+        elif isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr) and node.node.attr in _MUTATING:
+            self.refuse(node, f"« .{node.node.attr}() » modifie les données")
+        elif isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name == "range":
+            try:
+                count = len(range(*(_constant(arg) for arg in node.args)))
+            except (TypeError, ValueError, OverflowError):  # known only when rendering: the renderer checks it
+                return
+            if count > MAX_RANGE:
+                self.refuse(node, f"boucle sur {count} nombres (au plus {MAX_RANGE})")
+
     def visit(self, node, scope: dict) -> None:
         if isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)):
             self.resolve(node, scope)
             return
+        self.sandbox(node)
         if isinstance(node, nodes.For):
             path, _ = self.resolve(node.iter, scope)
             inner = dict(scope)

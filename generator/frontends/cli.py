@@ -62,7 +62,43 @@ class FrenchHelp:
 
 
 class DossierCommand(FrenchHelp, click.Command):
-    pass
+    def invoke(self, ctx):
+        _check_option_texts(ctx)
+        return super().invoke(ctx)
+
+
+def _check_option_texts(ctx: click.Context) -> None:
+    """Every text given on the command line is checked as the same text in a YAML file would be."""
+    from generator.library.yamlio import option_text_problem
+
+    for param in ctx.command.params:
+        values = ctx.params.get(param.name)
+        for value in values if isinstance(values, (tuple, list)) else (values,):
+            if isinstance(value, (str, Path)) and param.get_default(ctx) != value:
+                problem = option_text_problem(str(value))
+                if problem:
+                    name = max(param.opts, key=len) if isinstance(param, click.Option) else param.human_readable_name
+                    raise UsageError(f"{name} : {problem}")
+
+
+class OutputPath(click.ParamType):
+    """-o: a file, or a folder when written « dossier/ » (it is then created if missing)."""
+
+    name = "FICHIER"
+
+    def convert(self, value, param, ctx):
+        from generator.output import FolderPath
+
+        if isinstance(value, Path):
+            return value
+        if not value.strip():
+            raise UsageError("-o : nom de fichier vide ; donnez un fichier (ex. -o dossier.docx) ou un dossier (-o sortie/)")
+        if value.endswith(("/", "\\")) or value in (".", ".."):
+            return FolderPath(value)
+        return Path(value)
+
+
+OUTPUT = OutputPath()
 
 
 _CLICK_MESSAGES = (
@@ -320,7 +356,7 @@ def _refuse_domain_errors(library, root: Path, today: date) -> None:
 
 def document_options(command):
     options = [
-        click.option("--output", "-o", type=click.Path(path_type=Path), help="Fichier à écrire (par défaut dans outputs/)."),
+        click.option("--output", "-o", type=OUTPUT, help="Fichier à écrire, ou dossier terminé par / (par défaut dans outputs/)."),
         click.option("--template", type=click.Path(path_type=Path), help="Modèle Word à utiliser à la place du modèle par défaut."),
         click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet."),
         click.option("--appel", "appel_titre", default="", help="Intitulé de l'appel d'offres (page de garde)."),
@@ -393,6 +429,15 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
+def _write_document(given: Path | None, default: Path, data: bytes, library) -> Path:
+    """A generated document, at -o or its default place, never over what the user keeps."""
+    from generator.output import document_target, write_document
+
+    path = write_document(document_target(given, default), data, keep=(library.root, DEFAULT_TEMPLATES))
+    _say(f"Écrit : {path}")
+    return path
+
+
 def _plain(view, *cells) -> None:
     """A row of user text: rich would read « [b] » or « [/x] » in a title as markup."""
     from rich.markup import escape
@@ -443,7 +488,7 @@ def build(**kw):
     found = _gate(library, selected, options)
     template = documents.find_template("dossier", kw.pop("templates_dir"), kw.pop("template"))
     data = documents.dossier(library, selected, options, template)
-    written = _write(kw.pop("output") or DEFAULT_OUTPUTS / "dossier-candidature.docx", data)
+    written = _write_document(kw.pop("output"), DEFAULT_OUTPUTS / "dossier-candidature.docx", data, library)
     if options.pourquoi:
         from generator.documents.internal import NOTE_NAME, internal_note
 
@@ -477,7 +522,7 @@ def table(**kw):
         data = documents.table(library, selected, options, template)
     else:
         data = documents.table_spreadsheet(library, selected, options, fmt)
-    written = _write(kw.pop("output") or DEFAULT_OUTPUTS / f"tableau-references.{fmt}", data)
+    written = _write_document(kw.pop("output"), DEFAULT_OUTPUTS / f"tableau-references.{fmt}", data, library)
     _convert_pdf(kw.pop("pdf"), [written])
 
 
@@ -513,10 +558,9 @@ def fiches(**kw):
     written = []
     for name, data in produced:
         if single:
-            target = output or DEFAULT_OUTPUTS / name
+            written.append(_write_document(output, DEFAULT_OUTPUTS / name, data, library))
         else:
-            target = (output or DEFAULT_OUTPUTS / "fiches") / name
-        written.append(_write(target, data))
+            written.append(_write_document(None, (output or DEFAULT_OUTPUTS / "fiches") / name, data, library))
     _convert_pdf(kw.pop("pdf"), written)
 
 
@@ -654,7 +698,7 @@ def show(ident, references):
 
 @cli.command()
 @click.argument("person", metavar="PERSONNE")
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Fichier à écrire (par défaut outputs/cv-IDENTIFIANT.docx).")
+@click.option("--output", "-o", type=OUTPUT, help="Fichier à écrire, ou dossier terminé par / (par défaut outputs/cv-IDENTIFIANT.docx).")
 @click.option("--template", type=click.Path(path_type=Path), help="Modèle Word à utiliser à la place du modèle par défaut.")
 @click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet.")
 @click.option("--date", "date_text", metavar="DATE", help="Date du document : 2027-01-15 ou 15/01/2027. Par défaut : aujourd'hui.")
@@ -684,7 +728,7 @@ def cv(person, output, template, templates_dir, date_text, pdf, appel_titre, fin
     options = BuildOptions(today=_parse_date(date_text) or date.today(), appel=Appel(titre=appel_titre), final=final)
     _gate(library, [], options, [found])
     data = documents.cv(library, found, options, documents.find_template("cv", templates_dir, template))
-    written = _write(output or DEFAULT_OUTPUTS / f"cv-{found.id}.docx", data)
+    written = _write_document(output, DEFAULT_OUTPUTS / f"cv-{found.id}.docx", data, library)
     _convert_pdf(pdf, [written])
 
 
@@ -745,7 +789,8 @@ def templates_list(templates_dir):
     from generator.documents.default_templates import TEMPLATE_NAMES
     from generator.documents.build import find_template
 
-    purposes = {"dossier": "dossier build", "tableau": "dossier table", "fiches": "dossier fiches", "cv": "dossier cv"}
+    purposes = {"dossier": "dossier build", "tableau": "dossier table", "fiches": "dossier fiches", "cv": "dossier cv",
+                "dc1": "dossier formulaires", "dc2": "dossier formulaires", "dc4": "dossier formulaires"}
     view = Table(title="Modèles Word")
     for column in ("Nom", "Commande", "Modèle utilisé"):
         view.add_column(column)
@@ -755,7 +800,7 @@ def templates_list(templates_dir):
 
 
 @templates.command(name="export")
-@click.argument("name", type=click.Choice(["dossier", "tableau", "fiches", "cv"]))
+@click.argument("name", type=click.Choice(["dossier", "tableau", "fiches", "cv", "dc1", "dc2", "dc4"]))
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Fichier à écrire (par défaut templates/NOM.docx, utilisé ensuite automatiquement).")
 @click.option("--force", is_flag=True, help="Remplacer le fichier s'il existe.")
 def templates_export(name, output, force):
@@ -779,7 +824,7 @@ def templates_export(name, output, force):
 
 @templates.command(name="check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--kind", type=click.Choice(["dossier", "tableau", "fiches", "cv"]), help="Type de modèle (par défaut : d'après le nom du fichier, sinon dossier).")
+@click.option("--kind", type=click.Choice(["dossier", "tableau", "fiches", "cv", "dc1", "dc2", "dc4"]), help="Type de modèle (par défaut : d'après le nom du fichier, sinon dossier).")
 def templates_check(files, kind):
     """Vérifie un modèle Word sans rien produire : balises cassées ou coupées,
     variables inconnues, avec le paragraphe où elles sont. Code 3 s'il y a un problème.
@@ -833,8 +878,11 @@ def init(directory, firm):
     """
     from generator.library.scaffold import init_project
 
-    for path in init_project(directory, firm):
+    written, kept = init_project(directory, firm)
+    for path in written:
         _say(f"Écrit : {path}")
+    for path in kept:
+        _say(f"Conservé (déjà présent, non remplacé) : {path}")
     _say("Remplissez references/cabinet.yaml, remplacez la mission d'exemple, puis : dossier check")
 
 
@@ -862,7 +910,7 @@ def new(references, titre, maitre_ouvrage, type_, annees, montant, taxe, tranche
       dossier new          # les questions sont posées une à une
     """
     from generator.importing.importer import id_for
-    from generator.library.scaffold import new_mission_text
+    from generator.library.scaffold import check_ident, new_mission_text
     from generator.library.vocabulary import COMPOSANTES
 
     if titre is None:
@@ -885,7 +933,7 @@ def new(references, titre, maitre_ouvrage, type_, annees, montant, taxe, tranche
         "consultants": list(consultants), "montant": amount, "composantes": list(composantes),
     }
     debut = re.match(r"\s*(\d{4})", annees or "")
-    ident = ident or id_for(titre, int(debut.group(1)) if debut else None)
+    ident = check_ident(ident) if ident is not None else id_for(titre, int(debut.group(1)) if debut else None)
     target = references / "missions" / f"{ident}.yaml"
     text = new_mission_text(fields, str(target))
     if target.exists():
@@ -1104,6 +1152,131 @@ def schema(output_dir):
 
     for name, text in schema_files().items():
         _write(output_dir / name, text.encode("utf-8"))
+
+
+# --- the whole candidature: pieces, forms DC1 / DC2 / DC4, the folder to upload -------------------
+
+def candidature_options(command):
+    options = [
+        click.option("--bid", "bid_file", type=click.Path(path_type=Path), required=True, metavar="FICHIER",
+                     help="Fichier d'appel d'offres (dossier bid new) : acheteur, lots, groupement, sous-traitants, pièces demandées."),
+        click.option("--date", "date_text", metavar="DATE", help="Date du jour pour les validités : 2027-01-15 ou 15/01/2027. Par défaut : aujourd'hui."),
+        click.option("--final", is_flag=True, help="Refuser d'écrire tant qu'une pièce demandée est expirée ou manquante, ou qu'une donnée des formulaires est à compléter."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return library_options(command)
+
+
+def _candidature(kw: dict, with_references: bool = True):
+    from generator.documents import pack as packing
+    from generator.documents.build import load_valid_library
+
+    today = _parse_date(kw.pop("date_text")) or date.today()
+    library = load_valid_library(kw.pop("references"))
+    bid_file = kw.pop("bid_file")
+    selected = packing.select_references(library, bid_file, today) if with_references else []
+    return packing.prepare(library, bid_file, today, selected)
+
+
+def _gaps_or_refuse(c, final: bool, what: str) -> None:
+    from generator.documents import pack as packing
+
+    if final:
+        packing.refuse_gaps(c, what)
+        return
+    found = packing.gaps(c)
+    if found and not _settings().quiet:
+        _warn(found)
+        click.echo(f"{len(found)} manque(s) : brouillon ; --final refuse tant qu'il en reste", err=True)
+
+
+@cli.command()
+@candidature_options
+def pieces(**kw):
+    """Pièces administratives demandées par l'appel d'offres et leur validité à la date limite.
+
+    Pour chaque pièce (Kbis, attestation URSSAF, attestation fiscale, assurance…) :
+    valide, expire avant la date limite, expirée ou manquante. Les pièces sont dans
+    references/pieces/ (un fichier YAML à côté de chaque PDF).
+
+    \b
+    Exemple :
+      dossier pieces --bid appel.yaml --final
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from generator.documents import pack as packing
+    from generator.library.formatting import format_long_date
+
+    c = _candidature(kw, with_references=False)
+    view = Table(title=f"Pièces à la date limite du {format_long_date(c.deadline)}", title_justify="left")
+    for column in ("Pièce", "État", "Détail", "Fichier"):
+        view.add_column(column, overflow="fold")
+    for status in c.statuses:
+        color = "green" if status.ok else "red"
+        _plain(view, status.label, status.status, status.detail(), status.piece.piece.fichier if status.piece else "—")
+        view.rows[-1].style = color
+    Console().print(view)
+    problems = packing.piece_gaps(c)
+    if kw.pop("final") and problems:
+        raise DataError(f"{len(problems)} pièce(s) à reprendre (--final)", problems)
+    _warn(problems)
+
+
+@cli.command()
+@candidature_options
+@click.option("--output", "-o", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUTPUTS / "formulaires", show_default=True, help="Dossier où écrire les formulaires.")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet.")
+@click.option("--pdf", is_flag=True, help="Convertir aussi chaque formulaire en PDF (LibreOffice).")
+def formulaires(**kw):
+    """Écrit les formulaires DC1, DC2 (un par membre du groupement) et DC4 (un par sous-traitant).
+
+    Remplis avec references/cabinet.yaml et le fichier d'appel d'offres ; une donnée
+    inconnue reste « à compléter » en rouge (et --final refuse d'écrire).
+
+    \b
+    Exemple :
+      dossier formulaires --bid appel.yaml
+    """
+    from generator.documents.forms import render_forms
+
+    final = kw.pop("final")
+    c = _candidature(kw)
+    _gaps_or_refuse(c, final, "aucun formulaire n'a été écrit")
+    written = [_write(kw["out_dir"] / form.name, form.data)
+               for form in render_forms(c.library, c.bid, c.people, c.selected, c.today, kw["templates_dir"])]
+    _convert_pdf(kw.pop("pdf"), written)
+
+
+@cli.command()
+@candidature_options
+@click.option("--output", "-o", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUTPUTS, show_default=True, help="Dossier où créer le dossier de la consultation et son ZIP.")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet.")
+@click.option("--sans-pdf", "no_pdf", is_flag=True, help="Ne pas convertir les documents en PDF (plus rapide ; brouillon).")
+def pack(**kw):
+    """Prépare le dossier à déposer : outputs/<consultation>/ et son ZIP.
+
+    Formulaires, dossier de candidature, pièces administratives et attestations, nommés
+    selon le fichier d'appel d'offres (par défaut 01_DC1_SIGLE.pdf), avec un bordereau
+    qui dit où est chaque pièce demandée par le RC, ou qu'elle manque.
+
+    \b
+    Exemple :
+      dossier pack --bid appel.yaml --final
+    """
+    from generator.documents import pack as packing
+
+    final = kw.pop("final")
+    c = _candidature(kw)
+    _gaps_or_refuse(c, final, "aucun fichier n'a été écrit")
+    folder, archive, entries = packing.pack(c, kw["out_dir"], kw["templates_dir"], with_pdf=not kw["no_pdf"])
+    for entry in entries:
+        where = ", ".join(entry.files) if entry.files else packing.MANQUANT.upper()
+        _say(f"{entry.label} : {where}")
+    _say(f"Écrit : {folder}/")
+    _say(f"Écrit : {archive}")
 
 
 def main() -> None:

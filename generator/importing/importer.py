@@ -1066,8 +1066,17 @@ def mission_id(record: dict) -> str:
 def id_for(titre: str, debut: int | None) -> str:
     """`{start year}-{first 6 significant words of the title}`, the shipped files' rule,
     for imported missions and for `dossier new` alike."""
-    words = slug_words(titre)
-    return "-".join([str(debut), *words] if debut is not None else words) or "mission"
+    words = [word[:MAX_WORD] for word in slug_words(titre)]
+    ident = "-".join([str(debut), *words] if debut is not None else words)
+    while len(ident) > MAX_ID and "-" in ident:  # a file name has a bounded length: drop whole words
+        ident = ident.rsplit("-", 1)[0]
+    return ident[:MAX_ID] or "mission"
+
+
+# The bounds of a generated id: a 300-letter « word » in a title must not stop an import
+# (« nom de fichier trop long »).
+MAX_WORD = 30
+MAX_ID = 80
 
 
 def production_id(record: dict) -> str:

@@ -17,7 +17,8 @@ from pydantic import BeforeValidator, Field, ValidationError, field_validator, m
 
 from generator.errors import DataError, Problem
 from generator.library.loader import display_path, translate_errors
-from generator.library.models import Bool, Composante, Model, TextList, _as_list
+from generator.library.vocabulary import fold
+from generator.library.models import Bool, Cabinet, Composante, Model, Montant, Siret, TextList, _as_list
 from generator.selection.criteria import Criteria
 from generator.library.yamlio import read_yaml
 
@@ -61,6 +62,73 @@ class Lot(Model):
         return str(value) if isinstance(value, int) else value
 
 
+# What the RC can ask that `dossier` writes itself (the rest are administrative pieces).
+DOCUMENT_PIECES = {
+    "dc1": "Lettre de candidature (DC1)",
+    "dc2": "Déclaration du candidat (DC2)",
+    "dc4": "Déclaration de sous-traitance (DC4)",
+    "dossier": "Dossier de candidature (présentation, moyens humains, références)",
+    "tableau": "Tableau des références",
+    "attestations": "Attestations de bonne exécution",
+}
+
+DEFAULT_NAMING = "{numero:02d}_{piece}_{sigle}"
+
+
+class MembreGroupement(Cabinet):
+    """Un membre du groupement : son propre cabinet.yaml (fichier) ou ses données ici."""
+
+    nom: str | None = Field(None, description="Raison sociale (inutile avec « fichier »)")
+    fichier: str | None = Field(None, description="Son cabinet.yaml, chemin relatif au fichier d'appel d'offres")
+    prestations: str | None = Field(None, description="Prestations qu'il exécute (DC1, rubrique E)")
+
+    @model_validator(mode="after")
+    def _named(self):
+        if not self.nom and not self.fichier:
+            raise ValueError("membre sans « nom » ni « fichier » (son cabinet.yaml)")
+        return self
+
+
+class Groupement(Model):
+    """Candidature en groupement momentané d'entreprises."""
+
+    forme: Literal["conjoint", "solidaire"] = Field(description="conjoint ou solidaire")
+    mandataire: str | None = Field(None, description="Nom ou sigle du mandataire (le cabinet ou un membre)")
+    mandataire_solidaire: Bool = Field(False, description="Groupement conjoint : le mandataire est-il solidaire ?")
+    prestations_cabinet: str | None = Field(None, description="Prestations exécutées par le cabinet (DC1, rubrique E)")
+    membres: Annotated[list[MembreGroupement], BeforeValidator(_as_list)] = Field(
+        default_factory=list, description="Les autres membres du groupement")
+
+    @field_validator("forme", mode="before")
+    @classmethod
+    def _forme(cls, value):
+        return fold(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _mandataire(self):
+        if not self.mandataire:
+            raise ValueError("groupement sans mandataire : écrivez « mandataire: » suivi du nom ou du sigle "
+                             "d'un membre (ou du cabinet)")
+        return self
+
+
+class SousTraitant(Model):
+    """Un sous-traitant présenté avec l'offre (un DC4 chacun)."""
+
+    nom: str = Field(min_length=1, description="Raison sociale")
+    sigle: str | None = None
+    forme_juridique: str | None = None
+    siret: Siret = Field(None, description="Numéro SIRET (14 chiffres)")
+    adresse: str | None = None
+    telephone: str | None = None
+    email: str | None = None
+    representant: str | None = Field(None, description="Personne habilitée à l'engager (nom, qualité)")
+    pme: Bool | None = Field(None, description="Micro, petite ou moyenne entreprise ? (oui / non)")
+    prestations: str | None = Field(None, description="Nature des prestations sous-traitées (DC4, rubrique F)")
+    montant: Montant | None = Field(None, description="Montant maximum des prestations sous-traitées, HT")
+    duree_mois: int | None = Field(None, ge=1, le=600, description="Durée du contrat de sous-traitance en mois (DC4, rubrique I)")
+
+
 class Bid(Model):
     """Un appel d'offres auquel le cabinet répond."""
 
@@ -83,6 +151,26 @@ class Bid(Model):
     personnes: TextList = Field(default_factory=list, description="Personnes proposées (moyens humains)")
     inclure: TextList = Field(default_factory=list, description="Références gardées quoi qu'il arrive (même anciennes)")
     exclure: TextList = Field(default_factory=list, description="Références écartées à la main")
+    groupement: Groupement | None = Field(None, description="Candidature en groupement (vide : le cabinet seul)")
+    sous_traitants: Annotated[list[SousTraitant], BeforeValidator(_as_list)] = Field(default_factory=list)
+    montant_marche: Montant | None = Field(
+        None, description="Montant HT de l'offre (ou estimé du marché) : la part sous-traitée ne peut le dépasser")
+    pieces_demandees: TextList = Field(
+        default_factory=list,
+        description="Pièces demandées par le RC : dc1, dc2, dc4, dossier, tableau, attestations, kbis, urssaf, fiscale, assurance…")
+    nommage: str | None = Field(
+        None, description="Noms des fichiers du dossier à déposer, ex. « {numero:02d}_{piece}_{sigle} » (numero, piece, sigle)")
+
+    @field_validator("nommage")
+    @classmethod
+    def _naming(cls, value):
+        if value:
+            try:
+                value.format(numero=1, piece="DC1", sigle="PUS")
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ValueError(f"modèle de nom « {value} » invalide ({exc}) ; variables possibles : "
+                                 "{numero}, {numero:02d}, {piece}, {sigle}") from None
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -141,11 +229,35 @@ def load_bid(path: Path) -> Bid:
         problems = [Problem(name, 1, None, "attendu : des champs « clé: valeur » (titre, acheteur, date_limite, besoin…)")]
     if not problems:
         try:
-            return Bid.model_validate(doc.data)
+            bid = Bid.model_validate(doc.data)
+            problems = _amount_problems(bid, doc, name)
+            if not problems:
+                return bid
         except ValidationError as exc:
             problems = translate_errors(exc, doc, name, Bid)
     count = len(problems)
     raise DataError(f"{count} erreur{'s' if count > 1 else ''} dans le fichier d'appel d'offres {name}", problems)
+
+
+def _amount_problems(bid: Bid, doc, name: str) -> list[Problem]:
+    """A subcontracted amount above the tender's own is a typing error, not a bid."""
+    from generator.library.formatting import format_montant
+
+    if bid.montant_marche is None:
+        return []
+    limit = bid.montant_marche.valeur
+    problems = []
+    for index, sub in enumerate(bid.sous_traitants):
+        if sub.montant is not None and sub.montant.valeur > limit:
+            problems.append(Problem(name, doc.line_of(("sous_traitants", index, "montant")), "montant",
+                                    f"{sub.nom} : {format_montant(sub.montant)} sous-traités, plus que le montant du "
+                                    f"marché ({format_montant(bid.montant_marche)}, montant_marche)"))
+    total = sum((s.montant.valeur for s in bid.sous_traitants if s.montant is not None), start=0)
+    if not problems and total > limit:
+        problems.append(Problem(name, doc.line_of(("sous_traitants",)), "sous_traitants",
+                                f"les sous-traitants totalisent plus que le montant du marché "
+                                f"({format_montant(bid.montant_marche)}, montant_marche)"))
+    return problems
 
 
 def criteria(bid: Bid, given: Criteria) -> Criteria:

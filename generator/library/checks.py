@@ -65,12 +65,16 @@ def check_library(library: Library, today: date, last: int = DEFAULT_RECENCY, er
             if library.person(person) is None:
                 at(_person_field(mission, person), f"« {person} » n'a pas de fiche dans personnes/ : "
                    "ajoutez-la (ou un alias) pour les moyens humains et les CV")
+        _check_attestation(library, mission, today, last, at)
         key = fold(mission.titre)
         if key in titles:
             at("titre", f"même titre que {titles[key]} : doublon ?")
         else:
             titles[key] = name
     if not errors_only:
+        from generator.library.pieces import load_pieces
+
+        problems.extend(load_pieces(library.root, today)[1])
         problems.extend(_check_productions(library))
         problems.extend(_ignored_files(library))
         problems.extend(_examples(library))
@@ -119,6 +123,19 @@ def _check_years(mission: Mission, today: date, last: int, at) -> None:
            f"{today:%d/%m/%Y}, les acheteurs ne la retiendront souvent pas")
 
 
+def _check_attestation(library: Library, mission: Mission, today: date, last: int, at) -> None:
+    """An attestation's file must exist; a recent public reference should have one."""
+    attestation = mission.attestation
+    if attestation and attestation.fichier:
+        if not (library.root / attestation.fichier).is_file():
+            at("attestation", f"attestation de bonne exécution « {attestation.fichier} » introuvable "
+               f"(chemin relatif à {library.root})", ERROR, ("attestation", "fichier"))
+        return
+    end = last_year(mission, today)
+    if mission.nature_client == "public" and end is not None and end >= today.year - last:
+        at("attestation", "référence publique récente sans attestation de bonne exécution (attestation: fichier, date)")
+
+
 def _person_field(mission: Mission, person: str) -> str:
     key = fold(person)
     if mission.directeur and fold(mission.directeur) == key:
@@ -155,7 +172,11 @@ def check_templates(library: Library, templates_dir: Path, today: date) -> list[
             continue  # Word's owner file of an open template, not a template
         template = documents.Template(path.stem, path)
         try:
-            if path.stem == "cv":
+            if path.stem in ("dc1", "dc2", "dc4"):
+                from generator.documents.forms import dry_render
+
+                dry_render(library, path.stem, template, today)
+            elif path.stem == "cv":
                 person = library.personnes[0] if library.personnes else None
                 if person is not None:
                     documents.cv(library, person, options, template)

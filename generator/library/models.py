@@ -181,8 +181,9 @@ class Contact(Model):
 class Attestation(Model):
     """Attestation de bonne exécution."""
 
-    fichier: str | None = None
+    fichier: str | None = Field(None, description="Fichier PDF de l'attestation, chemin relatif à la bibliothèque")
     date: str | None = None
+    signataire: str | None = Field(None, description="Qui l'a signée chez le client (nom, fonction)")
 
 
 def _composante(value):
@@ -272,6 +273,60 @@ class Personne(Model):
 class ChiffreAffaires(Model):
     annee: int = Field(ge=MIN_YEAR, le=MAX_YEAR)
     montant: Montant
+    part_domaine: Montant | None = Field(
+        None, description="Part du chiffre d'affaires relative au domaine des marchés visés (DC2, rubrique E)")
+
+
+class Effectif(Model):
+    """Effectif moyen d'une année (DC2, rubrique F)."""
+
+    annee: int = Field(ge=MIN_YEAR, le=MAX_YEAR)
+    total: int | None = Field(None, ge=0, description="Effectif moyen annuel")
+    encadrement: int | None = Field(None, ge=0, description="Dont personnel d'encadrement")
+
+
+class Signataire(Model):
+    """La personne qui signe les formulaires au nom du cabinet."""
+
+    nom: str | None = None
+    qualite: str | None = Field(None, description="Qualité du signataire (gérant, président…)")
+
+
+class Assurance(Model):
+    """Assurance de responsabilité civile professionnelle."""
+
+    assureur: str | None = None
+    police: str | None = Field(None, description="Numéro de police")
+    valide_jusqu_au: str | None = Field(None, description="Fin de validité (2027-12-31 ou 31/12/2027)")
+
+
+def siret_problem(value: str) -> str | None:
+    """Why a SIRET is not one (14 digits passing the Luhn check; La Poste's own rule), or None."""
+    digits = re.sub(r"[\s\u00a0\u202f.]", "", value)
+    if not re.fullmatch(r"\d{14}", digits):
+        return f"SIRET « {value} » : 14 chiffres attendus"
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        number = int(char) * (2 if index % 2 else 1)
+        total += number - 9 if number > 9 else number
+    valid = total % 10 == 0
+    if digits.startswith("356000000"):  # La Poste's establishments: the sum of the digits is a multiple of 5
+        valid = valid or sum(int(d) for d in digits) % 5 == 0
+    return None if valid else f"SIRET « {value} » invalide (clé de contrôle fausse) : vérifiez-le sur l'avis de situation Insee"
+
+
+def _siret(value):
+    if isinstance(value, int):
+        value = str(value).zfill(14)
+    if isinstance(value, str) and value.strip():
+        problem = siret_problem(value.strip())
+        if problem:
+            raise ValueError(problem)
+        return re.sub(r"[\s\u00a0\u202f.]", "", value)
+    return value
+
+
+Siret = Annotated[str | None, BeforeValidator(_siret)]
 
 
 class Cabinet(Model):
@@ -280,7 +335,7 @@ class Cabinet(Model):
     nom: str = Field(min_length=1)
     sigle: str | None = None
     forme_juridique: str | None = None
-    siret: str | None = None
+    siret: Siret = Field(None, description="Numéro SIRET (14 chiffres)")
     adresse: str | None = None
     telephone: str | None = None
     email: str | None = None
@@ -293,6 +348,12 @@ class Cabinet(Model):
     domaines: TextList = Field(default_factory=list)
     qualifications: TextList = Field(default_factory=list)
     chiffres_affaires: Annotated[list[ChiffreAffaires], BeforeValidator(_as_list)] = Field(default_factory=list)
+    signataire: Signataire | None = Field(None, description="Signataire des formulaires (nom, qualité)")
+    correspondant: Contact | None = Field(None, description="Contact pour la procédure (nom, courriel, téléphone)")
+    pme: Bool | None = Field(None, description="Le cabinet est-il une micro, petite ou moyenne entreprise ? (oui / non)")
+    effectifs: Annotated[list[Effectif], BeforeValidator(_as_list)] = Field(default_factory=list)
+    assurance: Assurance | None = Field(None, description="Assurance responsabilité civile professionnelle")
+    moyens_techniques: TextList = Field(default_factory=list, description="Outillage, matériel et équipement technique")
 
 
 class Section(Model):

@@ -6,6 +6,8 @@ new file is never one that `dossier check` would refuse.
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -15,7 +17,7 @@ from generator.errors import DataError, Problem, UsageError
 from generator.library.loader import translate_errors
 from generator.library.models import Mission
 from generator.output import write_atomic
-from generator.library.yamlio import dump_yaml, parse_yaml
+from generator.library.yamlio import MAX_BYTES, dump_yaml, parse_yaml
 
 MISSION_HEADER = "# yaml-language-server: $schema=../../schema/mission.schema.json\n"
 
@@ -41,7 +43,19 @@ presentation: |
   [exemple] Deuxième paragraphe (les paragraphes sont séparés par une ligne vide).
 domaines:
 qualifications:
+# Chaque année : montant (chiffre d'affaires HT) et part_domaine (la part relative au
+# domaine des marchés visés, pour le DC2).
 chiffres_affaires:
+# Pour les formulaires DC1 / DC2 : qui signe, qui suit la procédure, PME (oui / non),
+# effectifs par année (total, encadrement), assurance RC professionnelle.
+signataire:
+  nom:
+  qualite:
+correspondant:
+pme:
+effectifs:
+assurance:
+moyens_techniques:
 """
 
 MISSION_EXAMPLE = """\
@@ -90,8 +104,10 @@ presentation:
 """
 
 
-def init_project(root: Path, firm: str) -> list[Path]:
-    """A new project in `root`: library with one example of each file, default templates, .gitignore."""
+def init_project(root: Path, firm: str) -> tuple[list[Path], list[Path]]:
+    """A new project in `root`: library with one example of each file, default templates, .gitignore.
+
+    (written, kept): a template or a .gitignore already there is the user's and is kept."""
     references = root / "references"
     if references.exists():
         raise UsageError(f"{references} existe déjà : « dossier init » ne remplace pas une bibliothèque")
@@ -104,10 +120,27 @@ def init_project(root: Path, firm: str) -> list[Path]:
         references / "productions" / ".gitkeep": "",
         root / ".gitignore": "outputs/\n~$*\n",
     }
-    written = [write_atomic(path, text.encode("utf-8")) for path, text in files.items()]
-    written += [write_atomic(root / "templates" / f"{name}.docx", default_templates.template_bytes(name))
-                for name in default_templates.TEMPLATE_NAMES]
-    return written
+    contents = {path: text.encode("utf-8") for path, text in files.items()}
+    contents |= {root / "templates" / f"{name}.docx": default_templates.template_bytes(name)
+                 for name in default_templates.TEMPLATE_NAMES}
+    kept = [path for path in contents if os.path.lexists(path)]
+    written = [write_atomic(path, data) for path, data in contents.items() if path not in kept]
+    return written, kept
+
+
+# An identifier names a file in references/missions/: a name, never a path.
+_IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+MAX_IDENT = 100
+
+
+def check_ident(ident: str) -> str:
+    """`ident` when it can name a mission file; UsageError saying why not."""
+    if not _IDENT.fullmatch(ident):
+        raise UsageError(f"--id « {ident} » : un identifiant est un nom, pas un chemin ; lettres sans accent, chiffres "
+                         "et tirets seulement (ex. 2024-amo-concertation-bondy)")
+    if len(ident) > MAX_IDENT:
+        raise UsageError(f"--id : identifiant de {len(ident)} caractères ; au plus {MAX_IDENT}")
+    return ident
 
 
 def mission_text(fields: dict) -> str:
@@ -119,6 +152,10 @@ def mission_text(fields: dict) -> str:
 
 def validate_mission(text: str, name: str) -> Mission:
     """The mission the text describes, or DataError with every problem, located by line."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise DataError(f"{name} : mission de {size // 1_000_000} Mo ; « dossier check » refuse un fichier de plus de "
+                        f"{MAX_BYTES // 1_000_000} Mo : rien n'a été écrit")
     doc = parse_yaml(text, name)
     problems: list[Problem] = [p for p in doc.problems if p.is_error]
     if not problems:

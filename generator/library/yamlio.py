@@ -114,6 +114,22 @@ def _char_label(char: str) -> str:
     return _CHAR_NAMES.get(char, "caractère de contrôle")
 
 
+def option_text_problem(value: str) -> str | None:
+    """Why a text given on the command line cannot be used, as the YAML would say; None if it can.
+
+    Invalid UTF-8 in an argument reaches Python as lone surrogates (surrogateescape)."""
+    found = _INVALID_XML.search(value) or _UNPRINTABLE.search(value)
+    if found:
+        char = found.group(0)
+        if "\udc80" <= char <= "\udcff":
+            return "octets qui ne sont pas du texte UTF-8 (nom ou texte copié d'un autre encodage)"
+        return f"{_char_label(char)} (U+{ord(char):04X}) interdit dans un texte"
+    for reserved in _RESERVED:
+        if reserved in value:
+            return f"« {reserved} » est réservé au moteur des modèles Word ; retirez le « _ »"
+    return None
+
+
 @dataclass
 class YamlDocument:
     data: object
@@ -235,6 +251,10 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
+        if "maximum nesting depth" in str(exc.problem):  # PyYAML 6.0.3+ stops deep nesting itself
+            doc.problems.append(Problem(name, line, None, f"plus de {MAX_DEPTH} listes ou groupes imbriqués les uns "
+                                                          "dans les autres : fichier refusé"))
+            return doc
         char = before = ""
         if mark and mark.line < len(source_lines) and mark.column < len(source_lines[mark.line]):
             char = source_lines[mark.line][mark.column]
