@@ -152,10 +152,10 @@ class Column:
 
 REFERENCE_COLUMNS = (
     Column("numero", "N°", 0.8, 5),
-    Column("titre", "Objet de la mission", 4.0, 60),
-    Column("maitre_ouvrage", "Destinataire", 2.6, 28),
+    Column("titre", "Objet de la mission", 3.8, 60),
+    Column("maitre_ouvrage", "Destinataire", 2.4, 28),
     Column("nature_client", "Public ou privé", 1.9, 10),
-    Column("annees", "Période", 1.9, 12),
+    Column("annees", "Période", 2.3, 12),
     Column("montant", "Montant et base", 2.4, 24),  # spreadsheets: one value and one basis column per amount
     Column("role", "Rôle du cabinet", 1.9, 14),
     Column("contact", "Contact chez le client", 2.6, 36, optional=True),
@@ -315,7 +315,7 @@ def one_line(mission: Mission, limit: int = 170) -> str:
     """The mission in a line, from its own text: the first sentence of its enjeux (or of its
     contenu), cut at a word with « … » when longer."""
     text = (paragraphs(mission.enjeux) or list(mission.contenu) or [""])[0]
-    sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    sentence = re.split(r"(?<=\.)\s", text, maxsplit=1)[0]
     if len(sentence) <= limit:
         return sentence
     return sentence[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"

@@ -16,7 +16,9 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
 
 from generator.documents import docx_xml
 from generator.documents.context import OPTIONAL_COLUMNS, table_columns
@@ -35,7 +37,7 @@ TEMPLATE_NAMES = ("dossier", "tableau", "fiches", "cv", "dc1", "dc2", "dc4")
 
 # --- page set-up and styles ---------------------------------------------------------------
 
-def new_document(title: str, landscape: bool = False):
+def new_document(title: str, landscape: bool = False, tender_footer: bool = True):
     doc = Document()
     section = doc.sections[0]
     width, height = Cm(21), Cm(29.7)
@@ -47,9 +49,10 @@ def new_document(title: str, landscape: bool = False):
         setattr(section, side, Cm(2))
     section.top_margin, section.bottom_margin = Cm(2), Cm(1.8)
     _styles(doc)
-    _footer(section)
+    _footer(section, tender_footer)
     doc.dossier_title = title  # core properties are written with the package (output.core_xml)
     docx_xml.set_language(doc)
+    docx_xml.auto_hyphenation(doc)
     return doc
 
 
@@ -102,6 +105,7 @@ def _styles(doc) -> None:
     header.font.size = Pt(9)
     header.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
     header.paragraph_format.space_after = Pt(0)
+    docx_xml.no_hyphenation(header)
     cell = styles.add_style("Cellule", 1)
     cell.base_style = normal
     cell.font.size = Pt(9)
@@ -124,11 +128,13 @@ def _styles(doc) -> None:
     docx_xml.style_font(box, "DejaVu Sans")
 
 
-def _footer(section) -> None:
+def _footer(section, tender: bool = True) -> None:
+    """The firm, the tender (its number) or else the document's title, and the page."""
     paragraph = section.footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    run = paragraph.add_run("{{ cabinet.nom }} — {% if appel.titre %}{{ appel.titre }}{% if appel.numero %} "
-                            "(n°\u00a0{{ appel.numero }}){% endif %}{% else %}{{ document.titre }}{% endif %} — page ")
+    what = ("{% if appel.titre %}{{ appel.titre }}{% if appel.numero %} (n°\u00a0{{ appel.numero }}){% endif %}"
+            "{% else %}{{ document.titre }}{% endif %}") if tender else "{{ document.titre }}"
+    run = paragraph.add_run("{{ cabinet.nom }} — " + what + " — page ")
     run.font.size = Pt(8)
     docx_xml.add_field(paragraph, "PAGE", "1")
     paragraph.add_run(" / ").font.size = Pt(8)
@@ -250,16 +256,15 @@ def matrix(doc) -> None:
 
 
 def fiche(doc) -> None:
-    """One fiche référence per item of `references`, each after the first on a new page."""
+    """One fiche référence per item of `references`, each kept on one page when it fits.
+
+    Every paragraph and row of a fiche keeps with the next, so a fiche that does not fit in
+    what is left of a page moves whole to the next one, and one longer than a page breaks
+    where it must; a last paragraph without that link ends the chain, so the next fiche may
+    start on the page an overflowing fiche leaves mostly empty."""
+    start = len(doc.element.body)
     tag(doc, "{%p for r in references %}")
-    # « Page break before » on the fiche's first line, not a paragraph holding a break: a
-    # fiche that fills its page exactly would push that paragraph onto an empty page.
-    for condition, new_page in (("{%p if loop.first %}", False), ("{%p else %}", True)):
-        tag(doc, condition)
-        kicker = doc.add_paragraph("Référence {{ r.numero }}{% if r.type %} — {{ r.type }}{% endif %}", style=doc.styles["Petit"])
-        kicker.paragraph_format.keep_with_next = True
-        kicker.paragraph_format.page_break_before = new_page
-    tag(doc, "{%p endif %}")
+    doc.add_paragraph("Référence {{ r.numero }}{% if r.type %} — {{ r.type }}{% endif %}", style=doc.styles["Petit"])
     doc.add_paragraph("{{ r.titre }}", style=doc.styles["Heading 2"])
     tag(doc, "{%p if r.maitre_ouvrage %}")
     doc.add_paragraph("{{ r.maitre_ouvrage }}", style=doc.styles["Subtitle"])
@@ -287,6 +292,12 @@ def fiche(doc) -> None:
 
     listed(doc, "r.enjeux", "Enjeux de la mission", style="Normal").paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     listed(doc, "r.contenu", "Contenu de la mission")
+    for element in list(doc.element.body)[start:]:
+        for paragraph in element.iter(qn("w:p")):
+            Paragraph(paragraph, doc).paragraph_format.keep_with_next = True
+    end = doc.add_paragraph(style=doc.styles["Petit"])
+    end.paragraph_format.space_after = Pt(14)
+    end.paragraph_format.keep_with_next = False
     tag(doc, "{%p endfor %}")
 
 

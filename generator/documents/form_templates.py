@@ -73,7 +73,7 @@ def _signature(doc) -> None:
 
 
 def dc1_template():
-    doc = new_document("Lettre de candidature (DC1)")
+    doc = new_document("Lettre de candidature (DC1)", tender_footer=False)
     _header(doc, "DC1", "LETTRE DE CANDIDATURE", "Désignation du mandataire par ses co-traitants")
     _buyer_and_object(doc)
     _section(doc, "C - Objet de la candidature", "(Cocher la case correspondante.)")
@@ -115,7 +115,7 @@ def dc1_template():
 
 
 def dc2_template():
-    doc = new_document("Déclaration du candidat (DC2)")
+    doc = new_document("Déclaration du candidat (DC2)", tender_footer=False)
     _header(doc, "DC2", "DÉCLARATION DU CANDIDAT INDIVIDUEL OU DU MEMBRE DU GROUPEMENT",
             "{{ candidat.nom }}{% if candidat.mandataire %} — mandataire du groupement{% endif %}")
     _buyer_and_object(doc)
@@ -171,7 +171,7 @@ def dc2_template():
 
 
 def dc4_template():
-    doc = new_document("Déclaration de sous-traitance (DC4)")
+    doc = new_document("Déclaration de sous-traitance (DC4)", tender_footer=False)
     _header(doc, "DC4", "DÉCLARATION DE SOUS-TRAITANCE", "{{ sous_traitant.nom }}")
     _buyer_and_object(doc)
     _section(doc, "C - Objet de la déclaration du sous-traitant")

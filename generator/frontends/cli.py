@@ -407,18 +407,23 @@ def _build_options(kw: dict, today: date, criteria):
 
 
 def _gate(library, selected, options, people=()) -> list:
-    """--final refuses here, before anything is written; a draft says what is left to fill in."""
+    """--final refuses here, before anything is written; a draft gets the gaps to summarise."""
     from generator.documents import gaps as gaps_module
 
-    found = gaps_module.gate(gaps_module.Request(library, selected, options, list(people)))
-    if found and not _settings().quiet:
-        from generator.documents.internal import gap_lines
+    return gaps_module.gate(gaps_module.Request(library, selected, options, list(people)))
 
-        for line in gap_lines(found):
-            click.echo(line, err=True)
-        click.echo(f"Brouillon : {gaps_module.summary(found)} (en rouge dans le document) ; "
-                   "--final refuse d'écrire tant qu'il en reste", err=True)
-    return found
+
+def _summarize(found: list) -> None:
+    """The end of a draft's output: what is left to fill in, by file, then how much."""
+    if not found or _settings().quiet:
+        return
+    from generator.documents.gaps import summary
+    from generator.documents.internal import gap_lines
+
+    for line in gap_lines(found):
+        click.echo(line, err=True)
+    click.echo(f"Brouillon : {summary(found)} (en rouge dans le document) ; "
+               "--final refuse d'écrire tant qu'il en reste", err=True)
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -495,6 +500,7 @@ def build(**kw):
         _write(written.with_name(NOTE_NAME), internal_note(options, found).encode("utf-8"))
     _convert_pdf(kw.pop("pdf"), [written])
     _say(f"{len(selected)} référence{'s' if len(selected) > 1 else ''} : " + ", ".join(m.id for m in selected))
+    _summarize(found)
 
 
 @cli.command()
@@ -516,7 +522,7 @@ def table(**kw):
     fmt = kw.pop("fmt")
     if kw["pdf"] and fmt != "docx":
         raise UsageError("--pdf convertit le tableau Word : il ne s'emploie qu'avec --format docx")
-    _gate(library, selected, options)
+    found = _gate(library, selected, options)
     template = documents.find_template("tableau", kw.pop("templates_dir"), kw.pop("template"))
     if fmt == "docx":
         data = documents.table(library, selected, options, template)
@@ -524,6 +530,7 @@ def table(**kw):
         data = documents.table_spreadsheet(library, selected, options, fmt)
     written = _write_document(kw.pop("output"), DEFAULT_OUTPUTS / f"tableau-references.{fmt}", data, library)
     _convert_pdf(kw.pop("pdf"), [written])
+    _summarize(found)
 
 
 @cli.command()
@@ -551,7 +558,7 @@ def fiches(**kw):
             raise UsageError(f"-o {output} : un fichier pour {len(selected)} fiches ; ajoutez --single "
                              "pour les réunir, ou donnez un dossier à -o")
         single = True  # one fiche, one file: the name the user gave
-    _gate(library, selected, options)
+    found = _gate(library, selected, options)
     template = documents.find_template("fiches", kw.pop("templates_dir"), kw.pop("template"))
     with _progress(1 if single else len(selected), "Fiches") as advance:
         produced = documents.fiches(library, selected, options, template, single, advance)
@@ -562,6 +569,7 @@ def fiches(**kw):
         else:
             written.append(_write_document(None, (output or DEFAULT_OUTPUTS / "fiches") / name, data, library))
     _convert_pdf(kw.pop("pdf"), written)
+    _summarize(found)
 
 
 @cli.command(name="list")
@@ -726,10 +734,11 @@ def cv(person, output, template, templates_dir, date_text, pdf, appel_titre, fin
     from generator.documents.context import Appel
 
     options = BuildOptions(today=_parse_date(date_text) or date.today(), appel=Appel(titre=appel_titre), final=final)
-    _gate(library, [], options, [found])
+    gaps = _gate(library, [], options, [found])
     data = documents.cv(library, found, options, documents.find_template("cv", templates_dir, template))
     written = _write_document(output, DEFAULT_OUTPUTS / f"cv-{found.id}.docx", data, library)
     _convert_pdf(pdf, [written])
+    _summarize(gaps)
 
 
 @cli.group()
