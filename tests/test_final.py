@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
+import zipfile
 import subprocess
 
 import pytest
@@ -131,7 +133,9 @@ def complete(tmp_path, monkeypatch):
     references = tmp_path / "references"
     for folder in ("missions", "personnes", "productions"):
         (references / folder).mkdir(parents=True)
-    (references / "cabinet.yaml").write_text(CABINET, encoding="utf-8")
+    (references / "cabinet.yaml").write_text(CABINET + "logo: logo.png\n", encoding="utf-8")
+    (references / "logo.png").write_bytes(base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="))
     for name, text in MISSIONS.items():
         (references / "missions" / f"{name}.yaml").write_text(text, encoding="utf-8")
     (references / "personnes" / "anne-perrin.yaml").write_text(PERSON, encoding="utf-8")
@@ -167,6 +171,8 @@ def test_final_documents_hold_nothing_internal_and_french_typography(complete, r
     note = (complete / "note-interne.md").read_text(encoding="utf-8")
     assert "score" in note and "Rien : le dossier peut être produit avec --final." in note
     dossier = _buyer_text(complete / "d.docx")
+    with zipfile.ZipFile(complete / "d.docx") as package:  # the firm's logo on the cover
+        assert any(name.startswith("word/media/") for name in package.namelist())
     # the cover names the consultation and the lot answered, the footer the tender
     assert "2027-AMO-014" in dossier and "Lot 1\u00a0: Diagnostic et charte" in dossier and "Lot 2" not in dossier
     assert "fiche 2.1.5" in dossier and "Ville d’Angers — année\u00a0: 2025" in dossier

@@ -92,6 +92,9 @@ def cabinet_gaps(request: Request) -> Iterator[Problem]:
     for field_name, label in _CABINET_FIELDS:
         if not getattr(cabinet, field_name):
             yield _gap(request.library, cabinet, "cabinet.yaml", field_name, f"{label} à compléter")
+    if cabinet.logo and not (request.library.root / cabinet.logo).is_file():
+        yield _gap(request.library, cabinet, "cabinet.yaml", "logo",
+                   f"logo introuvable : {request.library.root / cabinet.logo} (chemin relatif à references/)")
 
 
 _PERSON_FIELDS = (("fonction", "fonction"), ("formation", "formation"), ("annees_experience", "années d'expérience"),
