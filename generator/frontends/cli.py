@@ -1294,3 +1294,24 @@ def main() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@cli.command()
+@library_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute. Par défaut, seule cette machine accède à la page ; une autre adresse exige --token.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port d'écoute.")
+@click.option("--token", envvar="DOSSIER_TOKEN", help="Mot de passe demandé par la page (obligatoire avec --host).")
+@click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet.")
+@click.option("--git/--no-git", "git", default=True, show_default=True, help="Proposer d'enregistrer chaque modification dans git (si la bibliothèque est dans un dépôt).")
+def serve(references, host, port, token, templates_dir, git):
+    """Ouvre la bibliothèque dans le navigateur : consulter, modifier, importer les
+    références et répondre à un appel d'offres, sur les mêmes fichiers YAML.
+
+    \b
+    Exemples :
+      dossier serve                       # puis ouvrir http://127.0.0.1:8000/
+      dossier serve --host 0.0.0.0 --token "une-longue-phrase-secrète"
+    """
+    from generator.frontends.web.server import serve as run
+
+    run(references, templates_dir, host, port, token, git, _say)

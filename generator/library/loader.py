@@ -95,13 +95,12 @@ def load_library(root: Path, use_cache: bool = True) -> Library:
     """Every file of the library, validated; `use_cache=False` re-reads them all (see cache.py)."""
     # Loading creates millions of small objects that all live on; the cyclic collector
     # would rescan them over and over (most of the load time of a 10,000-file library).
-    # Once loaded they stay for the whole command: frozen, the collector skips them too.
+    # They are not frozen afterwards (gc.freeze): a long-running process — the web page,
+    # the tests — loads the library again and again, and frozen garbage is never freed.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        library = _load_library(root, use_cache)
-        gc.freeze()
-        return library
+        return _load_library(root, use_cache)
     finally:
         if collecting:
             gc.enable()
