@@ -26,7 +26,7 @@ site_web: www.avo.fr
 date_creation: 2009
 effectif: 6
 forme_juridique: SARL
-siret: 123 456 789 00012
+siret: 123 456 782 00002
 adresse: 3 rue de l'Église, 44000 Nantes
 telephone: 02 40 00 00 00
 email: contact@avo.fr

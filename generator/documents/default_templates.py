@@ -333,7 +333,7 @@ def cover(doc) -> None:
     tag_line.paragraph_format.space_after = Pt(6)
 
     title = doc.add_paragraph("{{ document.titre }}", style=doc.styles["Title"])
-    title.paragraph_format.space_before = Pt(150)
+    title.paragraph_format.space_before = Pt(96)
     tag(doc, "{%p if appel.titre %}")
     doc.add_paragraph("{{ appel.titre }}", style=doc.styles["Subtitle"])
     tag(doc, "{%p endif %}")
@@ -355,7 +355,7 @@ def cover(doc) -> None:
     tag(doc, "{%p endif %}")
 
     candidate = doc.add_paragraph("Candidat", style=doc.styles["Libellé"])
-    candidate.paragraph_format.space_before = Pt(130)
+    candidate.paragraph_format.space_before = Pt(48)
     docx_xml.paragraph_rule_above(candidate, NAVY)
     doc.add_paragraph("{{ cabinet.nom }}", style=doc.styles["Page de garde — valeur"])
     tag(doc, "{%p for ligne in cabinet.coordonnees %}")
