@@ -80,6 +80,8 @@ def _styles(doc) -> None:
         style.paragraph_format.space_before = Pt(before)
         style.paragraph_format.space_after = Pt(after)
         style.paragraph_format.keep_with_next = True
+    for name in ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3"):
+        docx_xml.no_hyphenation(styles[name])  # titles are never hyphenated
     docx_xml.paragraph_border_bottom(styles["Heading 1"], NAVY)
     docx_xml.paragraph_border_bottom(styles["Title"], NAVY, size=12)
     styles["List Bullet"].paragraph_format.space_after = Pt(2)
