@@ -35,13 +35,19 @@ def test_cover_page_names_firm_tender_buyer_and_deadline_without_footer(project,
     assert document.core_properties.subject == "AMO NPNRU des Fauvettes"
 
 
-def test_each_fiche_starts_on_a_new_page_and_table_rows_never_split(project, run):
+def test_each_fiche_keeps_together_and_table_rows_never_split(project, run):
     assert run("fiches", "--single", "--date", "2026-11-24").exit_code == 0
     document = Document(str(project / "outputs" / "fiches-references.docx"))
-    # « page break before » on each fiche's first line but the first: never a paragraph
-    # holding a break, which lands on an empty page when the fiche before fills its own
-    starts = [p for p in document.paragraphs if p.text.startswith("Référence ")]
-    assert [p.paragraph_format.page_break_before for p in starts] == [False, True, True, True]
+    # every line of a fiche keeps with the next, so a fiche that fits moves whole to a new
+    # page; the fiche's last (empty) paragraph ends the chain, so the next may follow it
+    paragraphs = document.paragraphs
+    starts = [i for i, p in enumerate(paragraphs) if p.text.startswith("Référence ")]
+    assert len(starts) == 4
+    for first, following in zip(starts, starts[1:] + [len(paragraphs)]):
+        chain = paragraphs[first:following]
+        assert all(p.paragraph_format.keep_with_next for p in chain[:-1])
+        assert chain[-1].text == "" and not chain[-1].paragraph_format.keep_with_next
+    assert not any(p.paragraph_format.page_break_before for p in paragraphs)
     assert not document.element.body.xpath(".//w:br[@w:type='page']")
     for table in document.tables:
         for row in table.rows:

@@ -309,9 +309,10 @@ besoin: |
   urbaine de proximité sur trois quartiers inscrits au NPNRU : diagnostics en
   marchant avec les habitants, charte GUP avec les bailleurs (abattement TFPB),
   animation des instances partenariales et suivi des engagements.
-# Composantes exigées (parmi les 12 de la grille) : une référence sans elles est écartée.
-composantes_requises:
-  - Gestion urbaine de proximité
+# Composantes exigées (parmi les 12 de la grille) : une référence sans elles est écartée,
+# comme une référence dont la grille est « à confirmer ».
+# composantes_requises:
+#   - Gestion urbaine de proximité
 # Nombre de références à retenir (les plus pertinentes).
 nombre_references: 5
 # Personnes proposées (moyens humains), écrites comme dans personnes/ ;

@@ -222,7 +222,7 @@ class Mission(Model):
     composantes: Annotated[list[Composante], BeforeValidator(_as_list)] = Field(default_factory=list)
     composantes_a_confirmer: Bool = Field(
         False, description="Grille importée sans ses coches (les 12 cases listées) : composantes inconnues, à confirmer ; "
-        "jamais comptées ni comparées aux composantes requises")
+        "jamais comptées ni comparées aux composantes requises ; sans effet dès que composantes les liste")
     enjeux: str | None = Field(None, description="Enjeux de la mission (paragraphes séparés par une ligne vide)")
     contenu: TextList = Field(default_factory=list, description="Contenu de la mission (une puce par élément)")
     source: str | None = None
@@ -236,10 +236,10 @@ class Mission(Model):
         return {"public": "public", "prive": "privé"}.get(fold(value), value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
-    def _unknown_grid_has_no_ticks(self):
-        if self.composantes_a_confirmer and self.composantes:
-            raise ValueError("composantes_a_confirmer : la grille est à confirmer, elle ne peut pas lister de "
-                             "composantes ; gardez les composantes réalisées et retirez composantes_a_confirmer")
+    def _ticks_confirm_the_grid(self):
+        # Composantes listed are the confirmation (a grid ticked in the web page keeps the key).
+        if self.composantes:
+            self.composantes_a_confirmer = False
         return self
 
     @property
