@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from docx.shared import Pt
 
-from generator.documents.default_templates import LIGHT, loop_rows, missing_or, new_document, references_table, table, tag
+from generator.documents.default_templates import LIGHT, listed, loop_rows, missing_or, new_document, references_table, table, tag
 from generator.documents import docx_xml
 
 
@@ -149,12 +149,7 @@ def dc2_template():
     repeated = loop_rows(doc, t, "for e in candidat.effectifs", ["{{ e.annee }}", "", ""], widths)
     missing_or(doc, repeated.cells[1], "e.total")
     missing_or(doc, repeated.cells[2], "e.encadrement")
-    tag(doc, "{%p if candidat.moyens_techniques %}")
-    doc.add_paragraph("Outillage, matériel et équipement technique", style=doc.styles["Heading 3"])
-    tag(doc, "{%p for item in candidat.moyens_techniques %}")
-    doc.add_paragraph("{{ item }}", style=doc.styles["List Bullet"])
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endif %}")
+    listed(doc, "candidat.moyens_techniques", "Outillage, matériel et équipement technique")
     tag(doc, "{%p if references %}")
     doc.add_paragraph("Principales prestations de services des trois dernières années", style=doc.styles["Heading 3"])
     doc.add_paragraph("Montant, date et destinataire public ou privé (détail dans le dossier de candidature joint).",
