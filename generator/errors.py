@@ -22,6 +22,7 @@ class ExitCode(IntEnum):
 
 ERROR = "erreur"
 WARNING = "avertissement"
+GAP = "à compléter"  # a value the buyer's document lacks: shown in a draft, refused by --final
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Problem:
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         what = f"champ '{self.field}' : " if self.field else ""
-        prefix = "" if self.is_error else "avertissement : "
+        prefix = "avertissement : " if self.severity == WARNING else ""
         return f"{where}: {prefix}{what}{self.message}"
 
 

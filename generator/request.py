@@ -67,7 +67,8 @@ class Request:
     explain: bool = False  # every verdict wanted: rank --text, never refuse an empty selection
     strict: bool = False  # a gap in the reference table refuses the documents
     annexes: bool = False
-    pourquoi: bool = False  # add the « Pourquoi ces références » note (with a bid)
+    pourquoi: bool = False  # write the internal note « Pourquoi ces références » (with a bid)
+    final: bool = False  # --final: refuse to write while a gap remains (documents/gaps.py)
     templates: Path | None = Path("templates")  # the project's templates folder
     template: Path | None = None  # a template file instead of the project's or the default
 
@@ -145,7 +146,8 @@ def person_documents(request: Request, name: str, now: date | None = None) -> tu
     """The library, the person called `name` (name, other spelling or id) and the options of their CV."""
     library = load(request, now)
     people_names(library, [name])
-    options = BuildOptions(document_date=request.day or now or date.today(), titre=request.titre)
+    options = BuildOptions(document_date=request.day or now or date.today(), titre=request.titre,
+                           appel=Appel(titre=request.appel), final=request.final)
     return library, library.person(name), options
 
 
@@ -211,7 +213,8 @@ def prepare(request: Request, library: Library | None = None, now: date | None =
             notices.extend("Attention : " + line for line in answer.headlines())
             if answer.weak:
                 notices.append("Attention : " + empty_message(answer))
-        gaps = compliance(answer, library)
+        # --final lists every gap itself, the table's among them (documents/gaps.py)
+        gaps = [] if request.final else compliance(answer, library)
         if gaps and request.strict:
             raise DataError(f"{len(gaps)} manque(s) dans le tableau des références (--strict) : aucun document n'a été écrit", gaps)
     options = _options(request, bid, criteria, dates, answer)
@@ -242,13 +245,18 @@ def _people(request: Request, bid: Bid) -> list[str]:
 def _options(request: Request, bid: Bid | None, criteria: Criteria, dates: Dates, answer: Answer) -> BuildOptions:
     appel = Appel(titre=request.appel, acheteur=request.acheteur, date_limite=dates.deadline)
     options = BuildOptions(document_date=dates.day, appel=appel, selection_description=criteria.describe(),
-                           titre=request.titre, annexes=request.annexes, pourquoi=request.pourquoi)
+                           titre=request.titre, annexes=request.annexes, pourquoi=request.pourquoi,
+                           final=request.final)
     if bid is None:
         return options
     appel.titre = appel.titre or bid.titre or ""
     appel.acheteur = appel.acheteur or bid.acheteur or ""
     appel.acheteur_public = bid.acheteur_public
-    appel.lots = [f"{lot.numero} : {lot.intitule}" if lot.numero else lot.intitule for lot in bid.lots]
+    appel.numero = bid.numero_consultation or ""
+    appel.lots = [f"{lot.numero} : {lot.intitule}" if lot.numero else lot.intitule for lot in bid.answered_lots]
+    appel.colonnes = list(bid.colonnes_tableau)
+    options.bid = bid
+    options.bid_path = display_path(request.bid) if isinstance(request.bid, Path) else ""
     if answer.ranked:
         options.selection_description += " ; classées par pertinence"
     options.answer, options.personnes = answer, _people(request, bid)

@@ -116,11 +116,13 @@ def test_appel_is_accepted_for_the_tender_title(project, run):
 def test_included_old_reference_is_kept_and_marked_in_table_and_fiche(project, run):
     write_missions(project)
     write_bid(project, GUP_BID + f"inclure:\n  - {SHIPPED['concertation']}\n")
-    result = run("build", "--bid", "appel.yaml", "--date", "2026-11-24", "-o", "d.docx")
+    result = run("build", "--bid", "appel.yaml", "--date", "2026-11-24", "--pourquoi", "-o", "d.docx")
     assert result.exit_code == 0, result.output
     text = docx_text(project / "d.docx")
     mark = "Référence antérieure à la période demandée (achevée en 2017), retenue à dessein"
-    assert text.count(mark) == 2  # in the table and on the fiche
+    # the buyer never reads that we disqualify ourselves: the mark is for the bid team only
+    assert "antérieure" not in text
+    assert mark in (project / "note-interne.md").read_text(encoding="utf-8")
     assert "AMO pour la mise en place de la concertation" in text
     assert "Ville de Pantin (acheteur public)" in text.split("\n")
     assert "15 janvier 2027" in text.split("\n")
@@ -130,10 +132,12 @@ def test_group_role_and_amount_basis_as_the_data_says(project, run):
     write_missions(project)
     write_bid(project, GUP_BID)
     assert run("table", "--bid", "appel.yaml", "-o", "t.docx").exit_code == 0
-    text = docx_text(project / "t.docx")
-    assert "Rôle du cabinet\u00a0: mandataire" in text
-    assert "45\u202f000\u00a0€\u00a0HT (part du cabinet)" in text
-    assert text.count("Rôle du cabinet") == 1  # the other mission's data does not say it
+    table = Document(str(project / "t.docx")).tables[0]
+    rows = [dict(zip([c.text for c in table.rows[0].cells], [c.text for c in row.cells])) for row in table.rows[1:]]
+    roles = [row["Rôle du cabinet"] for row in rows]
+    assert "mandataire" in roles
+    assert "à compléter" in roles  # the other mission's data does not say it: never guessed
+    assert any(row["Montant et base"] == "45\u202f000\u00a0€\u00a0HT (part du cabinet)" for row in rows)
     assert run("fiches", "--bid", "appel.yaml", "--single", "-o", "f.docx").exit_code == 0
     fiche = Document(str(project / "f.docx"))
     rows = [[c.text for c in row.cells] for t in fiche.tables for row in t.rows]
@@ -162,9 +166,12 @@ def test_pourquoi_note_only_behind_the_flag(project, run):
     write_bid(project, GUP_BID)
     assert run("build", "--bid", "appel.yaml", "-o", "a.docx").exit_code == 0
     assert "Pourquoi ces références" not in docx_text(project / "a.docx")
+    assert not (project / "note-interne.md").exists()
     assert run("build", "--bid", "appel.yaml", "--pourquoi", "-o", "b.docx").exit_code == 0
-    note = docx_text(project / "b.docx").split("Pourquoi ces références")[-1]  # [1] is the sommaire
-    assert "à supprimer avant l'envoi" in note
+    # the note is a file of its own beside the dossier, never a page of it
+    assert "Pourquoi ces références" not in docx_text(project / "b.docx")
+    note = (project / "note-interne.md").read_text(encoding="utf-8")
+    assert "ne pas joindre au dossier envoyé à l'acheteur" in note
     assert "GUP (gestion urbaine de proximité) (titre, type, composantes" in note
     assert "trop ancienne : achevée en 2023, la période demandée commence en 2024 (de peu)" in note
 
@@ -178,7 +185,7 @@ def test_moyens_humains_lists_proposed_people_with_selected_missions_first(proje
     assert section.splitlines()[1] == "Claudia Romero"
     assert "Chloé Etori" not in section  # directeur of the kept GUP mission, but not proposed
     selected, others = section.split("Autres références")
-    assert "Évaluation à mi-parcours du contrat de ville (Ville de Sevran, 2023–en cours)" in selected
+    assert "Évaluation à mi-parcours du contrat de ville (Ville de Sevran, 2023\u2060–\u2060en\u00a0cours)" in selected
     assert "AMO pour la mise en place de la concertation" in others and "Etude de définition" in others
     write_bid(project, GUP_BID + "personnes:\n  - Claudia Romro\n")
     typo = run("build", "--bid", "appel.yaml", "-o", "d.docx")
@@ -192,12 +199,21 @@ def test_cv_lists_exactly_the_persons_missions(project, run):
     document = Document(str(project / "outputs" / "cv-claudia-romero.docx"))
     assert document.paragraphs[0].text == "Claudia Romero"
     rows = [[c.text for c in row.cells] for row in document.tables[-1].rows][1:]
-    assert [(r[0], r[3]) for r in rows] == [("2023–en cours", "Consultant·e"), ("2017", "Directeur·rice de mission"),
-                                            ("2013", "Référent·e")]
-    titles = {r[2] for r in rows}
+    # no civilité in her file: role nouns that need no agreement, never « Directeur·rice »
+    assert [(r[0], r[3]) for r in rows] == [("2023\u2060–\u2060en\u00a0cours", "Équipe de la mission"),
+                                            ("2017", "Direction de mission"), ("2013", "Suivi de la mission")]
+    titles = {r[2].split("\n")[0] for r in rows}
     assert titles == {"Évaluation à mi-parcours du contrat de ville",
                       "AMO pour la mise en place de la concertation via la création de la Maison du projet ANRU",
-                      "Etude de définition du projet urbain et social du Sud-Ouest de l'agglomération en vue de l'ANRU 2"}
+                      "Etude de définition du projet urbain et social du Sud-Ouest de l’agglomération en vue de l’ANRU 2"}
+    # each mission with a line of its own description
+    assert all(len(r[2].split("\n")) == 2 for r in rows)
+    person = project / "references" / "personnes" / "claudia-romero.yaml"
+    person.write_text(person.read_text(encoding="utf-8") + "civilite: Mme\n", encoding="utf-8")
+    assert run("cv", "claudia romero", "--date", "2026-11-24").exit_code == 0
+    document = Document(str(project / "outputs" / "cv-claudia-romero.docx"))
+    roles = [row.cells[3].text for row in document.tables[-1].rows][1:]
+    assert roles == ["Consultante", "Directrice de mission", "Référente"]
     assert run("cv", "Personne Inconnue").exit_code == 1
 
 
@@ -223,9 +239,8 @@ def test_default_window_on_a_late_deadline_still_builds_with_the_best_reference_
     assert "antérieure à la période par défaut (depuis 2024)" in result.output
     assert "les références les plus pertinentes sont toutes antérieures aux 3 dernières années" in explained
     text = docx_text(project / "t.docx")
-    # the age is for the bid team (terminal, internal note), not for the buyer
-    assert "antérieure" not in text and "ancienne" not in text
-    assert "(3 dernières années en priorité ; classées par pertinence)" in text  # not a claim the table belies
+    # how the references were chosen is for the terminal and the note, not the buyer
+    assert "antérieure" not in text and "pertinence" not in text and "dernières années" not in text
 
 
 def test_a_demanded_window_that_leaves_nothing_says_how_to_keep_older_references(project, run):

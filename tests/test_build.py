@@ -5,6 +5,7 @@ from __future__ import annotations
 from docx import Document
 
 from conftest import docx_text
+from generator.library.formatting import typeset
 
 NNBSP = "\u202f"
 NBSP = "\u00a0"
@@ -21,14 +22,14 @@ def test_build_strategie_writes_both_missions_with_every_field(project, run):
     assert f"Écrit : outputs/dossier-candidature.docx" in result.output
     text = docx_text(path)
     # 000 — Est Ensemble, as written in the seed
-    assert "AMO en vue de la coordination et du montage opérationnel et financier des 12 NPRU d'Est Ensemble" in text
+    assert "AMO en vue de la coordination et du montage opérationnel et financier des 12 NPRU d’Est Ensemble" in text
     assert "Est Ensemble" in text
-    assert "2018–2021" in text
+    assert "2018\u2060–\u20602021" in text  # French typography at render time: ’, a period that never breaks
     assert f"99{NNBSP}685{NBSP}€{NBSP}HT" in text
     assert "Valérie Embize, Ludovic Quintana" in text
     assert "Perspectives Urbaines et Sociales, Philippe Basseti, FCL" in text
     # 002 — ANRU, amount with no HT/TTC stated stays unstated
-    assert "Mission d'appui relative aux équipements publics Marseillais dans le cadre du NPNRU" in text
+    assert "Mission d’appui relative aux équipements publics Marseillais dans le cadre du NPNRU" in text
     assert "ANRU, DDT, AMP, Ville de Marseille" in text
     assert f"43{NNBSP}850{NBSP}€" in text.split("\n")
     assert f"43{NNBSP}850{NBSP}€{NBSP}HT" not in text
@@ -38,7 +39,7 @@ def test_build_strategie_writes_both_missions_with_every_field(project, run):
         "Créer un dialogue entre les équipes techniques de la Ville et de la Métropole.",
         "Acter le besoin de recruter un ou deux coordinateurs au sein des équipes de la Ville afin d'accompagner la mise en œuvre opérationnelle.",
     ):
-        assert bullet in text
+        assert typeset(bullet) in text  # « ’ » and no-break spaces inside « », the YAML unchanged
     assert "▶" not in text
     # the other missions are not in
     assert "Neuilly-sur-Marne" not in text
@@ -52,7 +53,7 @@ def test_build_has_real_styles_sections_and_grid(project, run):
     h1 = [t for s, t in headings if s == "Heading 1"]
     assert h1 == ["Présentation du cabinet", "Moyens humains", "Tableau des références", "Composantes des références", "Fiches références"]
     h2 = [t for s, t in headings if s == "Heading 2"]
-    assert "Mission d'appui relative aux équipements publics Marseillais dans le cadre du NPNRU" in h2
+    assert "Mission d’appui relative aux équipements publics Marseillais dans le cadre du NPNRU" in h2
     bullets = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
     assert len([b for b in bullets if b.startswith(("Stabiliser", "Initier", "Créer", "Acter"))]) == 5
     # the 12-box grid of 002: every composante, ticked as the data says
@@ -67,10 +68,14 @@ def test_reference_table_has_one_row_per_reference_and_repeats_its_header(projec
     assert run("build", "--type", "Stratégie").exit_code == 0
     document = Document(str(project / "outputs" / "dossier-candidature.docx"))
     table = next(t for t in document.tables if t.rows[0].cells[0].text == "N°")
-    assert [c.text for c in table.rows[0].cells] == ["N°", "Maître d'ouvrage", "Objet de la mission", "Années", "Montant", "Équipe"]
+    # the DC2 list (arrêté du 22 mars 2019): one column per item, never a blank cell
+    assert [c.text for c in table.rows[0].cells] == ["N°", "Objet de la mission", "Destinataire", "Public ou privé",
+                                                     "Période", "Montant et base", "Rôle du cabinet",
+                                                     "Attestation de bonne exécution"]
     assert len(table.rows) == 1 + 2
-    assert table.rows[1].cells[1].text == "ANRU"
-    assert table.rows[2].cells[3].text == "2018–2021"
+    assert table.rows[1].cells[2].text == "ANRU"
+    assert table.rows[2].cells[4].text == "2018\u2060–\u20602021"
+    assert all(cell.text.strip() for row in table.rows for cell in row.cells)
     assert table.rows[0]._tr.trPr.xpath("./w:tblHeader")
 
 
@@ -79,7 +84,7 @@ def test_table_command_selects_strategie_case_and_accent_insensitively(project, 
     assert result.exit_code == 0, result.output
     document = Document(str(project / "outputs" / "tableau-references.docx"))
     rows = document.tables[0].rows
-    assert [r.cells[1].text for r in rows[1:]] == ["ANRU", "Est Ensemble"]
+    assert [r.cells[2].text for r in rows[1:]] == ["ANRU", "Est Ensemble"]
 
 
 def test_unknown_type_says_what_the_library_holds(project, run):
@@ -104,7 +109,7 @@ def test_text_with_markup_characters_reaches_the_docx_intact(project, run):
     assert result.exit_code == 0, result.output
     text = docx_text(project / "outputs" / "dossier-candidature.docx")
     assert "Étude <Lieux> & Territoires \"quartiers\"" in text
-    assert "Ville d'Ivry & <Co>" in text
+    assert "Ville d’Ivry & <Co>" in text
     assert "Ateliers <b>non gras</b> & {{ pas une variable }}" in text
 
 

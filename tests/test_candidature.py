@@ -463,7 +463,7 @@ def test_build_annexes_pdf_ends_with_the_attestations(tender, run):
     after = _pages(tender / "outputs" / "dossier-candidature.pdf")
     assert len(after) == pages + 1 and after[-1] == ""  # the attestation (a blank page here) comes last
     text = docx_text(tender / "outputs" / "dossier-candidature.docx")
-    assert "Attestation de bonne exécution\u00a0: oui, du 1er mars 2022, signée par Jeanne Martin, DGS" in text
+    assert "Oui, du 1er mars 2022, signée par Jeanne Martin, DGS" in text  # its column of the table
 
 
 def test_pack_never_replaces_a_folder_it_did_not_make_nor_writes_into_the_library(tender, run):

@@ -33,7 +33,7 @@ def test_build_pdf_has_pages_and_a_filled_table_of_contents(project, run):
     for heading in ("Présentation du cabinet", "Moyens humains", "Tableau des références", "Fiches références"):
         assert re.search(re.escape(heading) + r"\s*\.{3,}\s*\d+", sommaire), sommaire
     assert "Mettez à jour le sommaire" not in text
-    assert "Mission d'appui relative aux équipements publics Marseillais" in text
+    assert "Mission d’appui relative aux équipements publics Marseillais" in text
 
 
 @needs_libreoffice

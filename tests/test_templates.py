@@ -111,12 +111,12 @@ def test_documented_variables_are_exactly_what_the_context_provides(project):
     library = _full_library(project)
     options = BuildOptions(document_date=date(2026, 11, 24), annexes=True)
     context = document_context(library, library.missions, options, "Dossier de candidature")
-    assert _paths(context) == {v for v in DOCUMENT_VARIABLES if not v.startswith("pourquoi.")}
-    # with a tender answered and --pourquoi, the note's variables are there too
+    assert _paths(context) == set(DOCUMENT_VARIABLES)
+    # with a tender answered and --pourquoi, the buyer's context is the same: the note is a file apart
     tender = answer(library.missions, Criteria(since=2018), date(2026, 11, 24), "concertation habitants")
     with_note = BuildOptions(document_date=date(2026, 11, 24), annexes=True, answer=tender, pourquoi=True)
     context = document_context(library, tender.selected, with_note, "Dossier de candidature")
-    assert _paths(context) == set(DOCUMENT_VARIABLES) - {"pourquoi"}  # a mapping now, seen by its keys
+    assert _paths(context) == set(DOCUMENT_VARIABLES)
     person = library.person("Valérie Embize")
     assert _paths(cv_context(library, person, options)) == set(CV_VARIABLES)
 

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.documents.context import BuildOptions, cv_context, document_context, expected_texts, table_rows
+from generator.documents.context import (BuildOptions, cv_context, document_context, expected_texts, table_rows,
+                                         typeset_all)
 from generator.errors import DataError, TemplateError
 from generator.library.loader import Library, load_library
 from generator.library.models import Mission, Personne
@@ -111,12 +112,13 @@ def table_spreadsheet(library: Library, selected: list[Mission], options: BuildO
     """The same rows as the DOCX table, as XLSX or CSV (`fmt`)."""
     from . import spreadsheet  # openpyxl: only for this command
 
-    rows = table_rows(selected, library.cabinet)
+    rows = [typeset_all(row) for row in table_rows(selected, library.cabinet)]
+    optional = options.appel.colonnes
     if fmt == "csv":
-        return spreadsheet.csv_bytes(rows)
+        return spreadsheet.csv_bytes(rows, optional)
     props = _properties(library, options.titre or "Tableau des références", options)
     return spreadsheet.xlsx_bytes(rows, title=props["title"], author=props["author"], subject=props["subject"],
-                                  document_date=options.document_date)
+                                  document_date=options.document_date, optional=optional)
 
 
 def fiches(library: Library, selected: list[Mission], options: BuildOptions, template: Template,

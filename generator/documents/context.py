@@ -1,19 +1,25 @@
 """The variables a Word template sees: the only module that knows their names.
 
-Every value is ready to print (French formatting done here), so templates hold no
-logic beyond loops and conditions. Missing data stays missing: an empty field is an
-empty string or list, never a placeholder, except where the template asks for
-« à compléter » on purpose.
+Every value is ready to print (French formatting and typography done here), so
+templates hold no logic beyond loops and conditions. Missing data stays missing: an
+empty field is an empty string or list, never a placeholder; the templates print
+« à compléter » where the buyer expects a value.
+
+These contexts are for the buyer's documents: nothing about how the references were
+selected or ranked goes in them (that is `internal.py`'s note for the bid team).
 """
 
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.library.formatting import format_annees, format_long_date, format_montant, format_montants, format_names
+from generator.library.formatting import (format_annees, format_long_date, format_montant, format_montants, format_names,
+                                          typeset)
 from generator.library.loader import Library
 from generator.library.models import Cabinet, Membre, Mission, Montant, Personne, Production
 from generator.selection.criteria import last_year, sort_missions
@@ -34,19 +40,24 @@ class Appel:
     acheteur: str = ""
     date_limite: date | None = None
     acheteur_public: bool | None = None
-    lots: list[str] = field(default_factory=list)
+    numero: str = ""  # numéro de la consultation
+    lots: list[str] = field(default_factory=list)  # the lots answered
+    colonnes: list[str] = field(default_factory=list)  # optional columns of the reference table the RC asks for
 
 
 @dataclass
 class BuildOptions:
     document_date: date  # printed on the cover and in the file properties
     appel: Appel = field(default_factory=Appel)
-    selection_description: str = ""
+    selection_description: str = ""  # for the internal note and the terminal, never the buyer's document
     annexes: bool = False
     titre: str | None = None
     answer: Answer | None = None  # how the references were chosen for a tender (--bid)
-    pourquoi: bool = False  # add the « Pourquoi ces références » note for the bid team
+    pourquoi: bool = False  # write the internal note « Pourquoi ces références » beside the dossier
     personnes: list[str] = field(default_factory=list)  # people proposed; empty: those of the selection
+    bid: object | None = None  # the bid file (library.bid.Bid) the tender comes from, if any
+    bid_path: str = ""
+    final: bool = False  # --final: refuse to write while a gap remains (gaps.py)
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -79,7 +90,7 @@ def contact_text(mission: Mission) -> str:
 
 
 def attestation_text(mission: Mission) -> str:
-    """« oui, du 1er mars 2022, signée par Jeanne Martin » when the mission has an attestation de
+    """« Oui, du 1er mars 2022, signée par Jeanne Martin » when the mission has an attestation de
     bonne exécution, else empty."""
     attestation = mission.attestation
     if attestation is None or not (attestation.fichier or attestation.date):
@@ -87,7 +98,7 @@ def attestation_text(mission: Mission) -> str:
     from generator.library.dates import parse_date
 
     day = parse_date(attestation.date) if attestation.date else None
-    parts = ["oui"]
+    parts = ["Oui"]
     if attestation.date:
         parts.append(f"du {format_long_date(day)}" if day else f"du {attestation.date}")
     if attestation.signataire:
@@ -97,50 +108,75 @@ def attestation_text(mission: Mission) -> str:
 
 @dataclass(frozen=True)
 class TableRow:
+    """One reference as the DC2 list (arrêté du 22 mars 2019) asks for it; "" when unknown."""
+
     numero: int
     id: str
-    maitre_ouvrage: str
-    nature_client: str
     titre: str
     type: str
-    annees: str
-    debut: int | None
-    fin: int | str | None  # a year (the start year for a one-year mission) or « en cours »
+    maitre_ouvrage: str
+    nature_client: str
+    annees: str  # as the source gives it: a single year stays a single year
     montant: str  # every amount with its basis, for documents
     montants: tuple[Montant, ...]  # the values themselves, for spreadsheets
+    montant_manque: str  # what the amount lacks for the buyer (its HT/TTC basis), or ""
     role: str
-    equipe: str
     contact: str
-    attestation: str  # « 1er mars 2022, Jeanne Martin » when the library has one, else empty
+    attestation: str  # « Oui, du 1er mars 2022, signée par Jeanne Martin » when the library has one, else empty
 
 
 def table_row(mission: Mission, numero: int, cabinet: Cabinet | None) -> TableRow:
     """One line of the tableau des références: the DOCX table, the XLSX and the CSV all use it."""
-    annees = mission.annees
-    fin = None
-    if annees is not None:
-        fin = "en cours" if annees.en_cours else annees.last
+    montants = tuple(mission.montant)
     return TableRow(
         numero=numero,
         id=mission.id or "",
-        maitre_ouvrage=mission.maitre_ouvrage or "",
-        nature_client=mission.nature_client or "",
         titre=mission.titre,
         type=mission.type or "",
-        annees=format_annees(annees),
-        debut=annees.debut if annees else None,
-        fin=fin,
+        maitre_ouvrage=mission.maitre_ouvrage or "",
+        nature_client=mission.nature_client or "",
+        annees=format_annees(mission.annees),
         montant=format_montants(mission.montant),
-        montants=tuple(mission.montant),
+        montants=montants,
+        montant_manque="base HT ou TTC à compléter" if any(m.taxe is None for m in montants) else "",
         role=firm_role(mission, cabinet),
-        equipe=_equipe(mission.equipe),
-        contact=contact_text(mission) if mission.nature_client != "privé" else "",
+        contact=contact_text(mission),
         attestation=attestation_text(mission),
     )
 
 
 def table_rows(selected: list[Mission], cabinet: Cabinet | None) -> list[TableRow]:
     return [table_row(m, i, cabinet) for i, m in enumerate(selected, 1)]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the tableau des références: one definition for DOCX, XLSX and CSV."""
+
+    key: str  # the TableRow attribute, and the template variable r.<key>
+    header: str
+    width: float  # relative width in the Word table
+    chars: int  # width in the spreadsheet
+    optional: bool = False  # shown only when the bid file asks for it (colonnes_tableau)
+
+
+REFERENCE_COLUMNS = (
+    Column("numero", "N°", 0.8, 5),
+    Column("titre", "Objet de la mission", 3.8, 60),
+    Column("maitre_ouvrage", "Destinataire", 2.4, 28),
+    Column("nature_client", "Public ou privé", 1.9, 10),
+    Column("annees", "Période", 2.3, 12),
+    Column("montant", "Montant et base", 2.4, 24),  # spreadsheets: one value and one basis column per amount
+    Column("role", "Rôle du cabinet", 1.9, 14),
+    Column("contact", "Contact chez le client", 2.6, 36, optional=True),
+    Column("attestation", "Attestation de bonne exécution", 2.2, 16),
+)
+OPTIONAL_COLUMNS = tuple(c.key for c in REFERENCE_COLUMNS if c.optional)
+
+
+def table_columns(optional: list[str] | tuple[str, ...] = ()) -> list[Column]:
+    """The columns shown: every required one, and the optional ones asked for."""
+    return [c for c in REFERENCE_COLUMNS if not c.optional or c.key in optional]
 
 
 def mission_fields(mission: Mission) -> list[dict]:
@@ -163,12 +199,20 @@ def mission_fields(mission: Mission) -> list[dict]:
     return [{"libelle": label, "valeur": value} for label, value in rows if value]
 
 
-def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None, note: str = "") -> dict:
+def grid_state(mission: Mission) -> str:
+    """What a fiche's grid can tell the buyer: « » when ticked, else what the bid team must do."""
+    if mission.composantes_a_confirmer:
+        return "composantes à confirmer"
+    if not mission.composantes:
+        return "composantes à compléter"
+    return ""
+
+
+def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None) -> dict:
     row = table_row(mission, numero, cabinet)
     ticked = set(mission.composantes)
+    # Every fiche has its grid; one whose ticks are unknown is printed unticked, never all ticked.
     grille = [{"nom": c, "coche": c in ticked, "case": TICKED if c in ticked else UNTICKED} for c in COMPOSANTES]
-    if not mission.composantes:
-        grille = []
     half = (len(grille) + 1) // 2
     role = firm_role(mission, cabinet)
     champs = mission_fields(mission)
@@ -187,16 +231,17 @@ def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None, no
         "annees": row.annees,
         "montant": row.montant,
         "montants": [format_montant(m) for m in row.montants],
-        "equipe": row.equipe,
+        "montant_manque": row.montant_manque,
+        "equipe": _equipe(mission.equipe),
         "role": row.role,
         "contact": row.contact,
         "attestation": row.attestation,
-        "note": note,
         "directeur": mission.directeur or "",
         "referent": mission.referent or "",
         "consultants": ", ".join(mission.consultants),
         "champs": champs,
         "grille": grille,
+        "grille_manque": grid_state(mission),
         "grille_lignes": list(zip(grille[:half], grille[half:])),
         "matrice": [TICKED if c in ticked else "" for c in COMPOSANTES],
         "enjeux": paragraphs(mission.enjeux),
@@ -204,7 +249,7 @@ def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None, no
     }
 
 
-_IDENTITY = (
+IDENTITY = (
     ("Raison sociale", "nom"),
     ("Sigle", "sigle"),
     ("Forme juridique", "forme_juridique"),
@@ -219,10 +264,11 @@ _IDENTITY = (
 )
 
 
-def cabinet_context(cabinet: Cabinet | None) -> dict:
+def cabinet_context(cabinet: Cabinet | None, root: Path | None = None) -> dict:
     cabinet = cabinet or Cabinet(nom="Cabinet (references/cabinet.yaml manquant)")
+    logo = root / cabinet.logo if root is not None and cabinet.logo else None
     identite = []
-    for label, key in _IDENTITY:
+    for label, key in IDENTITY:
         value = getattr(cabinet, key)
         identite.append({"libelle": label, "valeur": "" if value is None else str(value)})
     if cabinet.domaines:
@@ -234,6 +280,7 @@ def cabinet_context(cabinet: Cabinet | None) -> dict:
         "nom": cabinet.nom,
         "sigle": cabinet.sigle or "",
         "coordonnees": [str(c) for c in coordonnees if c],
+        "logo": str(logo) if logo is not None and logo.is_file() else "",
         "identite": identite,
         "presentation": paragraphs(cabinet.presentation),
         "domaines": list(cabinet.domaines),
@@ -244,9 +291,9 @@ def cabinet_context(cabinet: Cabinet | None) -> dict:
     }
 
 
-def person_fields(person: Personne) -> list[dict]:
+def person_fields(person: Personne, with_function: bool = True) -> list[dict]:
     rows = [
-        ("Fonction", person.fonction),
+        *([("Fonction", person.fonction)] if with_function else []),
         ("Formation", format_names(person.formation)),
         ("Expérience", f"{person.annees_experience} ans" if person.annees_experience is not None else ""),
         ("Domaines", format_names(person.domaines)),
@@ -255,13 +302,33 @@ def person_fields(person: Personne) -> list[dict]:
     return [{"libelle": label, "valeur": value or ""} for label, value in rows]
 
 
+# A person's role on a mission, agreed with their civilité; without one, a role noun that
+# needs no agreement (never « Directeur·rice » on a CV someone signs).
+_ROLES = {
+    "Mme": ("Directrice de mission", "Référente", "Consultante"),
+    "M.": ("Directeur de mission", "Référent", "Consultant"),
+    None: ("Direction de mission", "Suivi de la mission", "Équipe de la mission"),
+}
+
+
 def mission_role(mission: Mission, person: Personne) -> str:
+    directeur, referent, consultant = _ROLES[person.civilite]
     names = {fold(person.nom), *(fold(a) for a in person.alias)}
     if mission.directeur and fold(mission.directeur) in names:
-        return "Directeur·rice de mission"
+        return directeur
     if mission.referent and fold(mission.referent) in names:
-        return "Référent·e"
-    return "Consultant·e"
+        return referent
+    return consultant
+
+
+def one_line(mission: Mission, limit: int = 170) -> str:
+    """The mission in a line, from its own text: the first sentence of its enjeux (or of its
+    contenu), cut at a word with « … » when longer."""
+    text = (paragraphs(mission.enjeux) or list(mission.contenu) or [""])[0]
+    sentence = re.split(r"(?<=\.)\s", text, maxsplit=1)[0]
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def _mission_line(m: Mission) -> str:
@@ -309,13 +376,14 @@ def people_context(library: Library, selected: list[Mission], when: date, names:
 
 def cv_context(library: Library, person: Personne, options: BuildOptions) -> dict:
     missions = sort_missions(library.missions_of(person), "recent", options.document_date)
-    return {
+    return typeset_all({
         "document": {"titre": f"CV — {person.nom}", "date": format_long_date(options.document_date)},
-        "cabinet": cabinet_context(library.cabinet),
+        "cabinet": cabinet_context(library.cabinet, library.root),
+        "appel": appel_context(options.appel),
         "personne": {
             "nom": person.nom,
             "fonction": person.fonction or "",
-            "champs": person_fields(person),
+            "champs": person_fields(person, with_function=False),
             "presentation": paragraphs(person.presentation),
             "references": [
                 {
@@ -323,11 +391,12 @@ def cv_context(library: Library, person: Personne, options: BuildOptions) -> dic
                     "maitre_ouvrage": m.maitre_ouvrage or "",
                     "titre": m.titre,
                     "role": mission_role(m, person),
+                    "description": one_line(m),
                 }
                 for m in missions
             ],
         },
-    }
+    })
 
 
 def production_context(production: Production) -> dict:
@@ -335,64 +404,56 @@ def production_context(production: Production) -> dict:
         "titre": production.titre,
         "nature": production.nature or "",
         "numero": production.numero or "",
+        "maitre_ouvrage": production.maitre_ouvrage or "",
+        "annee": str(production.annee or ""),
         "entete": list(production.entete),
         "sections": [{"titre": s.titre, "paragraphes": list(s.paragraphes), "puces": list(s.puces)} for s in production.sections],
     }
 
 
-def document_context(library: Library, selected: list[Mission], options: BuildOptions, titre: str) -> dict:
-    """Everything the dossier, table and fiches templates use."""
-    appel = options.appel
-    notes = options.answer.old_notes() if options.answer else {}
-    productions = [p for p in library.productions if not p.confidentiel] if options.annexes else []
+def appel_context(appel: Appel) -> dict:
     return {
+        "titre": appel.titre,
+        "acheteur": appel.acheteur,
+        "date_limite": format_long_date(appel.date_limite) if appel.date_limite else "",
+        "nature": {True: "acheteur public", False: "acheteur privé"}.get(appel.acheteur_public, ""),
+        "numero": appel.numero,
+        "lots": list(appel.lots),
+    }
+
+
+def document_context(library: Library, selected: list[Mission], options: BuildOptions, titre: str) -> dict:
+    """Everything the dossier, table and fiches templates use: what the buyer reads, only."""
+    productions = [p for p in library.productions if not p.confidentiel] if options.annexes else []
+    columns = {c.key for c in table_columns(options.appel.colonnes)}
+    return typeset_all({
         "document": {"titre": options.titre or titre, "date": format_long_date(options.document_date)},
-        "appel": {
-            "titre": appel.titre,
-            "acheteur": appel.acheteur,
-            "date_limite": format_long_date(appel.date_limite) if appel.date_limite else "",
-            "nature": {True: "acheteur public", False: "acheteur privé"}.get(appel.acheteur_public, ""),
-            "lots": list(appel.lots),
-        },
-        "selection": {"nombre": len(selected), "description": options.selection_description},
-        "cabinet": cabinet_context(library.cabinet),
-        "references": [reference_context(m, i, library.cabinet, notes.get(m.id, "")) for i, m in enumerate(selected, 1)],
+        "appel": appel_context(options.appel),
+        "selection": {"nombre": len(selected)},
+        "tableau": {key: key in columns for key in OPTIONAL_COLUMNS},
+        "cabinet": cabinet_context(library.cabinet, library.root),
+        "references": [reference_context(m, i, library.cabinet) for i, m in enumerate(selected, 1)],
         "composantes": list(COMPOSANTES),
-        "legende_matrice": f"{TICKED} : composante réalisée, selon la fiche de la mission. "
-        "Une ligne vide : composantes non renseignées.",
+        "legende_matrice": f"{TICKED} : composante réalisée, selon la fiche de la mission.",
         "personnes": people_context(library, selected, options.document_date, options.personnes),
         "productions": [production_context(p) for p in productions],
-        "pourquoi": why_context(options.answer) if options.pourquoi and options.answer else None,
-    }
+    })
 
 
-def _terms(verdict) -> str:
-    return " ; ".join(f"{m.label} ({', '.join(m.fields)})" for m in verdict.relevance.matches[:8])
+_PATHS = {"logo"}  # file names, not text
 
 
-def why_context(answer: Answer) -> dict:
-    """The « Pourquoi ces références » note: for the bid team, not the buyer."""
-    return {
-        "periode": ("missions " if answer.start else "") + answer.period,
-        "ordre": "pertinence par rapport au besoin de l'appel" if answer.ranked else "ordre demandé (--sort)",
-        "retenues": [
-            {
-                "rang": v.rank,
-                "titre": v.mission.titre,
-                "score": f"{v.score:.1f}".replace(".", ","),
-                "termes": _terms(v) or "aucun terme du besoin",
-                "note": v.note,
-            }
-            for v in answer.kept
-        ],
-        "ecartees": [
-            {"titre": v.mission.titre, "raison": " ; ".join(v.reasons), "de_peu": v.near_miss}
-            for v in answer.excluded
-        ] + [
-            {"titre": v.mission.titre, "raison": f"moins pertinente, au-delà des {answer.wanted} références demandées", "de_peu": False}
-            for v in answer.beyond_limit
-        ],
-    }
+def typeset_all(value):
+    """Every text of a context with French typography (formatting.typeset), at render time."""
+    if isinstance(value, str):
+        return typeset(value)
+    if isinstance(value, dict):
+        return {k: v if k in _PATHS else typeset_all(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(typeset_all(v) for v in value)
+    if isinstance(value, TableRow):
+        return replace(value, **{f.name: typeset_all(getattr(value, f.name)) for f in fields(value)})
+    return value
 
 
 # --- the documented variables -------------------------------------------------------------
@@ -406,6 +467,7 @@ _COMMON_VARIABLES = {
     "cabinet.nom": "Raison sociale du cabinet",
     "cabinet.sigle": "Sigle du cabinet",
     "cabinet.coordonnees": "Adresse, téléphone, courriel, site : les lignes renseignées, dans cet ordre",
+    "cabinet.logo": "Chemin de l'image du logo (champ logo de cabinet.yaml) ou vide",
     "cabinet.identite": "Fiche d'identité : une ligne par rubrique, vide quand elle n'est pas renseignée",
     "cabinet.identite[].libelle": "Rubrique (« SIRET », « Adresse »…)",
     "cabinet.identite[].valeur": "Valeur, ou texte vide (« à compléter » dans le modèle par défaut)",
@@ -422,9 +484,10 @@ DOCUMENT_VARIABLES = {
     "appel.acheteur": "Acheteur public (--acheteur)",
     "appel.date_limite": "Date limite de remise des offres, en toutes lettres (--date-limite)",
     "appel.nature": "« acheteur public », « acheteur privé » ou vide (fichier d'appel, --bid)",
-    "appel.lots": "Lots de la consultation (liste ; fichier d'appel)",
+    "appel.numero": "Numéro de la consultation (fichier d'appel : numero_consultation)",
+    "appel.lots": "Lots auxquels le cabinet répond (liste ; fichier d'appel : lots, lots_repondus)",
     "selection.nombre": "Nombre de références retenues",
-    "selection.description": "Critères de sélection, en clair (« type : « Stratégie » »)",
+    "tableau.contact": "Vrai si le tableau des références a la colonne Contact (fichier d'appel : colonnes_tableau)",
     "references": "Les références retenues, dans l'ordre de la sélection",
     "references[].numero": "Numéro d'ordre (1, 2…)",
     "references[].id": "Identifiant de la mission",
@@ -438,16 +501,17 @@ DOCUMENT_VARIABLES = {
     "references[].montants": "Les mêmes montants, un par élément de liste",
     "references[].equipe": "Équipe (« Tracés urbains (mandataire), Perspectives Urbaines et Sociales »)",
     "references[].role": "Rôle du cabinet dans l'équipe (mandataire, cotraitant, sous-traitant) ou vide",
-    "references[].contact": "Contact chez un client public (nom, fonction, téléphone, courriel) ou vide",
-    "references[].attestation": "Attestation de bonne exécution (« oui, du 1er mars 2022, signée par … ») ou vide",
-    "references[].note": "Mention d'une référence antérieure à la période, retenue à dessein ou pour compléter la liste (--bid), ou vide",
+    "references[].contact": "Contact chez le client (nom, fonction, téléphone, courriel) ou vide",
+    "references[].montant_manque": "Ce qui manque au montant pour l'acheteur (« base HT ou TTC à compléter ») ou vide",
+    "references[].attestation": "Attestation de bonne exécution (« Oui, du 1er mars 2022, signée par … ») ou vide",
     "references[].directeur": "Directeur de mission",
     "references[].referent": "Référent",
     "references[].consultants": "Consultants mobilisés, séparés par des virgules",
     "references[].champs": "Lignes « libellé : valeur » de la fiche, les vides omises",
     "references[].champs[].libelle": "Libellé (« Maître d'ouvrage », « Montant de la mission »…)",
     "references[].champs[].valeur": "Valeur mise en forme",
-    "references[].grille": "Les 12 composantes avec leur case, ou liste vide si la fiche n'en dit rien",
+    "references[].grille": "Les 12 composantes avec leur case (toutes décochées quand la grille est inconnue)",
+    "references[].grille_manque": "« composantes à confirmer », « composantes à compléter » ou vide",
     "references[].grille[].nom": "Nom de la composante",
     "references[].grille[].coche": "Vrai si la composante est cochée",
     "references[].grille[].case": "☒ ou ☐",
@@ -473,31 +537,21 @@ DOCUMENT_VARIABLES = {
     "productions[].titre": "Titre",
     "productions[].nature": "Nature du document",
     "productions[].numero": "Numéro",
+    "productions[].maitre_ouvrage": "Maître d'ouvrage",
+    "productions[].annee": "Année",
     "productions[].entete": "Lignes de rattachement (liste)",
     "productions[].sections": "Sections",
     "productions[].sections[].titre": "Titre de la section",
     "productions[].sections[].paragraphes": "Paragraphes (liste)",
     "productions[].sections[].puces": "Puces (liste)",
-    "pourquoi": "Note « Pourquoi ces références » pour l'équipe (build --pourquoi), sinon vide",
-    "pourquoi.periode": "Période de récence appliquée, en clair",
-    "pourquoi.ordre": "Ordre des références (pertinence ou tri demandé)",
-    "pourquoi.retenues": "Références retenues, dans l'ordre",
-    "pourquoi.retenues[].rang": "Rang",
-    "pourquoi.retenues[].titre": "Intitulé",
-    "pourquoi.retenues[].score": "Score de pertinence (« 12,4 »)",
-    "pourquoi.retenues[].termes": "Termes du besoin trouvés, avec les champs où ils sont",
-    "pourquoi.retenues[].note": "« retenue à la main… », « gardée pour compléter la liste… » ou vide",
-    "pourquoi.ecartees": "Références écartées, avec la raison",
-    "pourquoi.ecartees[].titre": "Intitulé",
-    "pourquoi.ecartees[].raison": "Raison(s) de l'exclusion",
-    "pourquoi.ecartees[].de_peu": "Vrai si la référence est écartée de peu (juste hors période)",
 }
 
 CV_VARIABLES = {
     **_COMMON_VARIABLES,
+    **{k: v for k, v in DOCUMENT_VARIABLES.items() if k.startswith("appel.")},
     "personne.nom": "Prénom Nom",
     "personne.fonction": "Fonction",
-    "personne.champs": "Lignes « libellé : valeur » (fonction, formation, expérience, domaines)",
+    "personne.champs": "Lignes « libellé : valeur » (formation, expérience, domaines)",
     "personne.champs[].libelle": "Libellé",
     "personne.champs[].valeur": "Valeur, vide quand elle n'est pas renseignée",
     "personne.presentation": "Présentation : liste de paragraphes",
@@ -505,7 +559,8 @@ CV_VARIABLES = {
     "personne.references[].annees": "Années",
     "personne.references[].maitre_ouvrage": "Maître d'ouvrage",
     "personne.references[].titre": "Intitulé de la mission",
-    "personne.references[].role": "Son rôle (directeur·rice de mission, référent·e, consultant·e)",
+    "personne.references[].role": "Son rôle, accordé selon sa civilité (directrice de mission, référent, consultante…)",
+    "personne.references[].description": "La mission en une ligne (première phrase des enjeux)",
 }
 
 # Which variables each default template (and a custom one of that name) can use.

@@ -16,9 +16,13 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
 
 from generator.documents import docx_xml
+from generator.documents.context import OPTIONAL_COLUMNS, table_columns
+from generator.library.formatting import typeset
 from generator.library.vocabulary import COMPOSANTES
 
 FONT = "Arial"
@@ -33,7 +37,7 @@ TEMPLATE_NAMES = ("dossier", "tableau", "fiches", "cv", "dc1", "dc2", "dc4")
 
 # --- page set-up and styles ---------------------------------------------------------------
 
-def new_document(title: str, landscape: bool = False):
+def new_document(title: str, landscape: bool = False, tender_footer: bool = True):
     doc = Document()
     section = doc.sections[0]
     width, height = Cm(21), Cm(29.7)
@@ -45,9 +49,10 @@ def new_document(title: str, landscape: bool = False):
         setattr(section, side, Cm(2))
     section.top_margin, section.bottom_margin = Cm(2), Cm(1.8)
     _styles(doc)
-    _footer(section)
+    _footer(section, tender_footer)
     doc.dossier_title = title  # core properties are written with the package (output.core_xml)
     docx_xml.set_language(doc)
+    docx_xml.auto_hyphenation(doc)
     return doc
 
 
@@ -75,6 +80,8 @@ def _styles(doc) -> None:
         style.paragraph_format.space_before = Pt(before)
         style.paragraph_format.space_after = Pt(after)
         style.paragraph_format.keep_with_next = True
+    for name in ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3"):
+        docx_xml.no_hyphenation(styles[name])  # titles are never hyphenated
     docx_xml.paragraph_border_bottom(styles["Heading 1"], NAVY)
     docx_xml.paragraph_border_bottom(styles["Title"], NAVY, size=12)
     styles["List Bullet"].paragraph_format.space_after = Pt(2)
@@ -100,6 +107,7 @@ def _styles(doc) -> None:
     header.font.size = Pt(9)
     header.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
     header.paragraph_format.space_after = Pt(0)
+    docx_xml.no_hyphenation(header)
     cell = styles.add_style("Cellule", 1)
     cell.base_style = normal
     cell.font.size = Pt(9)
@@ -122,10 +130,13 @@ def _styles(doc) -> None:
     docx_xml.style_font(box, "DejaVu Sans")
 
 
-def _footer(section) -> None:
+def _footer(section, tender: bool = True) -> None:
+    """The firm, the tender (its number) or else the document's title, and the page."""
     paragraph = section.footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    run = paragraph.add_run("{{ cabinet.nom }} — {{ document.titre }} — page ")
+    what = ("{% if appel.titre %}{{ appel.titre }}{% if appel.numero %} (n°\u00a0{{ appel.numero }}){% endif %}"
+            "{% else %}{{ document.titre }}{% endif %}") if tender else "{{ document.titre }}"
+    run = paragraph.add_run("{{ cabinet.nom }} — " + what + " — page ")
     run.font.size = Pt(8)
     docx_xml.add_field(paragraph, "PAGE", "1")
     paragraph.add_run(" / ").font.size = Pt(8)
@@ -191,40 +202,44 @@ def field_line(doc) -> None:
 
 # --- blocks shared by several templates ----------------------------------------------------
 
-REFERENCES_WIDTHS = [0.8, 3.0, 5.3, 1.9, 2.3, 3.7]
-REFERENCES_HEADERS = ["N°", "Maître d'ouvrage", "Objet de la mission", "Années", "Montant", "Équipe"]
+def references_table(doc, width_cm: float = 17.0, optional_columns: bool = True) -> None:
+    """The tableau des références, its columns from context.REFERENCE_COLUMNS: one table with
+    the optional columns (contact) and one without, the bid file choosing (tableau.contact);
+    `optional_columns=False`: the required columns only (the DC2 form)."""
+    if not optional_columns:
+        _references_table(doc, width_cm, table_columns())
+        return
+    (optional_key,) = OPTIONAL_COLUMNS  # one optional column today; more would need one table per combination
+    for condition, optional in ((f"{{%p if tableau.{optional_key} %}}", [optional_key]), ("{%p else %}", [])):
+        tag(doc, condition)
+        _references_table(doc, width_cm, table_columns(optional))
+    tag(doc, "{%p endif %}")
 
 
-def references_table(doc, widths=REFERENCES_WIDTHS) -> None:
-    t = table(doc, widths, REFERENCES_HEADERS)
-    repeated = loop_rows(
-        doc, t, "for r in references",
-        ["{{ r.numero }}", "{{ r.maitre_ouvrage }}", "{{ r.titre }}", "{{ r.annees }}", "{{ r.montant }}", "{{ r.equipe }}"],
-        widths,
-    )
-    objet = repeated.cells[2]
-    note = objet.add_paragraph("{{ r.type }}", style=doc.styles["Petit"])
-    note.runs[0].italic = True
-    objet.add_paragraph("{%p if r.note %}")
-    old = objet.add_paragraph(style=doc.styles["Petit"])
-    old.add_run("{{ r.note }}", style=doc.styles["À compléter"])
-    objet.add_paragraph("{%p endif %}")
-    equipe = repeated.cells[5]
-    equipe.add_paragraph("{%p if r.role %}")
-    equipe.add_paragraph("Rôle du cabinet\u00a0: {{ r.role }}", style=doc.styles["Petit"]).runs[0].bold = True
-    equipe.add_paragraph("{%p endif %}")
-    # The arrêté du 22 mars 2019 asks for the recipient, public or private, and a contact.
-    client = repeated.cells[1]
-    for condition, text in (("r.nature_client", "Client {{ r.nature_client }}"), ("r.contact", "Contact\u00a0: {{ r.contact }}"),
-                            ("r.attestation", "Attestation de bonne exécution\u00a0: {{ r.attestation }}")):
-        client.add_paragraph(f"{{%p if {condition} %}}")
-        client.add_paragraph(text, style=doc.styles["Petit"])
-        client.add_paragraph("{%p endif %}")
+def _references_table(doc, width_cm: float, columns) -> None:
+    scale = width_cm / sum(c.width for c in columns)
+    widths = [round(c.width * scale, 2) for c in columns]
+    t = table(doc, widths, [c.header for c in columns])
+    repeated = loop_rows(doc, t, "for r in references", [""] * len(columns), widths)
+    for column, cell in zip(columns, repeated.cells):
+        if column.key == "numero":
+            cell.paragraphs[0].text = "{{ r.numero }}"
+            continue
+        # Never a blank cell: what the library lacks says « à compléter » in red.
+        missing_or(doc, cell, f"r.{column.key}")
+        if column.key == "titre":
+            cell.add_paragraph("{%p if r.type %}")
+            cell.add_paragraph("{{ r.type }}", style=doc.styles["Petit"]).runs[0].italic = True
+            cell.add_paragraph("{%p endif %}")
+        if column.key == "montant":
+            cell.add_paragraph("{%p if r.montant and r.montant_manque %}")
+            cell.add_paragraph(style=doc.styles["Petit"]).add_run("{{ r.montant_manque }}", style=doc.styles["À compléter"])
+            cell.add_paragraph("{%p endif %}")
 
 
 def matrix(doc) -> None:
-    widths = [4.6] + [1.03] * len(COMPOSANTES)
-    t = table(doc, widths, ["Référence", *COMPOSANTES])
+    widths = [5.2] + [0.98] * len(COMPOSANTES)
+    t = table(doc, widths, ["Référence", *(typeset(c) for c in COMPOSANTES)])
     header = t.rows[0]
     header.height = Cm(4.2)
     for cell in header.cells[1:]:
@@ -235,26 +250,26 @@ def matrix(doc) -> None:
     repeated = loop_rows(doc, t, "for r in references", cells, widths)
     for cell in repeated.cells[1:]:
         cell.paragraphs[0].style = doc.styles["Case"]
+    label = repeated.cells[0]
+    label.add_paragraph("{%p if r.grille_manque %}")
+    label.add_paragraph(style=doc.styles["Petit"]).add_run("{{ r.grille_manque }}", style=doc.styles["À compléter"])
+    label.add_paragraph("{%p endif %}")
     doc.add_paragraph("{{ legende_matrice }}", style=doc.styles["Petit"])
 
 
 def fiche(doc) -> None:
-    """One fiche référence per item of `references`, each after the first on a new page."""
+    """One fiche référence per item of `references`, each kept on one page when it fits.
+
+    Every paragraph and row of a fiche keeps with the next, so a fiche that does not fit in
+    what is left of a page moves whole to the next one, and one longer than a page breaks
+    where it must; a last paragraph without that link ends the chain, so the next fiche may
+    start on the page an overflowing fiche leaves mostly empty."""
+    start = len(doc.element.body)
     tag(doc, "{%p for r in references %}")
-    # « Page break before » on the fiche's first line, not a paragraph holding a break: a
-    # fiche that fills its page exactly would push that paragraph onto an empty page.
-    for condition, new_page in (("{%p if loop.first %}", False), ("{%p else %}", True)):
-        tag(doc, condition)
-        kicker = doc.add_paragraph("Référence {{ r.numero }}{% if r.type %} — {{ r.type }}{% endif %}", style=doc.styles["Petit"])
-        kicker.paragraph_format.keep_with_next = True
-        kicker.paragraph_format.page_break_before = new_page
-    tag(doc, "{%p endif %}")
+    doc.add_paragraph("Référence {{ r.numero }}{% if r.type %} — {{ r.type }}{% endif %}", style=doc.styles["Petit"])
     doc.add_paragraph("{{ r.titre }}", style=doc.styles["Heading 2"])
     tag(doc, "{%p if r.maitre_ouvrage %}")
     doc.add_paragraph("{{ r.maitre_ouvrage }}", style=doc.styles["Subtitle"])
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p if r.note %}")
-    doc.add_paragraph(style=doc.styles["Petit"]).add_run("{{ r.note }}", style=doc.styles["À compléter"])
     tag(doc, "{%p endif %}")
 
     widths = [4.2, 12.8]
@@ -264,8 +279,10 @@ def fiche(doc) -> None:
         cell.paragraphs[0].style = doc.styles["Libellé"]
         docx_xml.shade_cell(cell, LIGHT)
 
-    tag(doc, "{%p if r.grille %}")
     doc.add_paragraph("Composantes de la mission", style=doc.styles["Heading 3"])
+    tag(doc, "{%p if r.grille_manque %}")
+    doc.add_paragraph(style=doc.styles["Petit"]).add_run("{{ r.grille_manque }}", style=doc.styles["À compléter"])
+    tag(doc, "{%p endif %}")
     widths = [0.8, 7.7, 0.8, 7.7]
     grid = table(doc, widths)
     repeated = loop_rows(
@@ -274,10 +291,15 @@ def fiche(doc) -> None:
     )
     for i in (0, 2):
         repeated.cells[i].paragraphs[0].style = doc.styles["Case"]
-    tag(doc, "{%p endif %}")
 
     listed(doc, "r.enjeux", "Enjeux de la mission", style="Normal").paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     listed(doc, "r.contenu", "Contenu de la mission")
+    for element in list(doc.element.body)[start:]:
+        for paragraph in element.iter(qn("w:p")):
+            Paragraph(paragraph, doc).paragraph_format.keep_with_next = True
+    end = doc.add_paragraph(style=doc.styles["Petit"])
+    end.paragraph_format.space_after = Pt(14)
+    end.paragraph_format.keep_with_next = False
     tag(doc, "{%p endfor %}")
 
 
@@ -306,14 +328,19 @@ def cover(doc) -> None:
     firm.style = doc.styles["Page de garde — cabinet"]
     firm.add_run("{{ cabinet.nom }}")
     tag_line = cell.add_paragraph("{% if cabinet.sigle %}{{ cabinet.sigle }}{% endif %}", style=doc.styles["Page de garde — sigle"])
+    # The logo, when cabinet.yaml names one: render.py turns the path into an image.
+    tag(doc, "{%p if cabinet.logo %}")
+    doc.add_paragraph("{{ cabinet.logo }}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    tag(doc, "{%p endif %}")
     tag_line.paragraph_format.space_after = Pt(6)
 
     title = doc.add_paragraph("{{ document.titre }}", style=doc.styles["Title"])
-    title.paragraph_format.space_before = Pt(150)
+    title.paragraph_format.space_before = Pt(96)
     tag(doc, "{%p if appel.titre %}")
     doc.add_paragraph("{{ appel.titre }}", style=doc.styles["Subtitle"])
     tag(doc, "{%p endif %}")
     for label, value, text in (
+        ("Consultation n°", "appel.numero", "{{ appel.numero }}"),
         ("Acheteur", "appel.acheteur", "{{ appel.acheteur }}{% if appel.nature %} ({{ appel.nature }}){% endif %}"),
         ("Date limite de remise des offres", "appel.date_limite", "{{ appel.date_limite }}"),
     ):
@@ -322,14 +349,15 @@ def cover(doc) -> None:
         doc.add_paragraph(text, style=doc.styles["Page de garde — valeur"])
         tag(doc, "{%p endif %}")
     tag(doc, "{%p if appel.lots %}")
-    doc.add_paragraph("Lots", style=doc.styles["Libellé"]).paragraph_format.space_before = Pt(14)
+    doc.add_paragraph("{% if appel.lots|length > 1 %}Lots auxquels{% else %}Lot auquel{% endif %} le candidat répond",
+                      style=doc.styles["Libellé"]).paragraph_format.space_before = Pt(14)
     tag(doc, "{%p for lot in appel.lots %}")
     doc.add_paragraph("Lot {{ lot }}", style=doc.styles["Page de garde — valeur"])
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endif %}")
 
     candidate = doc.add_paragraph("Candidat", style=doc.styles["Libellé"])
-    candidate.paragraph_format.space_before = Pt(130)
+    candidate.paragraph_format.space_before = Pt(48)
     docx_xml.paragraph_rule_above(candidate, NAVY)
     doc.add_paragraph("{{ cabinet.nom }}", style=doc.styles["Page de garde — valeur"])
     tag(doc, "{%p for ligne in cabinet.coordonnees %}")
@@ -337,7 +365,6 @@ def cover(doc) -> None:
     tag(doc, "{%p endfor %}")
     dated = doc.add_paragraph("{{ document.date }}")
     dated.paragraph_format.space_before = Pt(8)
-    doc.add_paragraph("Références présentées\u00a0: {{ selection.nombre }} ({{ selection.description }})", style=doc.styles["Petit"])
 
 
 def missing_or(doc, cell, value: str) -> None:
@@ -380,9 +407,9 @@ def dossier_template():
     p.add_run("Présentation du cabinet à compléter (champ «\u00a0presentation\u00a0» de references/cabinet.yaml).", style=doc.styles["À compléter"])
     tag(doc, "{%p endif %}")
     tag(doc, "{%p if cabinet.chiffres_affaires %}")
-    doc.add_paragraph("Chiffre d'affaires", style=doc.styles["Heading 3"])
+    doc.add_paragraph("Chiffre d’affaires", style=doc.styles["Heading 3"])
     widths = [3, 6]
-    t = table(doc, widths, ["Année", "Chiffre d'affaires"])
+    t = table(doc, widths, ["Année", "Chiffre d’affaires"])
     loop_rows(doc, t, "for ca in cabinet.chiffres_affaires", ["{{ ca.annee }}", "{{ ca.montant }}"], widths)
     tag(doc, "{%p endif %}")
 
@@ -401,7 +428,7 @@ def dossier_template():
 
     h = doc.add_paragraph("Tableau des références", style=doc.styles["Heading 1"])
     h.paragraph_format.page_break_before = True
-    references_table(doc)
+    references_table(doc, 17.0)
 
     h = doc.add_paragraph("Composantes des références", style=doc.styles["Heading 1"])
     h.paragraph_format.page_break_before = True
@@ -415,8 +442,14 @@ def dossier_template():
     h = doc.add_paragraph("Annexes\u00a0: travaux produits", style=doc.styles["Heading 1"])
     h.paragraph_format.page_break_before = True
     tag(doc, "{%p for a in productions %}")
-    doc.add_paragraph("{{ a.nature }}", style=doc.styles["Petit"])
+    doc.add_paragraph("{{ a.nature }}{% if a.numero %} — fiche {{ a.numero }}{% endif %}", style=doc.styles["Petit"])
     doc.add_paragraph("{{ a.titre }}", style=doc.styles["Heading 2"])
+    client = doc.add_paragraph(style=doc.styles["Petit"])
+    client.add_run("Maître d’ouvrage\u00a0: ")
+    client.add_run("{{ a.maitre_ouvrage }}")
+    client.add_run("{% if not a.maitre_ouvrage %}à compléter{% endif %}", style=doc.styles["À compléter"])
+    client.add_run(" — année\u00a0: {{ a.annee }}")
+    client.add_run("{% if not a.annee %}à compléter{% endif %}", style=doc.styles["À compléter"])
     tag(doc, "{%p for e in a.entete %}")
     doc.add_paragraph("{{ e }}", style=doc.styles["Libellé"])
     tag(doc, "{%p endfor %}")
@@ -431,43 +464,18 @@ def dossier_template():
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endif %}")
-    why_note(doc)
     return doc
-
-
-def titled_items(doc, items: str, style: str, rest: str) -> None:
-    """One list paragraph per element `v` of `items`: its title in bold, then `rest`."""
-    tag(doc, f"{{%p for v in {items} %}}")
-    line = doc.add_paragraph(style=doc.styles[style])
-    line.add_run("{{ v.titre }}").bold = True
-    line.add_run(rest)
-    tag(doc, "{%p endfor %}")
-
-
-def why_note(doc) -> None:
-    """« Pourquoi ces références »: one page for the bid team, to delete before sending."""
-    tag(doc, "{%p if pourquoi %}")
-    h = doc.add_paragraph("Pourquoi ces références", style=doc.styles["Heading 1"])
-    h.paragraph_format.page_break_before = True
-    warning = doc.add_paragraph()
-    warning.add_run("Note interne pour l'équipe de réponse\u00a0: à supprimer avant l'envoi à l'acheteur.", style=doc.styles["À compléter"])
-    doc.add_paragraph("Période\u00a0: {{ pourquoi.periode }}. Ordre\u00a0: {{ pourquoi.ordre }}.", style=doc.styles["Petit"])
-    doc.add_paragraph("Références retenues", style=doc.styles["Heading 3"])
-    titled_items(doc, "pourquoi.retenues", "List Number",
-                 " — score {{ v.score }} — {{ v.termes }}{% if v.note %} ({{ v.note }}){% endif %}")
-    tag(doc, "{%p if pourquoi.ecartees %}")
-    doc.add_paragraph("Références écartées", style=doc.styles["Heading 3"])
-    titled_items(doc, "pourquoi.ecartees", "List Bullet", " : {{ v.raison }}{% if v.de_peu %} (de peu){% endif %}")
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p endif %}")
 
 
 def tableau_template():
     doc = new_document("Tableau des références", landscape=True)
     doc.add_paragraph("{{ document.titre }}", style=doc.styles["Title"])
     doc.add_paragraph("{{ cabinet.nom }} — {{ document.date }}", style=doc.styles["Subtitle"])
-    doc.add_paragraph("{{ selection.nombre }} références ({{ selection.description }})", style=doc.styles["Petit"])
-    references_table(doc, widths=[1.0, 4.6, 8.8, 2.4, 4.0, 4.9])
+    tag(doc, "{%p if appel.titre %}")
+    doc.add_paragraph("{{ appel.titre }}{% if appel.numero %} — consultation n°\u00a0{{ appel.numero }}{% endif %}",
+                      style=doc.styles["Petit"])
+    tag(doc, "{%p endif %}")
+    references_table(doc, 25.7)
     return doc
 
 
@@ -480,21 +488,31 @@ def fiches_template():
 def cv_template():
     doc = new_document("Curriculum vitæ")
     doc.add_paragraph("{{ personne.nom }}", style=doc.styles["Title"])
-    tag(doc, "{%p if personne.fonction %}")
-    doc.add_paragraph("{{ personne.fonction }}", style=doc.styles["Subtitle"])
-    tag(doc, "{%p endif %}")
-    doc.add_paragraph("{{ cabinet.nom }}", style=doc.styles["Petit"])
+    function = doc.add_paragraph(style=doc.styles["Subtitle"])
+    function.add_run("{{ personne.fonction }}")
+    function.add_run("{% if not personne.fonction %}Fonction à compléter{% endif %}", style=doc.styles["À compléter"])
+    doc.add_paragraph("{{ cabinet.nom }}{% if appel.titre %} — {{ appel.titre }}{% endif %}", style=doc.styles["Petit"])
+    doc.add_paragraph("Parcours", style=doc.styles["Heading 1"])
     tag(doc, "{%p for c in personne.champs %}")
     field_line(doc)
     tag(doc, "{%p endfor %}")
+    doc.add_paragraph("Présentation", style=doc.styles["Heading 1"])
     tag(doc, "{%p for para in personne.presentation %}")
-    doc.add_paragraph("{{ para }}")
+    doc.add_paragraph("{{ para }}").paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if not personne.presentation %}")
+    doc.add_paragraph().add_run("Présentation à compléter", style=doc.styles["À compléter"])
+    tag(doc, "{%p endif %}")
     doc.add_paragraph("Références", style=doc.styles["Heading 1"])
-    widths = [2.2, 4.2, 7.6, 3.0]
-    t = table(doc, widths, ["Années", "Maître d'ouvrage", "Mission", "Rôle"])
-    loop_rows(doc, t, "for m in personne.references",
-              ["{{ m.annees }}", "{{ m.maitre_ouvrage }}", "{{ m.titre }}", "{{ m.role }}"], widths)
+    widths = [2.2, 4.0, 7.8, 3.0]
+    t = table(doc, widths, ["Années", "Maître d’ouvrage", "Mission", "Rôle"])
+    repeated = loop_rows(doc, t, "for m in personne.references", ["", "", "{{ m.titre }}", "{{ m.role }}"], widths)
+    missing_or(doc, repeated.cells[0], "m.annees")
+    missing_or(doc, repeated.cells[1], "m.maitre_ouvrage")
+    mission = repeated.cells[2]
+    mission.add_paragraph("{%p if m.description %}")
+    mission.add_paragraph("{{ m.description }}", style=doc.styles["Petit"])
+    mission.add_paragraph("{%p endif %}")
     return doc
 
 

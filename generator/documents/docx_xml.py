@@ -226,6 +226,38 @@ def _fld_type(run) -> str | None:
     return None if char is None else char.get(qn("w:fldCharType"))
 
 
+def auto_hyphenation(document) -> None:
+    """Hyphenate the document (French patterns): justified paragraphs without wide gaps."""
+    settings = document.settings.element
+    if settings.find(qn("w:autoHyphenation")) is None:
+        # Schema order: autoHyphenation comes early in w:settings, after the view and zoom settings.
+        element = OxmlElement("w:autoHyphenation")
+        anchor = None
+        for tag in ("w:zoom", "w:view", "w:writeProtection"):
+            anchor = settings.find(qn(tag))
+            if anchor is not None:
+                break
+        if anchor is not None:
+            anchor.addnext(element)
+        else:
+            settings.insert(0, element)
+
+
+def no_hyphenation(style) -> None:
+    """A paragraph style whose text is never hyphenated (headers of narrow columns)."""
+    pPr = style.element.get_or_add_pPr()
+    if pPr.find(qn("w:suppressAutoHyphens")) is None:
+        # Schema order in pPr: after keepNext, keepLines, pageBreakBefore, framePr, widowControl,
+        # numPr, and before the spacing and indentation.
+        pPr.insert_element_before(OxmlElement("w:suppressAutoHyphens"),
+                                  "w:pBdr", "w:shd", "w:tabs", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+                                  "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
+                                  "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+                                  "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+                                  "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr",
+                                  "w:sectPr", "w:pPrChange")
+
+
 def set_language(document, lang: str = "fr-FR") -> None:
     """Proofing language of the whole document (spell-check in French)."""
     styles = document.styles.element

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from docx.shared import Pt
 
-from generator.documents.default_templates import LIGHT, loop_rows, missing_or, new_document, references_table, table, tag
+from generator.documents.default_templates import LIGHT, listed, loop_rows, missing_or, new_document, references_table, table, tag
 from generator.documents import docx_xml
 
 
@@ -76,7 +76,7 @@ def _signature(doc) -> None:
 
 
 def dc1_template():
-    doc = new_document("Lettre de candidature (DC1)")
+    doc = new_document("Lettre de candidature (DC1)", tender_footer=False)
     _header(doc, "DC1", "LETTRE DE CANDIDATURE", "Désignation du mandataire par ses co-traitants")
     _buyer_and_object(doc)
     _section(doc, "C - Objet de la candidature", "(Cocher la case correspondante.)")
@@ -118,7 +118,7 @@ def dc1_template():
 
 
 def dc2_template():
-    doc = new_document("Déclaration du candidat (DC2)")
+    doc = new_document("Déclaration du candidat (DC2)", tender_footer=False)
     _header(doc, "DC2", "DÉCLARATION DU CANDIDAT INDIVIDUEL OU DU MEMBRE DU GROUPEMENT",
             "{{ candidat.nom }}{% if candidat.mandataire %} — mandataire du groupement{% endif %}")
     _buyer_and_object(doc)
@@ -149,17 +149,12 @@ def dc2_template():
     repeated = loop_rows(doc, t, "for e in candidat.effectifs", ["{{ e.annee }}", "", ""], widths)
     missing_or(doc, repeated.cells[1], "e.total")
     missing_or(doc, repeated.cells[2], "e.encadrement")
-    tag(doc, "{%p if candidat.moyens_techniques %}")
-    doc.add_paragraph("Outillage, matériel et équipement technique", style=doc.styles["Heading 3"])
-    tag(doc, "{%p for item in candidat.moyens_techniques %}")
-    doc.add_paragraph("{{ item }}", style=doc.styles["List Bullet"])
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endif %}")
+    listed(doc, "candidat.moyens_techniques", "Outillage, matériel et équipement technique")
     tag(doc, "{%p if references %}")
     doc.add_paragraph("Principales prestations de services des trois dernières années", style=doc.styles["Heading 3"])
     doc.add_paragraph("Montant, date et destinataire public ou privé (détail dans le dossier de candidature joint).",
                       style=doc.styles["Petit"])
-    references_table(doc)
+    references_table(doc, optional_columns=False)
     tag(doc, "{%p endif %}")
     _section(doc, "G - Capacités des autres opérateurs économiques sur lesquels le candidat s'appuie")
     tag(doc, "{%p for s in candidat.sous_traitants %}")
@@ -174,7 +169,7 @@ def dc2_template():
 
 
 def dc4_template():
-    doc = new_document("Déclaration de sous-traitance (DC4)")
+    doc = new_document("Déclaration de sous-traitance (DC4)", tender_footer=False)
     _header(doc, "DC4", "DÉCLARATION DE SOUS-TRAITANCE", "{{ sous_traitant.nom }}")
     _buyer_and_object(doc)
     _section(doc, "C - Objet de la déclaration du sous-traitant")

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from generator.documents.build import Template, _render, find_template
-from generator.documents.context import BuildOptions, reference_context
+from generator.documents.context import BuildOptions, reference_context, typeset_all
 from generator.library.bid import Bid, SousTraitant
 from generator.library.dates import parse_date
 from generator.library.candidature import Candidate, last_turnovers
@@ -177,8 +177,8 @@ def dc2_context(bid: Bid, who: Candidate, firm: Cabinet, references: list[dict],
     return context
 
 
-_REFERENCE_KEYS = ("id", "numero", "maitre_ouvrage", "nature_client", "contact", "titre", "type", "note", "annees",
-                   "montant", "equipe", "role", "attestation")
+_REFERENCE_KEYS = ("id", "numero", "maitre_ouvrage", "nature_client", "contact", "titre", "type", "annees",
+                   "montant", "montant_manque", "equipe", "role", "attestation")
 
 
 def references_rows(selected: list[Mission], firm: Cabinet | None) -> list[dict]:
@@ -186,7 +186,7 @@ def references_rows(selected: list[Mission], firm: Cabinet | None) -> list[dict]
     rows = []
     for number, mission in enumerate(selected, 1):
         full = reference_context(mission, number, firm)
-        rows.append({key: full[key] for key in _REFERENCE_KEYS})
+        rows.append(typeset_all({key: full[key] for key in _REFERENCE_KEYS}))
     return rows
 
 

@@ -41,6 +41,7 @@ def load_template(source: Path | bytes, name: str) -> DocxTemplate:
 def render(source: Path | bytes, name: str, context: dict, *, document_date: date, properties: dict[str, str]) -> bytes:
     """The rendered document as deterministic DOCX bytes."""
     template = load_template(source, name)
+    context = _with_logo(template, context)
     paragraphs = docx_xml.paragraph_texts(template.get_xml())
     _check_tags_closed(paragraphs, name)
     try:
@@ -61,6 +62,29 @@ def render(source: Path | bytes, name: str, context: dict, *, document_date: dat
     buffer = io.BytesIO()
     template.save(buffer)
     return normalize_docx(buffer.getvalue(), core_xml({**properties, "revision": 1}, stamp))
+
+
+def _with_logo(template: DocxTemplate, context: dict) -> dict:
+    """cabinet.logo is a file name in the context; the template gets the image itself."""
+    cabinet = context.get("cabinet")
+    if not isinstance(cabinet, dict) or not cabinet.get("logo"):
+        return context
+    from docx.shared import Mm
+    from docxtpl import InlineImage
+
+    from generator.errors import DataError
+
+    path = cabinet["logo"]
+    try:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            image.verify()
+    except ImportError:
+        pass
+    except Exception:
+        raise DataError(f"{path} : logo illisible (champ logo de cabinet.yaml) ; donnez une image PNG ou JPEG") from None
+    return {**context, "cabinet": {**cabinet, "logo": InlineImage(template, path, height=Mm(16))}}
 
 
 # --- template errors, for the person who edits the template in Word ----------------------

@@ -25,29 +25,17 @@ from openpyxl.writer.excel import ExcelWriter
 
 from generator.library.formatting import format_basis, format_montant
 from generator.output import normalize_docx
-from generator.documents.context import TableRow
+from generator.documents.context import TableRow, table_columns
 
 EURO_FORMAT = '#,##0 "€";-#,##0 "€"'
 EURO_CENTS_FORMAT = '#,##0.00 "€";-#,##0.00 "€"'
 HEADER_FILL = "1F3864"
 
-# (header, width in characters, value of a row)
-_BEFORE_AMOUNTS = (
-    ("N°", 5, lambda r: r.numero),
-    ("Maître d'ouvrage", 28, lambda r: r.maitre_ouvrage),
-    ("Public / privé", 10, lambda r: r.nature_client),
-    ("Objet de la mission", 60, lambda r: r.titre),
-    ("Type de mission", 26, lambda r: r.type),
-    ("Début", 8, lambda r: r.debut),
-    ("Fin", 9, lambda r: r.fin),
-)
-_AFTER_AMOUNTS = (
-    ("Rôle du cabinet", 14, lambda r: r.role),
-    ("Équipe", 40, lambda r: r.equipe),
-    ("Contact", 36, lambda r: r.contact),
-    ("Attestation de bonne exécution", 30, lambda r: r.attestation),
-    ("Identifiant", 30, lambda r: r.id),
-)
+MISSING = "à compléter"
+
+
+def _text(key: str):
+    return lambda r: getattr(r, key) or MISSING
 
 
 def _amount_columns(rows: list[TableRow]):
@@ -55,8 +43,19 @@ def _amount_columns(rows: list[TableRow]):
     columns = []
     for i in range(count):
         suffix = f" {i + 1}" if count > 1 else ""
-        columns.append((f"Montant{suffix} (€)", 13, lambda r, i=i: r.montants[i].valeur if i < len(r.montants) else None))
-        columns.append((f"Base du montant{suffix}", 22, lambda r, i=i: _basis(r.montants[i]) if i < len(r.montants) else ""))
+
+        def value(r, i=i):
+            if i < len(r.montants):
+                return r.montants[i].valeur
+            return MISSING if i == 0 else None
+
+        def basis(r, i=i):
+            if i < len(r.montants):
+                return _basis(r.montants[i]) or "base HT ou TTC à compléter"
+            return MISSING if i == 0 else ""
+
+        columns.append((f"Montant{suffix} (€)", 13, value))
+        columns.append((f"Base du montant{suffix}", 24, basis))
     return columns
 
 
@@ -69,15 +68,26 @@ def _basis(montant) -> str:
     return f"{span}, {basis}" if basis else span
 
 
-def columns(rows: list[TableRow]):
-    return [*_BEFORE_AMOUNTS, *_amount_columns(rows), *_AFTER_AMOUNTS]
+def columns(rows: list[TableRow], optional: list[str] | tuple[str, ...] = ()):
+    """The columns of the Word table (context.REFERENCE_COLUMNS), the amount split into
+    a number and its basis so that a spreadsheet can sort and sum by basis."""
+    out = []
+    for column in table_columns(optional):
+        if column.key == "montant":
+            out += _amount_columns(rows)
+        elif column.key == "numero":
+            out.append((column.header, column.chars, lambda r: r.numero))
+        else:
+            out.append((column.header, column.chars, _text(column.key)))
+    return out
 
 
 def _is_amount(header: str) -> bool:
     return header.startswith("Montant")
 
 
-def xlsx_bytes(rows: list[TableRow], *, title: str, author: str, subject: str, document_date: date) -> bytes:
+def xlsx_bytes(rows: list[TableRow], *, title: str, author: str, subject: str, document_date: date,
+               optional: list[str] | tuple[str, ...] = ()) -> bytes:
     """A workbook with a styled, frozen, filterable header; the same rows give the same bytes."""
     book = Workbook()
     # Named styles: one style record shared by every cell, where a style set cell by cell
@@ -88,7 +98,7 @@ def xlsx_bytes(rows: list[TableRow], *, title: str, author: str, subject: str, d
     styles = {"Texte", "Euros", "Euros et centimes"}
     sheet = book.active
     sheet.title = "Références"
-    cols = columns(rows)
+    cols = columns(rows, optional)
     sheet.append([header for header, _, _ in cols])
     for row in rows:
         sheet.append([_cell_value(value(row)) for _, _, value in cols])
@@ -166,11 +176,11 @@ def _csv_text(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def csv_bytes(rows: list[TableRow]) -> bytes:
+def csv_bytes(rows: list[TableRow], optional: list[str] | tuple[str, ...] = ()) -> bytes:
     """UTF-8 with a BOM and « ; » separators, decimal commas: what Excel in French opens as is."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    cols = columns(rows)
+    cols = columns(rows, optional)
     writer.writerow([header for header, _, _ in cols])
     for row in rows:
         writer.writerow([_csv_value(value(row)) for _, _, value in cols])

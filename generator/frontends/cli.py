@@ -418,7 +418,7 @@ def _request(kw: dict) -> Request:
         references=kw["references"], criteria=criteria, bid=kw["bid_file"], day=date_option(kw["date_text"]),
         date_limite=date_option(kw["date_limite"]), appel=kw.get("appel_titre", ""), acheteur=kw.get("acheteur", ""),
         titre=kw.get("titre"), explain=kw.get("explain", False), strict=kw.get("strict", False),
-        annexes=kw.get("annexes", False), pourquoi=kw.get("pourquoi", False),
+        annexes=kw.get("annexes", False), pourquoi=kw.get("pourquoi", False), final=kw.get("final", False),
         templates=kw.get("templates_dir", DEFAULT_TEMPLATES), template=kw.get("template"),
     )
 
@@ -450,10 +450,31 @@ def document_options(command):
         click.option("--verbose", "-v", is_flag=True, help="Afficher aussi les avertissements sur la bibliothèque."),
         click.option("--strict", is_flag=True, help="Avec --bid : refuser d'écrire si le tableau des références est incomplet (date, montant et sa base, client public ou privé, période)."),
         click.option("--pdf", is_flag=True, help="Convertir aussi chaque DOCX en PDF (LibreOffice, sommaire mis à jour)."),
+        click.option("--final", is_flag=True, help="Document définitif : refuser d'écrire (code 2) tant qu'il reste un élément à compléter, une donnée d'exemple ou une grille à confirmer ; les lister tous."),
     ]
     for option in reversed(options):
         command = option(command)
     return selection_options(command)
+
+
+def _gate(library, selected, options, people=()) -> list:
+    """--final refuses here, before anything is written; a draft gets the gaps to summarise."""
+    from generator.documents import gaps as gaps_module
+
+    return gaps_module.gate(gaps_module.Request(library, selected, options, list(people)))
+
+
+def _summarize(found: list) -> None:
+    """The end of a draft's output: what is left to fill in, by file, then how much."""
+    if not found or _settings().quiet:
+        return
+    from generator.documents.gaps import summary
+    from generator.documents.internal import gap_lines
+
+    for line in gap_lines(found):
+        click.echo(line, err=True)
+    click.echo(f"Brouillon : {summary(found)} (en rouge dans le document) ; "
+               "--final refuse d'écrire tant qu'il en reste", err=True)
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -518,8 +539,13 @@ def build(**kw):
 
     prepared = _prepared(kw, documents=True)
     selected = prepared.selected
+    found = _gate(prepared.library, selected, prepared.options)
     data = documents.dossier(prepared.library, selected, prepared.options, prepared.template("dossier"))
     written = _write_document(kw["output"], DEFAULT_OUTPUTS / "dossier-candidature.docx", data, prepared.library)
+    if prepared.options.pourquoi:
+        from generator.documents.internal import NOTE_NAME, internal_note
+
+        _write(written.with_name(NOTE_NAME), internal_note(prepared.options, found).encode("utf-8"))
     _convert_pdf(kw["pdf"], [written])
     if kw["pdf"] and kw["annexes"]:
         from generator.documents.pack import append_attestations
@@ -527,6 +553,7 @@ def build(**kw):
         if append_attestations(written.with_suffix(".pdf"), prepared.library, selected):
             _say("Attestations de bonne exécution ajoutées à la fin du PDF")
     _say(f"{len(selected)} référence{'s' if len(selected) > 1 else ''} : " + ", ".join(m.id for m in selected))
+    _summarize(found)
 
 
 @cli.command()
@@ -547,12 +574,14 @@ def table(**kw):
     if kw["pdf"] and fmt != "docx":
         raise UsageError("--pdf convertit le tableau Word : il ne s'emploie qu'avec --format docx")
     prepared = _prepared(kw, documents=True)
+    found = _gate(prepared.library, prepared.selected, prepared.options)
     if fmt == "docx":
         data = documents.table(prepared.library, prepared.selected, prepared.options, prepared.template("tableau"))
     else:
         data = documents.table_spreadsheet(prepared.library, prepared.selected, prepared.options, fmt)
     written = _write_document(kw["output"], DEFAULT_OUTPUTS / f"tableau-references.{fmt}", data, prepared.library)
     _convert_pdf(kw["pdf"], [written])
+    _summarize(found)
 
 
 @cli.command()
@@ -579,6 +608,7 @@ def fiches(**kw):
             raise UsageError(f"-o {output} : un fichier pour {len(selected)} fiches ; ajoutez --single "
                              "pour les réunir, ou donnez un dossier à -o")
         single = True  # one fiche, one file: the name the user gave
+    found = _gate(prepared.library, prepared.selected, prepared.options)
     with _progress(1 if single else len(selected), "Fiches") as advance:
         produced = documents.fiches(prepared.library, selected, prepared.options, prepared.template("fiches"),
                                     single, advance)
@@ -589,6 +619,7 @@ def fiches(**kw):
         else:
             written.append(_write_document(None, (output or DEFAULT_OUTPUTS / "fiches") / name, data, prepared.library))
     _convert_pdf(kw["pdf"], written)
+    _summarize(found)
 
 
 @cli.command(name="list")
@@ -727,8 +758,10 @@ def show(ident, references):
 @click.option("--templates", "templates_dir", type=click.Path(path_type=Path), default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles Word du projet.")
 @click.option("--date", "date_text", metavar="DATE", help="Date du document : 2027-01-15 ou 15/01/2027. Par défaut : aujourd'hui.")
 @click.option("--pdf", is_flag=True, help="Convertir aussi le CV en PDF (LibreOffice).")
+@click.option("--appel", "appel_titre", default="", help="Intitulé de l'appel d'offres (en tête du CV et pied de page).")
+@click.option("--final", is_flag=True, help="CV définitif : refuser d'écrire (code 2) tant qu'il reste un élément à compléter.")
 @library_options
-def cv(person, output, template, templates_dir, date_text, pdf, references):
+def cv(person, output, template, templates_dir, date_text, pdf, appel_titre, final, references):
     """Écrit le CV (DOCX) d'une personne du cabinet, avec ses missions de la bibliothèque.
 
     Les missions viennent des champs directeur, referent et consultants des
@@ -742,11 +775,14 @@ def cv(person, output, template, templates_dir, date_text, pdf, references):
     from generator.library.dates import date_option
     from generator.request import Request, person_documents
 
-    request = Request(references=references, day=date_option(date_text), templates=templates_dir, template=template)
+    request = Request(references=references, day=date_option(date_text), templates=templates_dir, template=template,
+                      appel=appel_titre, final=final)
     library, found, options = person_documents(request, person)
+    gaps = _gate(library, [], options, [found])
     data = documents.cv(library, found, options, documents.find_template("cv", templates_dir, template))
     written = _write_document(output, DEFAULT_OUTPUTS / f"cv-{found.id}.docx", data, library)
     _convert_pdf(pdf, [written])
+    _summarize(gaps)
 
 
 @cli.group()
@@ -1007,6 +1043,9 @@ def stats(**kw):
                     for year in range(m.annees.debut, (last_year(m, when) or m.annees.debut) + 1))
     show("Par année (missions en cours cette année-là)", "Année", years, sorted(years, reverse=True))
     show("Par composante", "Composante", Counter(c for m in selected for c in m.composantes), list(COMPOSANTES))
+    unknown = sum(m.composantes_a_confirmer for m in selected)
+    if unknown:
+        click.echo(f"{unknown} référence(s) aux composantes à confirmer (grille importée sans ses coches) : non comptées")
     show("Par personne", "Personne", Counter(name for m in selected for name in m.people))
 
 
@@ -1102,7 +1141,8 @@ def import_(files, references, dry_run, overwrite):
 @click.option("--no-cache", is_flag=True, help="Relire tous les fichiers sans utiliser le cache.")
 @click.option("--references", "-r", "references", type=click.Path(path_type=Path), envvar="DOSSIER_REFERENCES",
               help="Dossier de la bibliothèque (comme PATH, pour écrire -r comme les autres commandes).")
-def check(path, templates_dir, date_text, last, strict, fmt, no_cache, references):
+@click.option("--final", is_flag=True, help="Lister aussi tout ce qu'un document définitif refuserait (éléments à compléter, données d'exemple, grilles à confirmer) ; code 2 s'il en reste.")
+def check(path, templates_dir, date_text, last, strict, fmt, no_cache, references, final):
     """Vérifie toute la bibliothèque et les modèles : chaque problème, en une fois.
 
     Une ligne par problème, triée : « fichier:ligne: champ 'x' : message ».
@@ -1122,6 +1162,14 @@ def check(path, templates_dir, date_text, last, strict, fmt, no_cache, reference
     path = references or path
     library = load_library(path, use_cache=not no_cache)
     problems = library.problems + check_library(library, now, last) + check_templates(library, templates_dir, now)
+    gaps = []
+    if final:
+        from generator.documents.gaps import library_gaps
+
+        gaps = library_gaps(library, now)
+        # an example value is a warning of check and a gap of --final: said once, as a gap
+        said = {(g.path, g.line, g.field, g.message) for g in gaps}
+        problems = [p for p in problems if (p.path, p.line, p.field, p.message) not in said] + gaps
     problems.sort(key=lambda p: p.sort_key())
     errors = [p for p in problems if p.is_error]
     warnings = [p for p in problems if not p.is_error]
@@ -1141,7 +1189,9 @@ def check(path, templates_dir, date_text, last, strict, fmt, no_cache, reference
                   f"{len(library.productions)} production(s) lues : "
                   f"{len(errors)} erreur(s), {len(warnings)} avertissement(s)")
         click.echo(counts if problems else f"{counts}. Tout est en ordre.")
-    failed = errors or (strict and warnings)
+        if gaps:
+            click.echo(f"--final : {len(gaps)} élément(s) à compléter avant un document définitif")
+    failed = errors or (strict and warnings) or gaps
     return ExitCode.DATA if failed else ExitCode.OK
 
 

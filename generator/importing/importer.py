@@ -36,7 +36,7 @@ PRODUCTIONS = "productions"
 # Key order of a mission file, as in the shipped library.
 MISSION_KEYS = (
     "titre", "maitre_ouvrage", "type", "annees", "sites", "cout_projet", "directeur", "equipe",
-    "referent", "programme", "acteurs", "consultants", "montant", "composantes", "enjeux",
+    "referent", "programme", "acteurs", "consultants", "montant", "composantes", "composantes_a_confirmer", "enjeux",
     "contenu", "source",
 )
 # Fields a usable reference needs: reported when the fiche leaves them empty.
@@ -572,6 +572,9 @@ def read_mission(lines: list[Line], firm_names: list[str]) -> tuple[dict, list[s
             continue
         values[f.key] = _field_value(f, firm_names, warnings, kept)
     _header_fields(header, values, firm_names, warnings, kept)
+    if values.get("composantes") == UNKNOWN_GRID:
+        del values["composantes"]
+        values["composantes_a_confirmer"] = "oui"
     record = {key: values[key] for key in MISSION_KEYS if key in values}
     return record, warnings, kept
 
@@ -1023,6 +1026,9 @@ def _tab_pieces(text: str) -> list[str]:
     return pieces or [text]
 
 
+UNKNOWN_GRID = "à confirmer"  # what _composantes returns for a grid without its ticks
+
+
 def _composantes(lines: list[Line], warnings: list[str], kept: list[str]):
     """The ticked composantes when the fiche has boxes; the listed ones otherwise."""
     entries: list[tuple[str, bool | None]] = []
@@ -1066,9 +1072,10 @@ def _composantes(lines: list[Line], warnings: list[str], kept: list[str]):
         if canonical not in result:
             result.append(canonical)
     if not has_boxes and set(result) == set(COMPOSANTES):
-        warnings.append("composantes : la grille entière est listée, probablement exportée sans ses coches : "
-                        "gardez seulement les composantes réellement mobilisées")
-    elif has_boxes:
+        warnings.append("composantes : la grille entière est listée sans ses coches : enregistrée comme « à confirmer » "
+                        "(composantes_a_confirmer) ; remplacez-la par les composantes réellement mobilisées")
+        return UNKNOWN_GRID
+    if has_boxes:
         warnings.append(f"composantes : {len(chosen)} cochée(s) sur {len(entries)} cases")
     return result or None
 

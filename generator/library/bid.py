@@ -124,6 +124,8 @@ class Bid(Model):
     )
     lots: Annotated[list[Annotated[Lot, BeforeValidator(_lot)]], BeforeValidator(_as_list)] = Field(default_factory=list)
     lots_repondus: TextList = Field(default_factory=list, description="Numéros des lots auxquels le cabinet répond (vide : tous)")
+    colonnes_tableau: Annotated[list[Literal["contact"]], BeforeValidator(_as_list)] = Field(
+        default_factory=list, description="Colonnes facultatives du tableau des références demandées par le RC (contact)")
     besoin: str | None = Field(None, description="Texte du besoin, copié du RC / CCTP : les références sont classées selon lui")
     composantes_requises: Annotated[list[Composante], BeforeValidator(_as_list)] = Field(default_factory=list)
     nombre_references: int | None = Field(None, ge=1, le=100, description="Nombre de références à retenir")
@@ -245,9 +247,10 @@ EXAMPLE = """\
 # Les options de la ligne de commande s'ajoutent à ce fichier (--type, --limit…).
 
 # Intitulé du marché, tel que sur le règlement de consultation (page de garde).
-titre: AMO pour la mise en place d'une démarche de gestion urbaine de proximité
+# Les valeurs marquées [exemple] sont à remplacer : --final refuse de les imprimer.
+titre: "[exemple] AMO pour la mise en place d'une démarche de gestion urbaine de proximité"
 # Acheteur, et s'il est public (oui) ou privé (non).
-acheteur: Ville de Bondy
+acheteur: "[exemple] Ville de Bondy"
 acheteur_public: oui
 # Date limite de remise des offres (2027-01-15 ou 15/01/2027) : la fenêtre de
 # récence est comptée depuis cette date, pas depuis aujourd'hui.
@@ -272,6 +275,8 @@ lots:
     intitule: Animation et suivi
     texte: Animation des instances de gestion et tableau de bord des engagements.
 lots_repondus: [1]
+# Colonnes facultatives du tableau des références, si le RC les demande (contact).
+# colonnes_tableau: [contact]
 # Le besoin, copié du RC ou du CCTP : les références sont classées selon ce texte
 # (accents, pluriels et sigles du métier pris en compte : GUP, NPNRU, AMO, QPV…).
 besoin: |
@@ -279,9 +284,10 @@ besoin: |
   urbaine de proximité sur trois quartiers inscrits au NPNRU : diagnostics en
   marchant avec les habitants, charte GUP avec les bailleurs (abattement TFPB),
   animation des instances partenariales et suivi des engagements.
-# Composantes exigées (parmi les 12 de la grille) : une référence sans elles est écartée.
-composantes_requises:
-  - Gestion urbaine de proximité
+# Composantes exigées (parmi les 12 de la grille) : une référence sans elles est écartée,
+# comme une référence dont la grille est « à confirmer ».
+# composantes_requises:
+#   - Gestion urbaine de proximité
 # Nombre de références à retenir (les plus pertinentes).
 nombre_references: 5
 # Personnes proposées (moyens humains), écrites comme dans personnes/ ;

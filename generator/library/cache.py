@@ -17,6 +17,7 @@ cache is not an error: it is rebuilt or skipped.
 from __future__ import annotations
 
 import hashlib
+import stat
 import json
 import os
 import sys
@@ -139,7 +140,11 @@ class FileCache:
 
     @staticmethod
     def _signature(path: Path, name: str) -> list | None:
+        # Only a regular file is hashed: opening a pipe (a FIFO named .yaml) would wait for a
+        # writer forever; the reader names such a file instead (yamlio).
         try:
+            if not stat.S_ISREG(path.stat().st_mode):
+                return None
             data = path.read_bytes()
         except OSError:
             return None

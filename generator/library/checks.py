@@ -62,7 +62,10 @@ def check_library(library: Library, now: date, last: int = DEFAULT_RECENCY, erro
         for field, label in _EXPECTED:
             if not getattr(mission, field):
                 at(field, f"référence incomplète : {label} à compléter")
-        if len(set(mission.composantes)) == len(COMPOSANTES):
+        if mission.composantes_a_confirmer:
+            at("composantes_a_confirmer", "composantes à confirmer : grille importée sans ses coches ; "
+               "listez les composantes réalisées (composantes) et retirez composantes_a_confirmer")
+        elif len(set(mission.composantes)) == len(COMPOSANTES):
             at("composantes", "les 12 composantes sont cochées : grille probablement exportée sans ses coches ; "
                "gardez seulement celles réalisées")
         for index, montant in enumerate(mission.montant):
@@ -87,7 +90,16 @@ def check_library(library: Library, now: date, last: int = DEFAULT_RECENCY, erro
         problems.extend(load_pieces(library.root, now)[1])
         problems.extend(_check_productions(library))
         problems.extend(_ignored_files(library))
+        problems.extend(_examples(library))
     return sorted(problems, key=lambda p: p.sort_key())
+
+
+def _examples(library: Library) -> list[Problem]:
+    """Values `dossier init` wrote as examples (EXAMPLE_MARK), until the user replaces them."""
+    from generator.documents.gaps import example_problems
+
+    items = [library.cabinet, *library.missions, *library.personnes, *library.productions]
+    return list(example_problems(library, items, WARNING))
 
 
 def _ignored_files(library: Library) -> list[Problem]:

@@ -5,6 +5,7 @@ Pure functions: the same value always gives the same text.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -78,6 +79,25 @@ def format_annees(annees: Annees | None) -> str:
     if annees.fin and annees.fin != annees.debut:
         return f"{annees.debut}{EN_DASH}{annees.fin}"
     return str(annees.debut)
+
+
+_SPACE_BEFORE = re.compile(r"[ \u00a0\u202f]+([:;!?»])")
+_SPACE_AFTER = re.compile(r"«[ \u00a0\u202f]+")
+_PERIOD = re.compile(r"(\d{4})\s*[–—-]\s*(\d{4}|en cours)\b")
+_WORD_JOINER = "\u2060"
+NNBSP = "\u202f"
+
+
+def typeset(text: str) -> str:
+    """French typography for printing (the YAML is never rewritten): ’ for apostrophes,
+    no-break spaces where a space stands before « : ; ! ? » and inside « », periods that
+    never break (« 2024–en cours » stays on one line)."""
+    if not text:
+        return text
+    text = text.replace("'", "’")
+    text = _SPACE_BEFORE.sub(lambda m: (NBSP if m.group(1) in ":»" else NNBSP) + m.group(1), text)
+    text = _SPACE_AFTER.sub("«" + NBSP, text)
+    return _PERIOD.sub(lambda m: f"{m.group(1)}{_WORD_JOINER}{EN_DASH}{_WORD_JOINER}{m.group(2).replace(' ', NBSP)}", text)
 
 
 def format_long_date(day: date) -> str:

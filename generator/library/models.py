@@ -14,6 +14,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from generator.library.vocabulary import COMPOSANTES, canonical_composante, fold, nearest
 
+# What `dossier init` and `bid new` write as example values starts with this mark: `check`
+# warns and --final refuses while one is left, and replacing the value removes it.
+EXAMPLE_MARK = "[exemple]"
+
 MIN_YEAR = 1900
 MAX_YEAR = 2100
 
@@ -239,6 +243,9 @@ class Mission(Model):
     sites: TextList = Field(default_factory=list)
     montant: Montants = Field(default_factory=list, description="Montant de la mission, une ligne par base")
     composantes: Annotated[list[Composante], BeforeValidator(_as_list)] = Field(default_factory=list)
+    composantes_a_confirmer: Bool = Field(
+        False, description="Grille importée sans ses coches (les 12 cases listées) : composantes inconnues, à confirmer ; "
+        "jamais comptées ni comparées aux composantes requises ; sans effet dès que composantes les liste")
     enjeux: str | None = Field(None, description="Enjeux de la mission (paragraphes séparés par une ligne vide)")
     contenu: TextList = Field(default_factory=list, description="Contenu de la mission (une puce par élément)")
     source: str | None = None
@@ -250,6 +257,13 @@ class Mission(Model):
     @classmethod
     def _nature(cls, value):
         return {"public": "public", "prive": "privé"}.get(fold(value), value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _ticks_confirm_the_grid(self):
+        # Composantes listed are the confirmation (a grid ticked in the web page keeps the key).
+        if self.composantes:
+            self.composantes_a_confirmer = False
+        return self
 
     @property
     def people(self) -> list[str]:
@@ -267,6 +281,8 @@ class Personne(Model):
 
     id: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9-]*$")
     nom: str = Field(min_length=1, description="Prénom Nom, écrit comme dans les missions")
+    civilite: Literal["Mme", "M."] | None = Field(
+        None, description="Mme ou M. : accorde les libellés du CV (directrice, référent…)")
     alias: TextList = Field(default_factory=list, description="Autres graphies du nom dans les missions")
     fonction: str | None = None
     formation: TextList = Field(default_factory=list)
@@ -350,6 +366,7 @@ class Cabinet(Model):
     representant: str | None = Field(None, description="Personne habilitée à engager le cabinet")
     date_creation: str | None = None
     effectif: int | None = Field(None, ge=0)
+    logo: str | None = Field(None, description="Image du logo (PNG ou JPEG), chemin relatif à references/")
     presentation: str | None = Field(None, description="Paragraphes séparés par une ligne vide")
     domaines: TextList = Field(default_factory=list)
     qualifications: TextList = Field(default_factory=list)

@@ -24,7 +24,8 @@ MISSION_HEADER = "# yaml-language-server: $schema=../../schema/mission.schema.js
 CABINET_EXAMPLE = """\
 # yaml-language-server: $schema=../schema/cabinet.schema.json
 # Le cabinet qui répond aux appels d'offres. Les champs vides sont signalés
-# « à compléter » dans le dossier de candidature : remplissez-les.
+# « à compléter » dans le dossier de candidature : remplissez-les. Les valeurs
+# marquées [exemple] sont à remplacer : dossier check les signale, --final les refuse.
 nom: {nom}
 sigle:
 forme_juridique:
@@ -37,9 +38,9 @@ representant:
 date_creation:
 effectif:
 presentation: |
-  Premier paragraphe de présentation du cabinet.
+  [exemple] Premier paragraphe de présentation du cabinet.
 
-  Deuxième paragraphe (les paragraphes sont séparés par une ligne vide).
+  [exemple] Deuxième paragraphe (les paragraphes sont séparés par une ligne vide).
 domaines:
 qualifications:
 # Chaque année : montant (chiffre d'affaires HT) et part_domaine (la part relative au
@@ -59,21 +60,22 @@ moyens_techniques:
 
 MISSION_EXAMPLE = """\
 # yaml-language-server: $schema=../../schema/mission.schema.json
-# Une référence par fichier. Exemple à remplacer par vos missions (dossier new, dossier import).
-titre: AMO pour la concertation du projet de renouvellement urbain du quartier du Centre
-maitre_ouvrage: Ville d'Exemple
+# Une référence par fichier. Exemple à remplacer par vos missions (dossier new, dossier import) :
+# les valeurs marquées [exemple] sont signalées par dossier check et refusées par --final.
+titre: "[exemple] AMO pour la concertation du projet de renouvellement urbain du quartier du Centre"
+maitre_ouvrage: "[exemple] Ville d'Exemple"
 nature_client: public
 contact:
-  nom: Jeanne Martin
+  nom: "[exemple] Jeanne Martin"
   fonction: Directrice du renouvellement urbain
 type: Concertation et participation
 annees: 2024 - en cours
-directeur: Camille Durand
+directeur: "[exemple] Camille Durand"
 equipe:
   - nom: {nom}
     role: mandataire
 consultants:
-  - Camille Durand
+  - "[exemple] Camille Durand"
 montant:
   - valeur: 35000
     taxe: HT
@@ -82,9 +84,9 @@ composantes:
   - Concertation
   - Animation partenariale
 enjeux: |
-  Pourquoi le maître d'ouvrage a lancé la mission, en un ou deux paragraphes.
+  [exemple] Pourquoi le maître d'ouvrage a lancé la mission, en un ou deux paragraphes.
 contenu:
-  - Une puce par élément du contenu de la mission.
+  - "[exemple] Une puce par élément du contenu de la mission."
 confidentiel: non
 """
 
@@ -92,7 +94,8 @@ PERSON_EXAMPLE = """\
 # yaml-language-server: $schema=../../schema/personne.schema.json
 # Les missions de cette personne ne se saisissent pas ici : elles sont déduites des
 # champs directeur, referent et consultants des fichiers de missions/.
-nom: Camille Durand
+nom: "[exemple] Camille Durand"
+civilite: Mme
 fonction: Directrice de mission
 formation:
 annees_experience:

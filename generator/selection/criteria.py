@@ -177,6 +177,8 @@ def _keeps_composantes(m: Mission, j: Judging) -> bool:
 
 def _composante_reason(m: Mission, j: Judging) -> str:
     missing = [x for x in j.composantes if x not in m.composantes]
+    if m.composantes_a_confirmer:
+        return f"composantes à confirmer (grille importée sans ses coches) : {format_names(missing)} invérifiable"
     if not m.composantes:  # the fiche says nothing: not the same as « not done »
         return f"composantes non renseignées : {format_names(missing)} invérifiable (à compléter dans la fiche)"
     return "composante requise absente : " + format_names(missing)

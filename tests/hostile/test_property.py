@@ -38,8 +38,11 @@ def _mission(field: str, text: str) -> dict:
 
 
 def _printed(text: str) -> str:
-    """What the document shows of a text: NFC, line ends and runs of spaces as one space."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    """What the document shows of a text: NFC, French typography (’, no-break spaces, periods
+    that never break), line ends and runs of spaces as one space."""
+    from generator.library.formatting import typeset
+
+    return " ".join(typeset(" ".join(unicodedata.normalize("NFC", text).split())).split())
 
 
 @settings(max_examples=int(os.environ.get("DOSSIER_EXAMPLES", 60)), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

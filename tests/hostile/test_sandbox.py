@@ -88,4 +88,4 @@ def test_a_normal_template_still_uses_loops_filters_and_namespaces(project, run)
 
     text = docx_text(target)
     assert "4 références : " in text
-    assert "MISSION D'APPUI" in text
+    assert "MISSION D’APPUI" in text

@@ -28,7 +28,7 @@ TEMPLATES = [
     ("filtre-qui-echoue", [["{% for r in references %}{{ r.titre|int + 'a' }}{% endfor %}"]],
      "une balise du modèle a échoué (TypeError : unsupported operand type(s) for +: 'int' and 'str')"),
     ("titre-tronque", [["{%p for r in references %}"], ["{{ r.titre[:5] }}"], ["{%p endfor %}"]],
-     "contrôle du contenu : « Mission d'appui relative aux équipements publics Marseillai… » (référence "
+     "contrôle du contenu : « Mission d’appui relative aux équipements publics Marseillai… » (référence "
      "2021-mission-appui-relative-equipements-publics-marseillais, champ « titre ») manque dans le document produit ; "
      "aucun fichier n'a été écrit. Vérifiez les balises du modèle autour de ce champ"),
 ]
@@ -62,7 +62,7 @@ def test_check_dry_renders_the_project_templates(project, run, name, paragraphs,
     result = run("check", "--date", "2026-11-24")
     assert result.exit_code == 2, result.output
     # The dry run renders every mission in file order, so the first loss it meets is another title.
-    message = message.replace("Mission d'appui relative aux équipements publics Marseillai…",
+    message = message.replace("Mission d’appui relative aux équipements publics Marseillai…",
                               "Etude de définition du projet urbain et social du Sud-Ouest…")
     message = message.replace("2021-mission-appui-relative-equipements-publics-marseillais",
                               "2013-etude-definition-projet-urbain-social-sud")

@@ -32,7 +32,7 @@ def test_yaml_1_1_booleans_and_numbers_stay_text(project, run, value):
 
 def test_year_span_is_not_a_date_or_a_subtraction(project, run):
     text = _build(run, f"titre: Étude\nannees: 2018-2021\n{BASE}")
-    assert "2018–2021" in text
+    assert "2018\u2060–\u20602021" in text  # word joiners: the period never breaks
 
 
 def test_bom_and_windows_line_ends_are_accepted(project, run):
