@@ -107,6 +107,8 @@ def _range_words(kind) -> str:
     low_text = f"plus de {low}" if getattr(kind, "min_open", False) else f"au moins {low}"
     high_text = f"moins de {high}" if getattr(kind, "max_open", False) else f"au plus {high}"
     if low is not None and high is not None:
+        if not getattr(kind, "min_open", False) and not getattr(kind, "max_open", False):
+            return f"entre {low} et {high}"
         return f"{low_text} et {high_text}"
     return low_text if low is not None else high_text
 
