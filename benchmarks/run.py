@@ -6,7 +6,9 @@
 
 Each project is laid out as `dossier init` makes one (references/ with people and
 productions, templates/), and every command runs in it as a user types it, without -r.
-Each figure is the median (and the fastest) wall time of the repeats, the cache warmed by a first
+Each figure is the median (and the fastest) wall time of the repeats, and the median CPU time
+(user + system, of the command and its children: on a machine shared with other work, wall
+time grows with the load, CPU time much less), the cache warmed by a first
 untimed run (the « à froid » rows bypass it); peak memory is the largest resident size of
 those runs (GNU time; without it, of one more run). Commands the installed version lacks (check, list --bid, table --format
 xlsx, import) are reported as absent instead of timed. Prints a Markdown table.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -61,6 +64,7 @@ class Row:
     size: int | None
     seconds: float | None = None
     fastest: float | None = None
+    cpu: float | None = None
     peak_mb: float | None = None
     note: str = ""
 
@@ -88,10 +92,11 @@ class Runner:
             self._help[command] = done.stdout if done.returncode == 0 else None
         return self._help[command]
 
-    def _once(self, args: list[str], env: dict, cwd: Path) -> tuple[float, float | None, subprocess.CompletedProcess]:
-        """Wall time, peak memory when GNU time is there to tell it (its own cost is ~1 ms)."""
+    def _once(self, args: list[str], env: dict, cwd: Path) -> tuple[float, float, float | None, subprocess.CompletedProcess]:
+        """Wall time, CPU time, peak memory when GNU time is there to tell it (its own cost is ~1 ms)."""
         report = self.work / "peak.txt"
         wrapped = ["/usr/bin/time", "-f", "%M", "-o", str(report), *args] if self.time_tool else args
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         try:
             # No terminal: a command that would prompt fails at once instead of waiting.
@@ -100,11 +105,13 @@ class Runner:
         except subprocess.TimeoutExpired:
             done = subprocess.CompletedProcess(wrapped, -1, "", f"plus de {TIMEOUT} s")
         seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
         try:
             peak = int(report.read_text().split()[-1]) / 1024 if self.time_tool else None
         except (OSError, ValueError, IndexError):
             peak = None
-        return seconds, peak, done
+        return seconds, cpu, peak, done
 
     def peak_mb(self, args: list[str], env: dict, cwd: Path) -> float | None:
         """Without GNU time: a fresh Python whose only child is the command."""
@@ -121,24 +128,26 @@ class Runner:
              prepare=None, warm: bool = True, ok_codes: tuple[int, ...] = (0,)) -> Row:
         env = {**self.env, "DOSSIER_NO_CACHE": "1"} if cold else self.env
         cwd = cwd or self.work
-        times, peaks = [], []
+        times, cpus, peaks = [], [], []
         for run in range(self.repeat + warm):
             if prepare:
                 prepare()
-            seconds, peak, done = self._once(args, env, cwd)
+            seconds, cpu, peak, done = self._once(args, env, cwd)
             if done.returncode not in ok_codes:
                 last = (done.stderr.strip().splitlines() or ["?"])[-1]
                 return Row(label, size, note=f"échec (code {done.returncode}) : {last[:90]}")
             if warm and run == 0:
                 continue  # the first run fills the library cache and the OS file cache
             times.append(seconds)
+            cpus.append(cpu)
             peaks.append(peak)
         if not self.time_tool:
             if prepare:
                 prepare()
             peaks = [self.peak_mb(args, env, cwd)]
         note = f"code {done.returncode} : des problèmes signalés" if done.returncode else ""
-        return Row(label, size, statistics.median(times), min(times), max(peaks) if None not in peaks else None, note)
+        return Row(label, size, statistics.median(times), min(times), statistics.median(cpus),
+                   max(peaks) if None not in peaks else None, note)
 
 
 def absent(label: str, size: int | None, what: str) -> Row:
@@ -223,17 +232,18 @@ def machine() -> str:
 
 
 def table(rows: list[Row]) -> str:
-    lines = ["| commande | références | médiane (s) | min (s) | cible (s) | mémoire max (Mo) | note |",
-             "|---|---:|---:|---:|---:|---:|---|"]
+    lines = ["| commande | références | médiane (s) | min (s) | CPU médiane (s) | cible (s) | mémoire max (Mo) | note |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
     for row in rows:
         seconds = f"{row.seconds:.2f}" if row.seconds is not None else "—"
         fastest = f"{row.fastest:.2f}" if row.fastest is not None else "—"
+        cpu = f"{row.cpu:.2f}" if row.cpu is not None else "—"
         peak = f"{row.peak_mb:.0f}" if row.peak_mb is not None else "—"
         size = f"{row.size:,}".replace(",", " ") if row.size else "—"
         target = "—" if row.target is None else f"≤ {row.target:g}".replace(".", ",")
         if row.target is not None and row.seconds is not None and row.seconds > row.target:
             target += " (manquée)"
-        lines.append(f"| {row.label} | {size} | {seconds} | {fastest} | {target} | {peak} | {row.note} |")
+        lines.append(f"| {row.label} | {size} | {seconds} | {fastest} | {cpu} | {target} | {peak} | {row.note} |")
     return "\n".join(lines)
 
 
@@ -271,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
             if mine and mine.seconds and row.seconds:
                 goal = " (cible : ≥ 20×)" if count == 100 else ""
                 ratios.append(f"{count} fiches : {row.seconds / mine.seconds:.1f}× plus rapide que la méthode à la main{goal} "
-                              f"({mine.seconds:.2f} s contre {row.seconds:.2f} s)")
+                              f"({mine.seconds:.2f} s contre {row.seconds:.2f} s) ; en temps CPU {row.cpu / mine.cpu:.1f}× "
+                              f"({mine.cpu:.2f} s contre {row.cpu:.2f} s)")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
