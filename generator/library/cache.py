@@ -188,22 +188,18 @@ class FileCache:
         key = str(path)
         if key in self.new_lines:
             return self.new_lines[key]
-        found = self._stored_lines().get(key)
-        if found is None or isinstance(found, dict):
-            return found
-        # Stored as pairs, made a mapping only for the files asked about: a command names the
-        # lines of a few files, not of the whole library.
-        try:
-            lines = {tuple(loc): int(line) for loc, line in found}
-        except (TypeError, ValueError):  # damaged: these lines are read from the file
-            lines = None
-        self._old_lines[key] = lines
-        return lines
+        return self._stored_lines().get(key)
 
-    def _stored_lines(self) -> dict[str, list | dict | None]:
+    def _stored_lines(self) -> dict[str, dict]:
         if self._old_lines is None:
             entries = _read_json(self.lines_path) or {}
-            self._old_lines = {key: pairs for key, pairs in entries.items() if isinstance(pairs, list)}
+            self._old_lines = {}
+            with paused_gc():  # the library is loaded by now: a collection would walk all of it
+                for key, pairs in entries.items():
+                    try:
+                        self._old_lines[key] = {tuple(loc): int(line) for loc, line in pairs}
+                    except (TypeError, ValueError):  # damaged: these lines are read from the file
+                        continue
         return self._old_lines
 
     def put(self, path: Path, item, problems: list, lines: dict | None = None) -> None:
@@ -230,8 +226,7 @@ class FileCache:
             return
         old_lines = self._stored_lines()
         lines = {key: self.new_lines.get(key) or old_lines.get(key) for key in self.new}
-        lines = {key: value if isinstance(value, list) else [[list(loc), line] for loc, line in value.items()]
-                 for key, value in lines.items() if value}
+        lines = {key: [[list(loc), line] for loc, line in value.items()] for key, value in lines.items() if value}
         try:
             write_atomic(self.path, json.dumps([self.stamp, self.new], ensure_ascii=False).encode("utf-8"), record=False)
             write_atomic(self.lines_path, json.dumps([self.stamp, lines], ensure_ascii=False).encode("utf-8"),
