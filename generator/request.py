@@ -94,6 +94,7 @@ class Prepared:
     answer: Answer  # every mission's verdict; the kept ones first, in order
     options: BuildOptions
     gaps: list[Problem] = field(default_factory=list)  # what the reference table lacks for the buyer (with a bid)
+    kept_notes: list[str] = field(default_factory=list)  # references kept despite a criterion, for the bid team
     notices: list[str] = field(default_factory=list)  # French lines for the user: date conflicts, weak selection
 
     @property
@@ -203,8 +204,9 @@ def prepare(request: Request, library: Library | None = None, now: date | None =
     criteria = merge_criteria(bid, request.criteria) if bid else request.criteria
     answer = _judged(library, bid, criteria, dates.reference, request)
     gaps: list[Problem] = []
+    notes: list[str] = []
     if bid is not None:
-        from generator.selection.answer import compliance, empty_message  # bm25s: see _judged
+        from generator.selection.answer import compliance, empty_message, kept_notes  # bm25s: see _judged
 
         people_names(library, _people(request, bid))
         if not request.explain:
@@ -217,8 +219,9 @@ def prepare(request: Request, library: Library | None = None, now: date | None =
         gaps = [] if request.final else compliance(answer, library)
         if gaps and request.strict:
             raise DataError(f"{len(gaps)} manque(s) dans le tableau des références (--strict) : aucun document n'a été écrit", gaps)
+        notes = kept_notes(answer)
     options = _options(request, bid, criteria, dates, answer)
-    return Prepared(request, library, bid, criteria, dates, answer, options, gaps, notices)
+    return Prepared(request, library, bid, criteria, dates, answer, options, gaps, notes, notices)
 
 
 def _judged(library: Library, bid: Bid | None, criteria: Criteria, when: date, request: Request) -> Answer:

@@ -154,7 +154,11 @@ def test_compliance_warns_or_refuses_with_strict(project, run):
     assert "champ 'nature_client' : destinataire public ou privé non précisé" in result.output
     assert not (project / "t.docx").exists()
     warned = run("table", "--bid", "appel.yaml", "-o", "t.docx")
-    assert warned.exit_code == 0 and "--strict pour refuser" in warned.output
+    assert warned.exit_code == 0 and (project / "t.docx").exists()
+    # a draft says each gap once, in its summary by file
+    assert warned.output.count("2021-mission-appui-relative-equipements-publics-marseillais.yaml:19: champ 'montant'"
+                               " : montant sans base : précisez HT ou TTC (taxe)") == 1
+    assert "destinataire public ou privé non précisé" not in warned.output
     # the two complete test missions alone pass
     write_bid(project, GUP_BID)
     clean = run("table", "--bid", "appel.yaml", "--strict", "-o", "t.docx")
@@ -236,7 +240,8 @@ def test_default_window_on_a_late_deadline_still_builds_with_the_best_reference_
     assert f"1. {SHIPPED['etude']} — score" in explained.split("Retenues (4) :")[1]
     result = run("table", "--bid", "appel.yaml", "-o", "t.docx")
     assert result.exit_code == 0, result.output
-    assert "antérieure à la période par défaut (depuis 2024)" in result.output
+    assert f"{SHIPPED['etude']} : ancienne, gardée pour sa pertinence : achevée en 2013, la période par défaut " \
+        "commence en 2024" in result.output
     assert "les références les plus pertinentes sont toutes antérieures aux 3 dernières années" in explained
     text = docx_text(project / "t.docx")
     # how the references were chosen is for the terminal and the note, not the buyer
@@ -267,3 +272,39 @@ def test_a_mission_without_composantes_is_not_said_to_lack_the_required_one(proj
     line = next(x for x in out.splitlines() if x.startswith(f"  - {SHIPPED['npru']}"))
     assert "composantes non renseignées : Gestion urbaine de proximité invérifiable" in line
     assert "absente" not in line
+
+
+def test_a_draft_with_the_shipped_library_says_each_gap_once(project, run):
+    assert run("bid", "new", "-o", "appel.yaml").exit_code == 0
+    result = run("build", "--bid", "appel.yaml", "-o", "d.docx")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    kept = [m.removesuffix(".yaml") for m in sorted(p.name for p in (project / "references" / "missions").glob("*.yaml"))]
+    for mission in kept:
+        # the buyer's table lacks whether the client is public: one line per reference, in the summary
+        said = [line for line in lines if f"{mission}.yaml" in line and "nature_client" in line]
+        assert len(said) == 1, said
+        assert "client public ou privé à préciser" in said[0]
+    assert "manque(s) dans le tableau des références" not in result.output
+    assert "avertissement" not in result.output
+    # what only the selection knows, once per reference: kept for its relevance although old
+    notes = [line for line in lines if "gardée pour sa pertinence" in line]
+    assert sorted(line.split(" : ")[0].strip() for line in notes) == kept
+    assert result.output.count("écrivez fenetre_annees") == 1
+    assert "Brouillon : " in lines[-1]
+    # --strict still refuses on the table's gaps, listing them
+    strict = run("build", "--bid", "appel.yaml", "--strict", "-o", "s.docx")
+    assert strict.exit_code == 2 and not (project / "s.docx").exists()
+    assert "manque(s) dans le tableau des références (--strict)" in strict.output
+    assert "destinataire public ou privé non précisé" in strict.output
+
+
+def test_a_reference_kept_by_hand_without_a_required_composante_is_said_once(project, run):
+    write_missions(project)
+    write_bid(project, GUP_BID + "composantes_requises: [Gestion urbaine de proximité]\n"
+              f"inclure: [{IAE}]\n")
+    result = run("table", "--bid", "appel.yaml", "-o", "t.docx")
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.output.splitlines() if "retenue à la main (inclure)" in line]
+    assert len(said) == 1 and said[0].strip().startswith(IAE), result.output
+    assert "composante requise absente : Gestion urbaine de proximité" in said[0]

@@ -435,9 +435,10 @@ def _prepared(kw: dict, documents: bool = False) -> Prepared:
     prepared = prepare(request, library)
     for notice in prepared.notices:
         click.echo(notice, err=True)
-    if documents and prepared.gaps:
-        _warn(prepared.gaps)
-        click.echo(f"{len(prepared.gaps)} manque(s) dans le tableau des références ; --strict pour refuser", err=True)
+    if documents:
+        # What the table lacks is in the draft's gap summary (_summarize): said once, there.
+        for line in prepared.kept_notes:
+            click.echo(line, err=True)
     return prepared
 
 
