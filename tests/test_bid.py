@@ -308,3 +308,63 @@ def test_a_reference_kept_by_hand_without_a_required_composante_is_said_once(pro
     said = [line for line in result.output.splitlines() if "retenue à la main (inclure)" in line]
     assert len(said) == 1 and said[0].strip().startswith(IAE), result.output
     assert "composante requise absente : Gestion urbaine de proximité" in said[0]
+
+
+ROLES_BID = GUP_BID + """\
+personnes:
+  - nom: claudia romero
+    role: directeur de mission
+  - nom: Ludovic Quintana
+    role: Cheffe de projet
+  - Chloé Etori
+"""
+
+
+def _cv_lines(path) -> list[str]:
+    return [p.text for p in Document(str(path)).paragraphs]
+
+
+def test_a_cv_with_a_bid_shows_the_role_proposed_agreed_with_the_civilite(project, run):
+    write_missions(project)
+    write_bid(project, ROLES_BID)
+    person = project / "references" / "personnes" / "claudia-romero.yaml"
+    person.write_text(person.read_text(encoding="utf-8") + "civilite: Mme\n", encoding="utf-8")
+    result = run("cv", "Claudia Romero", "--bid", "appel.yaml", "-o", "cv.docx")
+    assert result.exit_code == 0, result.output
+    lines = _cv_lines(project / "cv.docx")
+    assert "Rôle proposé\u00a0: Directrice de mission" in lines
+    # the tender's title from the bid file heads the CV, as --appel would
+    assert any(line.endswith("AMO pour la mise en place d’une démarche de gestion urbaine de proximité") for line in lines)
+    # without a bid, the same CV has no proposed role
+    assert run("cv", "Claudia Romero", "-o", "plain.docx").exit_code == 0
+    assert not any("Rôle proposé" in line for line in _cv_lines(project / "plain.docx"))
+    # a man proposed with a feminine role noun signs it in the masculine
+    person = project / "references" / "personnes" / "ludovic-quintana.yaml"
+    person.write_text(person.read_text(encoding="utf-8") + "civilite: M.\n", encoding="utf-8")
+    assert run("cv", "Ludovic Quintana", "--bid", "appel.yaml", "-o", "lq.docx").exit_code == 0
+    assert "Rôle proposé\u00a0: Chef de projet" in _cv_lines(project / "lq.docx")
+    # a person named without a role: nothing is printed for it
+    assert run("cv", "Chloé Etori", "--bid", "appel.yaml", "-o", "ce.docx").exit_code == 0
+    assert not any("Rôle proposé" in line for line in _cv_lines(project / "ce.docx"))
+
+
+def test_the_dossier_built_with_a_bid_shows_each_persons_proposed_role(project, run):
+    write_missions(project)
+    write_bid(project, ROLES_BID)
+    result = run("build", "--bid", "appel.yaml", "-o", "d.docx")
+    assert result.exit_code == 0, result.output
+    lines = [p.text for p in Document(str(project / "d.docx")).paragraphs if not p.style.name.startswith("TOC")]
+    people = lines[lines.index("Moyens humains"):lines.index("Tableau des références")]
+    # no civilité in the shipped files: the role as the bid file writes it, nothing guessed
+    assert people[1:3] == ["Claudia Romero", "Rôle proposé\u00a0: Directeur de mission"]
+    assert "Rôle proposé\u00a0: Cheffe de projet" in people
+    at = people.index("Chloé Etori")
+    assert not people[at + 1].startswith("Rôle proposé")
+
+
+def test_a_bad_person_entry_in_the_bid_names_its_line(project, run):
+    write_missions(project)
+    write_bid(project, GUP_BID + "personnes:\n  - nom: Claudia Romero\n    rôle: directrice\n")
+    result = run("cv", "Claudia Romero", "--bid", "appel.yaml")
+    assert result.exit_code == 2
+    assert "appel.yaml:11: champ 'personnes[1].rôle' : champ inconnu « rôle » ; vouliez-vous dire « role » ?" in result.output, result.output
