@@ -200,8 +200,10 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
-def check_replaceable(path: Path, keep: tuple[Path, ...] = ()) -> Path:
-    """The real file a document may be written to; OutputError when it must not be replaced."""
+def check_writable(path: Path, keep: tuple[Path, ...] = ()) -> Path:
+    """The real file a file the user asked for (a bid file, an exported template) may be written
+    to, even over an existing one (--force); OutputError for a folder, a special file, a broken
+    link, or a file of the library or of another folder to keep."""
     shown = str(path)
     if path.is_symlink():
         real = path.resolve()
@@ -219,6 +221,24 @@ def check_replaceable(path: Path, keep: tuple[Path, ...] = ()) -> Path:
         if resolved == kept or (kept.is_dir() and _inside(resolved, kept)):
             raise OutputError(f"{shown} : ce fichier fait partie de {kept.name}/ (bibliothèque ou modèles) ; un document "
                               "produit ne le remplace jamais : choisissez un autre nom avec -o")
+    return real
+
+
+def write_file(path: Path, data: bytes, keep: tuple[Path, ...] = ()) -> Path:
+    """Write a file the user asked for by name, never over a folder, a special file or what is kept."""
+    try:
+        check_writable(path, keep)
+    except OSError as exc:
+        raise OutputError(f"{path} : écriture impossible ({os_reason(exc)})") from None
+    write_atomic(path, data)
+    return path
+
+
+def check_replaceable(path: Path, keep: tuple[Path, ...] = ()) -> Path:
+    """The real file a document may be written to; OutputError when it must not be replaced."""
+    shown = str(path)
+    real = check_writable(path, keep)
+    resolved = real.resolve()
     if not real.exists():
         return real
     if real.suffix.lower() == ".docx" and _is_template(real):

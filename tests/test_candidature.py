@@ -366,6 +366,24 @@ def test_pack_final_refuses_for_the_right_reasons_and_writes_nothing_then_passes
     assert "MANQUANT" not in bordereau and "expirée" not in bordereau
 
 
+def test_pack_final_with_the_dossier_refuses_what_build_final_refuses(tender, run):
+    """A pack holding the dossier is no more final than `build --final` on the same references."""
+    renew_pieces(tender)
+    complete_member(tender)
+    bid = (tender / "appel.yaml").read_text(encoding="utf-8")
+    (tender / "appel.yaml").write_text(bid.replace("pieces_demandees: [dc1, dc2, dc4,", "pieces_demandees: [dc1, dossier,"),
+                                       encoding="utf-8")
+    result = run("pack", "--bid", "appel.yaml", "--date", TODAY, "--sans-pdf", "--final")
+    assert result.exit_code == 2, result.output
+    assert "champ 'nature_client' : client public ou privé à préciser" in result.output
+    assert not (tender / "outputs").exists()
+    build = run("build", "--bid", "appel.yaml", "--date", TODAY, "--final")
+    assert build.exit_code == 2
+    for line in build.output.splitlines():
+        if "champ 'nature_client'" in line:
+            assert line.strip() in result.output
+
+
 def test_pack_naming_pattern_and_merged_attestations(tender, run):
     mission = next((tender / "references" / "missions").glob("2021-*.yaml"))
     (tender / "references" / "attestations").mkdir()

@@ -44,6 +44,33 @@ def test_fiches_pdf_one_per_docx(project, run):
     assert len(pdfs) == 2 and all(page_count(p) >= 1 for p in pdfs)
 
 
+def _pages(pdf) -> list[str]:
+    return [subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout for n in range(1, page_count(pdf) + 1)]
+
+
+@needs_libreoffice
+def test_each_shipped_fiche_holds_on_its_own_page(project, run):
+    """The four real fiches fit a page each (the Hénin-Carvin one set a little tighter): no page
+    holds an identity table alone nor the last lines of an overflowing fiche."""
+    result = run("fiches", "--single", "--pdf")
+    assert result.exit_code == 0, result.output
+    pages = _pages(project / "outputs" / "fiches-references.pdf")
+    assert len(pages) == 4
+    for number, page in enumerate(pages, 1):
+        assert page.lstrip().startswith(f"Référence {number} —"), page[:200]
+        assert "Composantes de la mission" in page and "Contenu de la mission" in page
+
+
+@needs_libreoffice
+def test_the_first_fiche_of_the_dossier_shares_the_section_page_whole(project, run):
+    result = run("build", "--type", "Stratégie", "--pdf")
+    assert result.exit_code == 0, result.output
+    page = next(p for p in _pages(project / "outputs" / "dossier-candidature.pdf")
+                if p.lstrip().startswith("Fiches références"))
+    assert "Référence 1 —" in page and "Contenu de la mission" in page
+
+
 def test_pdf_without_libreoffice_says_how_to_install_it(project, run, monkeypatch, tmp_path):
     empty = tmp_path / "empty-bin"
     empty.mkdir()

@@ -38,8 +38,8 @@ def test_cover_page_names_firm_tender_buyer_and_deadline_without_footer(project,
 def test_each_fiche_keeps_together_and_table_rows_never_split(project, run):
     assert run("fiches", "--single", "--date", "2026-11-24").exit_code == 0
     document = Document(str(project / "outputs" / "fiches-references.docx"))
-    # every line of a fiche keeps with the next, so a fiche that fits moves whole to a new
-    # page; the fiche's last (empty) paragraph ends the chain, so the next may follow it
+    # the shipped fiches fit on a page: every line keeps with the next, so a fiche moves whole
+    # to a new page; its last (empty) paragraph ends the chain, so the next may follow it
     paragraphs = document.paragraphs
     starts = [i for i, p in enumerate(paragraphs) if p.text.startswith("Référence ")]
     assert len(starts) == 4
@@ -55,6 +55,35 @@ def test_each_fiche_keeps_together_and_table_rows_never_split(project, run):
     # a fiche lists what the mission file says: no empty line
     rows = [row.cells for table in document.tables for row in table.rows if len(row.cells) == 2]
     assert rows and all(cells[1].text.strip() for cells in rows)
+
+
+def test_a_fiche_longer_than_a_page_keeps_its_head_together_and_flows(project, run):
+    """A keep-together chain longer than a page is broken anywhere by Word and LibreOffice (the
+    identity table alone on a page): a long fiche chains its head only, and its text flows."""
+    mission = project / "references" / "missions" / "2013-etude-definition-projet-urbain-social-sud.yaml"
+    extra = "".join(f"  - Atelier {i} avec les habitants et les partenaires du quartier, restitution en comité "
+                    "technique et rédaction d'une note de synthèse.\n" for i in range(1, 22))
+    mission.write_text(mission.read_text(encoding="utf-8").replace("contenu:\n", "contenu:\n" + extra, 1),
+                       encoding="utf-8")
+    assert run("fiches", "--id", mission.stem, "-o", "long.docx").exit_code == 0
+    paragraphs = Document(str(project / "long.docx")).paragraphs
+    texts = [p.text for p in paragraphs]
+    head = paragraphs[: texts.index("Enjeux de la mission")]
+    assert head[0].text.startswith("Référence 1") and all(p.paragraph_format.keep_with_next for p in head)
+    bullets = [p for p in paragraphs if p.text.startswith("Atelier ")]
+    assert len(bullets) == 21 and not any(p.paragraph_format.keep_with_next for p in bullets)
+
+
+def test_a_fiche_a_few_lines_too_long_is_set_tighter_and_stays_whole(project, run):
+    # the Hénin-Carvin fiche overflows the page by a few lines at the normal spacing
+    assert run("fiches", "--id", "2013-etude-definition-projet-urbain-social-sud", "-o", "f.docx").exit_code == 0
+    paragraphs = Document(str(project / "f.docx")).paragraphs
+    body = [p for p in paragraphs if p.style.name in ("Normal", "List Bullet") and p.text]
+    assert body and all(p.paragraph_format.line_spacing == 1.0 for p in body)
+    assert all(p.paragraph_format.keep_with_next for p in paragraphs[:-1] if p.text)
+    assert run("fiches", "--id", "2017-amo-mise-place-concertation-via-creation", "-o", "g.docx").exit_code == 0
+    roomy = [p for p in Document(str(project / "g.docx")).paragraphs if p.style.name == "List Bullet"]
+    assert roomy and all(p.paragraph_format.line_spacing is None for p in roomy)
 
 
 def test_table_properties_are_in_schema_order(project, run):

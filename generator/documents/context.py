@@ -162,12 +162,12 @@ class Column:
 
 REFERENCE_COLUMNS = (
     Column("numero", "N°", 0.8, 5),
-    Column("titre", "Objet de la mission", 3.8, 60),
-    Column("maitre_ouvrage", "Destinataire", 2.4, 28),
-    Column("nature_client", "Public ou privé", 1.9, 10),
+    Column("titre", "Objet de la mission", 3.4, 60),
+    Column("maitre_ouvrage", "Destinataire", 2.2, 28),
+    Column("nature_client", "Public ou privé", 2.3, 10),  # wide enough for « à compléter » on one line
     Column("annees", "Période", 2.3, 12),
-    Column("montant", "Montant et base", 2.4, 24),  # spreadsheets: one value and one basis column per amount
-    Column("role", "Rôle du cabinet", 1.9, 14),
+    Column("montant", "Montant et base", 2.3, 24),  # spreadsheets: one value and one basis column per amount
+    Column("role", "Rôle du cabinet", 2.3, 14),
     Column("contact", "Contact chez le client", 2.6, 36, optional=True),
     Column("attestation", "Attestation de bonne exécution", 2.2, 16),
 )
@@ -246,7 +246,56 @@ def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None) ->
         "matrice": [TICKED if c in ticked else "" for c in COMPOSANTES],
         "enjeux": paragraphs(mission.enjeux),
         "contenu": list(mission.contenu),
+        "mise_en_page": fiche_layout(champs, mission.titre, paragraphs(mission.enjeux), list(mission.contenu)),
+        "mise_en_page_sous_titre": fiche_layout(champs, mission.titre, paragraphs(mission.enjeux),
+                                                list(mission.contenu), under_heading=True),
     }
+
+
+# --- will a fiche fit on one page? ----------------------------------------------------------
+# The default fiche keeps a fiche that fits on one page in one block (it moves whole to the next
+# page when it does not fit in what is left); one a few lines too long is set a little tighter
+# (single line spacing, smaller gaps) so that it still fits; a longer one keeps only its head
+# (title, identity, grid) together and flows. Word and LibreOffice both break a keep-together
+# chain longer than a page at an arbitrary place (often right after the identity table, leaving
+# a page with only that), hence this estimate in points of the default template's A4 page
+# (Arial 10 pt, 17 cm of text, 9 pt in tables), checked against LibreOffice's pages.
+
+FICHE_PAGE = 710.0          # usable height (734 pt) less a margin for the estimate's error
+SECTION_HEADING = 50.0      # the dossier's « Fiches références » (Titre 1) above the first fiche
+_TEXT_CHARS, _BULLET_CHARS, _VALUE_CHARS = 100, 96, 92
+
+
+def _lines(text: str, width: int) -> int:
+    return max(1, -(-len(text) // width))
+
+
+def fiche_height(champs: list[dict], titre: str, enjeux: list[str], contenu: list[str],
+                 tight: bool = False) -> float:
+    """Estimated height in points of one fiche in the default template (tight: the tighter set)."""
+    line, heading, gap = (11.8, 21, 2) if tight else (13.0, 27, 4)
+    height = 14 + 18 + _lines(titre, 62) * 17 + 28           # label, title (Titre 2), client
+    height += sum(max(_lines(str(c["valeur"]), _VALUE_CHARS), _lines(c["libelle"], 24)) * 11.5 + 6
+                  for c in champs)
+    height += heading + 14 + 6 * 16                            # heading, grid note, 6 grid rows
+    if enjeux:
+        height += heading + sum(_lines(p, _TEXT_CHARS) * line + gap for p in enjeux)
+    if contenu:
+        height += heading + sum(_lines(item, _BULLET_CHARS) * line + 2 for item in contenu)
+    return height
+
+
+def fiche_layout(champs: list[dict], titre: str, enjeux: list[str], contenu: list[str],
+                 under_heading: bool = False) -> str:
+    """« une_page », « serree » (fits when set tighter) or « longue » (flows over pages).
+
+    under_heading: the dossier's first fiche shares its page with the section heading."""
+    room = FICHE_PAGE - (SECTION_HEADING if under_heading else 0)
+    if fiche_height(champs, titre, enjeux, contenu) <= room:
+        return "une_page"
+    if fiche_height(champs, titre, enjeux, contenu, tight=True) <= room:
+        return "serree"
+    return "longue"
 
 
 IDENTITY = (
@@ -537,6 +586,9 @@ DOCUMENT_VARIABLES = {
     "references[].matrice": "Une case par composante, dans l'ordre de `composantes` : ☒ ou vide",
     "references[].enjeux": "Enjeux : liste de paragraphes",
     "references[].contenu": "Contenu : une puce par élément",
+    "references[].mise_en_page": "« une_page » (la fiche tient sur une page), « serree » (elle y tient, resserrée) "
+                                 "ou « longue » (elle s'étend sur plusieurs pages)",
+    "references[].mise_en_page_sous_titre": "La même chose pour une fiche placée sous un Titre 1 (la première du dossier)",
     "composantes": "Les 12 composantes, dans l'ordre de la grille",
     "legende_matrice": "Légende de la matrice références × composantes",
     "personnes": "Les personnes nommées sur les références retenues (moyens humains)",

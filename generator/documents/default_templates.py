@@ -98,6 +98,7 @@ def _styles(doc) -> None:
     small.base_style = normal
     small.font.size = Pt(8.5)
     small.font.color.rgb = GREY
+    docx_xml.no_hyphenation(small)  # notes under a value, often in a narrow cell
     missing = styles.add_style("À compléter", 2)
     missing.font.italic = True
     missing.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
@@ -112,6 +113,7 @@ def _styles(doc) -> None:
     cell.base_style = normal
     cell.font.size = Pt(9)
     cell.paragraph_format.space_after = Pt(1)
+    docx_xml.no_hyphenation(cell)  # narrow columns: « à com-pléter » reads badly; words wrap whole
     for name, size, bold, color in (
         ("Page de garde — cabinet", 22, True, "FFFFFF"),
         ("Page de garde — sigle", 11, False, "DCE4F2"),
@@ -257,15 +259,32 @@ def matrix(doc) -> None:
     doc.add_paragraph("{{ legende_matrice }}", style=doc.styles["Petit"])
 
 
-def fiche(doc) -> None:
-    """One fiche référence per item of `references`, each kept on one page when it fits.
+def fiche(doc, under_heading: bool = False) -> None:
+    """One fiche référence per item of `references`, laid out by `r.mise_en_page` (context.py).
 
-    Every paragraph and row of a fiche keeps with the next, so a fiche that does not fit in
-    what is left of a page moves whole to the next one, and one longer than a page breaks
-    where it must; a last paragraph without that link ends the chain, so the next fiche may
-    start on the page an overflowing fiche leaves mostly empty."""
-    start = len(doc.element.body)
+    A fiche that fits on one page is one block: every paragraph and row keeps with the next, so
+    it moves whole to the next page when it does not fit in what is left of this one. A fiche a
+    little too long is the same block set tighter. A longer one keeps only its head (title,
+    identity, grid) together and flows, so that no page is left with its identity table alone.
+    The last, empty paragraph of each fiche ends its chain: the next fiche may start on the same
+    page. under_heading: the first fiche follows a Titre 1 on its page (the dossier)."""
     tag(doc, "{%p for r in references %}")
+    page = "(r.mise_en_page_sous_titre if loop.first else r.mise_en_page)" if under_heading else "r.mise_en_page"
+    tag(doc, f'{{%p if {page} == "une_page" %}}')
+    _fiche_body(doc, whole=True)
+    tag(doc, f'{{%p elif {page} == "serree" %}}')
+    _fiche_body(doc, whole=True, tight=True)
+    tag(doc, "{%p else %}")
+    _fiche_body(doc, whole=False)
+    tag(doc, "{%p endif %}")
+    end = doc.add_paragraph(style=doc.styles["Petit"])
+    end.paragraph_format.space_after = Pt(14)
+    end.paragraph_format.keep_with_next = False
+    tag(doc, "{%p endfor %}")
+
+
+def _fiche_body(doc, whole: bool, tight: bool = False) -> None:
+    start = _body_length(doc)
     doc.add_paragraph("Référence {{ r.numero }}{% if r.type %} — {{ r.type }}{% endif %}", style=doc.styles["Petit"])
     doc.add_paragraph("{{ r.titre }}", style=doc.styles["Heading 2"])
     tag(doc, "{%p if r.maitre_ouvrage %}")
@@ -291,16 +310,30 @@ def fiche(doc) -> None:
     )
     for i in (0, 2):
         repeated.cells[i].paragraphs[0].style = doc.styles["Case"]
+    head = _body_length(doc)
 
     listed(doc, "r.enjeux", "Enjeux de la mission", style="Normal").paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     listed(doc, "r.contenu", "Contenu de la mission")
-    for element in list(doc.element.body)[start:]:
+    kept = list(doc.element.body)[start:] if whole else list(doc.element.body)[start:head]
+    for element in kept:
         for paragraph in element.iter(qn("w:p")):
             Paragraph(paragraph, doc).paragraph_format.keep_with_next = True
-    end = doc.add_paragraph(style=doc.styles["Petit"])
-    end.paragraph_format.space_after = Pt(14)
-    end.paragraph_format.keep_with_next = False
-    tag(doc, "{%p endfor %}")
+    if tight:
+        for element in list(doc.element.body)[head:]:
+            for paragraph in element.iter(qn("w:p")):
+                form = Paragraph(paragraph, doc).paragraph_format
+                form.line_spacing = 1.0
+                form.space_after = Pt(2)
+        for element in list(doc.element.body)[start:]:
+            paragraph = Paragraph(element, doc) if element.tag == qn("w:p") else None
+            if paragraph is not None and paragraph.style.name == "Heading 3":
+                paragraph.paragraph_format.space_before = Pt(4)
+
+
+def _body_length(doc) -> int:
+    """How many blocks the body holds, its final section properties left out."""
+    body = doc.element.body
+    return len(body) - (1 if len(body) and body[-1].tag == qn("w:sectPr") else 0)
 
 
 def listed(doc, items: str, heading: str, style: str = "List Bullet"):
@@ -436,7 +469,7 @@ def dossier_template():
 
     h = doc.add_paragraph("Fiches références", style=doc.styles["Heading 1"])
     h.paragraph_format.page_break_before = True
-    fiche(doc)
+    fiche(doc, under_heading=True)
 
     tag(doc, "{%p if productions %}")
     h = doc.add_paragraph("Annexes\u00a0: travaux produits", style=doc.styles["Heading 1"])

@@ -20,6 +20,7 @@ from pathlib import Path
 from generator.documents import build as documents
 from generator.documents.context import Appel, BuildOptions
 from generator.documents.forms import render_forms
+from generator.documents.gaps import Request as DocumentRequest, find_gaps
 from generator.documents.pdf import to_pdf
 from generator.errors import DataError, OutputError, Problem, os_reason
 from generator.library.bid import DEFAULT_NAMING, DOCUMENT_PIECES, Bid, load_bid
@@ -93,17 +94,29 @@ def piece_gaps(c: Candidature) -> list[Problem]:
                                                          display_path(c.library.root / admin.FOLDER) + "/"), key=lambda p: p.sort_key())
 
 
+def document_options(c: Candidature) -> BuildOptions:
+    """The options of the dossier and table the pack holds: the tender of the bid file."""
+    appel = Appel(titre=c.bid.titre or "", acheteur=c.bid.acheteur or "", date_limite=c.bid.date_limite,
+                  acheteur_public=c.bid.acheteur_public,
+                  lots=[f"{lot.numero} : {lot.intitule}" if lot.numero else lot.intitule for lot in c.bid.lots])
+    return BuildOptions(document_date=c.today, appel=appel,
+                        selection_description="références retenues pour cette consultation")
+
+
 def gaps(c: Candidature) -> list[Problem]:
     """Everything `--final` refuses: the pieces' own errors, pieces not valid at the deadline,
-    data the forms print « à compléter », attestations asked for and missing."""
+    data the forms print « à compléter », attestations asked for and missing, and what the
+    dossier and table in the pack would print « à compléter » (the gaps `build --final` refuses)."""
     bid_name = display_path(c.bid_path)
     found = piece_gaps(c) + form_gaps(c.people, c.bid, c.bid_path)
+    if {"dossier", "tableau"} & set(c.requested):
+        found += find_gaps(DocumentRequest(c.library, c.selected, document_options(c)))
     if "attestations" in c.requested:
         for mission in c.selected:
             if not _attestation_file(c.library, mission):
                 found.append(Problem(bid_name, None, "attestations",
                                      f"référence {mission.id} : pas d'attestation de bonne exécution (fichier PDF)"))
-    return sorted(found, key=lambda p: p.sort_key())
+    return sorted(set(found), key=lambda p: p.sort_key())
 
 
 def refuse_gaps(c: Candidature, what: str) -> None:
@@ -185,13 +198,10 @@ def pack(c: Candidature, out_dir: Path, templates_dir: Path | None, with_pdf: bo
             if not entry.files:
                 entry.note = "sans objet (aucun sous-traitant)" if key == "dc4" else MANQUANT
         elif key in ("dossier", "tableau"):
-            appel = Appel(titre=c.bid.titre or "", acheteur=c.bid.acheteur or "", date_limite=c.bid.date_limite,
-                          acheteur_public=c.bid.acheteur_public,
-                          lots=[f"{lot.numero} : {lot.intitule}" if lot.numero else lot.intitule for lot in c.bid.lots])
-            options = BuildOptions(document_date=c.today, appel=appel, selection_description="références retenues pour cette consultation")
             template = documents.find_template(key, templates_dir)
             render = documents.dossier if key == "dossier" else documents.table
-            entry.files.append(add(_SHORT[key], sigle, render(c.library, c.selected, options, template), ".docx"))
+            entry.files.append(add(_SHORT[key], sigle, render(c.library, c.selected, document_options(c), template),
+                                   ".docx"))
         elif key == "attestations":
             pdfs = attestation_files(c.library, c.selected)
             if pdfs:

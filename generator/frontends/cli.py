@@ -480,10 +480,11 @@ def _summarize(found: list) -> None:
                "--final refuse d'écrire tant qu'il en reste", err=True)
 
 
-def _write(path: Path, data: bytes) -> Path:
-    from generator.output import write_atomic
+def _write(path: Path, data: bytes, keep: tuple[Path, ...] = ()) -> Path:
+    """A file the user asked for by name: never over a folder, a special file or what `keep` holds."""
+    from generator.output import write_file
 
-    write_atomic(path, data)
+    write_file(path, data, keep)
     _say(f"Écrit : {path}")
     return path
 
@@ -815,7 +816,7 @@ def bid_new(output, force):
 
     if output.exists() and not force:
         raise UsageError(f"{output} existe déjà ; --force pour le remplacer")
-    _write(output, EXAMPLE.encode("utf-8"))
+    _write(output, EXAMPLE.encode("utf-8"), keep=(DEFAULT_REFERENCES, DEFAULT_TEMPLATES))
 
 
 # --- templates ---------------------------------------------------------------------------------
@@ -877,7 +878,7 @@ def templates_export(name, output, force):
     target = output or DEFAULT_TEMPLATES / f"{name}.docx"
     if target.exists() and not force:
         raise UsageError(f"{target} existe déjà ; ajoutez --force pour le remplacer")
-    _write(target, template_bytes(name))
+    _write(target, template_bytes(name), keep=(DEFAULT_REFERENCES,))
 
 
 @templates.command(name="check")

@@ -37,6 +37,33 @@ def test_library_and_templates_are_never_replaced(project, run, args, code):
     assert _sums(project) == before
 
 
+@pytest.mark.parametrize("args", [
+    ["bid", "new", "-o", "references/cabinet.yaml", "--force"],
+    ["bid", "new", "-o", "references/missions/2017-amo-mise-place-concertation-via-creation.yaml", "--force"],
+    ["bid", "new", "-o", "templates/dossier.docx", "--force"],
+    ["templates", "export", "cv", "-o", "references/cabinet.yaml", "--force"],
+])
+def test_files_asked_for_by_name_never_replace_the_library_even_with_force(project, run, args):
+    before = _sums(project)
+    result = run(*args)
+    assert result.exit_code == 4, result.output
+    assert "fait partie de" in result.output and "Traceback" not in result.output
+    assert _sums(project) == before
+
+
+def test_bid_new_and_templates_export_follow_a_link_and_may_replace_with_force(project, run):
+    assert run("bid", "new", "-o", "appel.yaml").exit_code == 0
+    assert run("bid", "new", "-o", "appel.yaml").exit_code == 1  # exists: --force to replace
+    assert run("bid", "new", "-o", "appel.yaml", "--force").exit_code == 0
+    (project / "modeles").mkdir()
+    (project / "lien.docx").symlink_to(project / "modeles" / "cv.docx")
+    refused = run("templates", "export", "cv", "-o", "lien.docx")
+    assert refused.exit_code == 4 and "lien symbolique vers un fichier absent" in refused.output
+    (project / "modeles" / "cv.docx").write_bytes(b"old")
+    assert run("templates", "export", "cv", "-o", "lien.docx", "--force").exit_code == 0
+    assert (project / "lien.docx").is_symlink() and (project / "modeles" / "cv.docx").read_bytes()[:2] == b"PK"
+
+
 def test_a_template_outside_templates_is_not_replaced_either(project, run):
     (project / "t.docx").write_bytes((project / "templates" / "dossier.docx").read_bytes())
     before = (project / "t.docx").read_bytes()
