@@ -94,8 +94,8 @@ class Prepared:
     answer: Answer  # every mission's verdict; the kept ones first, in order
     options: BuildOptions
     gaps: list[Problem] = field(default_factory=list)  # what the reference table lacks for the buyer (with a bid)
-    kept_notes: list[str] = field(default_factory=list)  # references kept despite a criterion, for the bid team
     notices: list[str] = field(default_factory=list)  # French lines for the user: date conflicts, weak selection
+    kept_notes: list[str] = field(default_factory=list)  # references kept despite a criterion, for the bid team
 
     @property
     def selected(self) -> list[Mission]:
@@ -227,7 +227,7 @@ def prepare(request: Request, library: Library | None = None, now: date | None =
             raise DataError(f"{len(gaps)} manque(s) dans le tableau des références (--strict) : aucun document n'a été écrit", gaps)
         notes = kept_notes(answer)
     options = _options(request, bid, criteria, dates, answer)
-    return Prepared(request, library, bid, criteria, dates, answer, options, gaps, notes, notices)
+    return Prepared(request, library, bid, criteria, dates, answer, options, gaps, notices, kept_notes=notes)
 
 
 def _judged(library: Library, bid: Bid | None, criteria: Criteria, when: date, request: Request) -> Answer:

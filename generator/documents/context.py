@@ -18,8 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.library.formatting import (agree_role, format_annees, format_long_date, format_montant, format_montants, format_names,
-                                          typeset)
+from generator.library.formatting import (agree_role, format_annees, format_long_date, format_montant, format_montants,
+                                          format_names, typeset)
 from generator.library.loader import Library
 from generator.library.models import Cabinet, Membre, Mission, Montant, Personne, Production
 from generator.selection.criteria import last_year, sort_missions

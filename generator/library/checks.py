@@ -121,7 +121,8 @@ def _field_name(loc: tuple) -> str:
 
 def _accents(library: Library, item) -> list[Problem]:
     """« Etude » → « Étude »: a suggestion only, the file is never changed."""
-    if item is None or not may_need_accents(item.model_dump_json(exclude=_NOT_PROSE & set(type(item).model_fields))):
+    # One quick test on the whole record first: most have nothing to suggest.
+    if item is None or not may_need_accents(item.model_dump_json(exclude=_NOT_PROSE & type(item).model_fields.keys())):
         return []
     found = [(loc, bare, accented) for loc, text in _texts(item) for bare, accented in accent_suggestions(text)]
     if not found:
@@ -129,16 +130,20 @@ def _accents(library: Library, item) -> list[Problem]:
     name, doc = source_of(library, item) or (type(item).__name__, None)
     line_of = doc.line_of if doc else (lambda loc: None)
     if len(found) <= ACCENTS_LISTED:
-        return [Problem(name, line_of(loc), _field_name(loc), f"majuscule sans accent : « {bare} » s'écrit « {accented} »",
-                        WARNING) for loc, bare, accented in found]
+        return [Problem(name, line_of(loc), _field_name(loc),
+                        f"majuscule sans accent : « {bare} » s'écrit « {accented} »", WARNING)
+                for loc, bare, accented in found]
     lines: dict[tuple[str, str], list[int]] = {}
     for loc, bare, accented in found:
         at = lines.setdefault((bare, accented), [])
         line = line_of(loc)
         if line is not None and line not in at:
             at.append(line)
-    words = ", ".join(f"« {bare} » → « {accented} »" + (f" (ligne{'s' if len(at) > 1 else ''} {', '.join(map(str, at))})"
-                                                       if at else "") for (bare, accented), at in lines.items())
+
+    def where(at: list[int]) -> str:
+        return f" (ligne{'s' if len(at) > 1 else ''} {', '.join(map(str, at))})" if at else ""
+
+    words = ", ".join(f"« {bare} » → « {accented} »{where(at)}" for (bare, accented), at in lines.items())
     return [Problem(name, line_of(found[0][0]), None, f"{len(found)} majuscules sans accent dans ce fichier : {words}",
                     WARNING)]
 
