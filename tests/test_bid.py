@@ -368,3 +368,17 @@ def test_a_bad_person_entry_in_the_bid_names_its_line(project, run):
     result = run("cv", "Claudia Romero", "--bid", "appel.yaml")
     assert result.exit_code == 2
     assert "appel.yaml:11: champ 'personnes[1].rôle' : champ inconnu « rôle » ; vouliez-vous dire « role » ?" in result.output, result.output
+
+
+def test_the_bid_schema_takes_a_person_alone_or_with_the_role_proposed():
+    import json
+
+    import jsonschema
+    import pytest
+
+    from generator.library.schema import schema_files
+
+    appel = json.loads(schema_files()["appel.schema.json"])
+    jsonschema.validate({"personnes": ["Chloé Etori", {"nom": "Claudia Romero", "role": "directrice de mission"}]}, appel)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"personnes": [{"nom": "Claudia Romero", "rôle": "directrice de mission"}]}, appel)

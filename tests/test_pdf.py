@@ -63,12 +63,20 @@ def test_each_shipped_fiche_holds_on_its_own_page(project, run):
 
 
 @needs_libreoffice
-def test_the_first_fiche_of_the_dossier_shares_the_section_page_whole(project, run):
-    result = run("build", "--type", "Stratégie", "--pdf")
+@pytest.mark.parametrize("args, last_line", [
+    (["--type", "Stratégie"], "tiers de confiance désigné par l’ANRU"),
+    # the longest fiche first: set tighter under the heading, its last bullet on the same page
+    (["--id", "2013-etude-definition-projet-urbain-social-sud", "--id", "2017-amo-mise-place-concertation-via-creation"],
+     "Montage du projet (financier et opérationnel)."),
+])
+def test_the_first_fiche_of_the_dossier_shares_the_section_page_whole(project, run, args, last_line):
+    result = run("build", *args, "--pdf")
     assert result.exit_code == 0, result.output
-    page = next(p for p in _pages(project / "outputs" / "dossier-candidature.pdf")
-                if p.lstrip().startswith("Fiches références"))
-    assert "Référence 1 —" in page and "Contenu de la mission" in page
+    pages = _pages(project / "outputs" / "dossier-candidature.pdf")
+    first = next(i for i, p in enumerate(pages) if p.lstrip().startswith("Fiches références"))
+    words = " ".join(pages[first].split())
+    assert "Référence 1 —" in words and last_line in words
+    assert pages[first + 1].lstrip().startswith("Référence 2 —")
 
 
 def test_pdf_without_libreoffice_says_how_to_install_it(project, run, monkeypatch, tmp_path):

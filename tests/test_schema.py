@@ -17,11 +17,12 @@ def test_committed_schemas_are_up_to_date_with_the_models():
         assert committed.read_text(encoding="utf-8") == text, f"schema/{name} is stale: run `dossier schema`"
 
 
-def test_schema_command_writes_the_four_files(tmp_path, run):
+def test_schema_command_writes_every_file(tmp_path, run):
     result = run("schema", "-o", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == ["cabinet.schema.json", "mission.schema.json", "personne.schema.json", "production.schema.json"]
+    assert names == ["appel.schema.json", "cabinet.schema.json", "mission.schema.json", "personne.schema.json",
+                     "piece.schema.json", "production.schema.json"]
     mission = json.loads((tmp_path / "out" / "mission.schema.json").read_text(encoding="utf-8"))
     assert mission["description"] == "Une référence : une mission réalisée par le cabinet."
     assert mission["properties"]["maitre_ouvrage"]["description"] == "Client (maître d'ouvrage)"
@@ -50,3 +51,21 @@ def test_schema_flags_a_misspelt_key_and_accepts_the_shorthands():
     jsonschema.validate(good, schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"titre": "x", "maitre_ouvrag": "ANRU"}, schema)
+
+
+def test_the_bid_file_and_piece_files_have_a_schema_that_accepts_what_dossier_accepts(project, run):
+    import jsonschema
+    appel = json.loads(schema_files()["appel.schema.json"])
+    piece = json.loads(schema_files()["piece.schema.json"])
+    assert run("bid", "new", "-o", "appel.yaml").exit_code == 0
+    text = (project / "appel.yaml").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "# yaml-language-server: $schema=schema/appel.schema.json"
+    # an editor reads a YAML date as text
+    jsonschema.validate(json.loads(json.dumps(yaml.safe_load(text), default=str)), appel)
+    jsonschema.validate({"titre": "AMO GUP", "date_limite": "15/01/2027", "personnes": "Valérie Embize",
+                         "groupement": {"forme": "conjoint", "mandataire": "PUS"}}, appel)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"titre": "x", "date_limte": "2027-01-15"}, appel)
+    jsonschema.validate({"type": "urssaf", "fichier": "urssaf.pdf", "date_emission": "10/03/2026"}, piece)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"type": "urssaf", "fichier": "urssaf.pdf"}, piece)  # no date_emission

@@ -255,7 +255,7 @@ def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None) ->
 # --- will a fiche fit on one page? ----------------------------------------------------------
 # The default fiche keeps a fiche that fits on one page in one block (it moves whole to the next
 # page when it does not fit in what is left); one a few lines too long is set a little tighter
-# (single line spacing, smaller gaps) so that it still fits; a longer one keeps only its head
+# (its text in 9.5 pt, single line spacing, smaller gaps) so that it still fits; a longer one keeps only its head
 # (title, identity, grid) together and flows. Word and LibreOffice both break a keep-together
 # chain longer than a page at an arbitrary place (often right after the identity table, leaving
 # a page with only that), hence this estimate in points of the default template's A4 page
@@ -273,15 +273,16 @@ def _lines(text: str, width: int) -> int:
 def fiche_height(champs: list[dict], titre: str, enjeux: list[str], contenu: list[str],
                  tight: bool = False) -> float:
     """Estimated height in points of one fiche in the default template (tight: the tighter set)."""
-    line, heading, gap = (11.8, 21, 2) if tight else (13.0, 27, 4)
+    line, heading, gap, wider = (11.0, 21, 2, 1.05) if tight else (13.0, 27, 4, 1.0)
+    cell, row, grid_row = (10.6, 5, 14) if tight else (11.5, 6, 16)
     height = 14 + 18 + _lines(titre, 62) * 17 + 28           # label, title (Titre 2), client
-    height += sum(max(_lines(str(c["valeur"]), _VALUE_CHARS), _lines(c["libelle"], 24)) * 11.5 + 6
+    height += sum(max(_lines(str(c["valeur"]), _VALUE_CHARS), _lines(c["libelle"], 24)) * cell + row
                   for c in champs)
-    height += heading + 14 + 6 * 16                            # heading, grid note, 6 grid rows
+    height += heading + 14 + 6 * grid_row                      # heading, grid note, 6 grid rows
     if enjeux:
-        height += heading + sum(_lines(p, _TEXT_CHARS) * line + gap for p in enjeux)
+        height += heading + sum(_lines(p, int(_TEXT_CHARS * wider)) * line + gap for p in enjeux)
     if contenu:
-        height += heading + sum(_lines(item, _BULLET_CHARS) * line + 2 for item in contenu)
+        height += heading + sum(_lines(item, int(_BULLET_CHARS * wider)) * line + 2 for item in contenu)
     return height
 
 

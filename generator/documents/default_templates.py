@@ -321,9 +321,17 @@ def _fiche_body(doc, whole: bool, tight: bool = False) -> None:
     if tight:
         for element in list(doc.element.body)[head:]:
             for paragraph in element.iter(qn("w:p")):
-                form = Paragraph(paragraph, doc).paragraph_format
-                form.line_spacing = 1.0
-                form.space_after = Pt(2)
+                text = Paragraph(paragraph, doc)
+                text.paragraph_format.line_spacing = 1.0
+                text.paragraph_format.space_after = Pt(2)
+                if text.style.name != "Heading 3":
+                    for run in text.runs:
+                        run.font.size = Pt(9.5)
+        for element in list(doc.element.body)[start:head]:
+            if element.tag == qn("w:tbl"):  # identity and grid: single-spaced cells
+                for paragraph in element.iter(qn("w:p")):
+                    Paragraph(paragraph, doc).paragraph_format.line_spacing = 1.0
+                    Paragraph(paragraph, doc).paragraph_format.space_after = Pt(0)
         for element in list(doc.element.body)[start:]:
             paragraph = Paragraph(element, doc) if element.tag == qn("w:p") else None
             if paragraph is not None and paragraph.style.name == "Heading 3":

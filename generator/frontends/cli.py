@@ -1206,9 +1206,10 @@ def check(path, templates_dir, date_text, last, strict, fmt, no_cache, reference
 def schema(output_dir):
     """Écrit les schémas JSON des fichiers YAML (complétion et vérification dans l'éditeur).
 
-    mission.schema.json, personne.schema.json, cabinet.schema.json et
-    production.schema.json ; les fichiers YAML y renvoient par leur première ligne
-    « # yaml-language-server: $schema=… ».
+    mission.schema.json, personne.schema.json, cabinet.schema.json,
+    production.schema.json, piece.schema.json (pièces administratives) et
+    appel.schema.json (fichier d'appel d'offres) ; les fichiers YAML y renvoient
+    par leur première ligne « # yaml-language-server: $schema=… ».
 
     \b
     Exemple :

@@ -260,6 +260,7 @@ def _amount_problems(bid: Bid, doc, name: str) -> list[Problem]:
 
 
 EXAMPLE = """\
+# yaml-language-server: $schema=schema/appel.schema.json
 # Appel d'offres auquel le cabinet répond. Utilisation :
 #   dossier list --bid appel.yaml --explain      (classement et raisons)
 #   dossier build --bid appel.yaml               (dossier de candidature)

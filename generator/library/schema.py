@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 
+from generator.library.bid import Bid
 from generator.library.models import Cabinet, Mission, Model, Personne, Production
+from generator.library.pieces import Piece
 from generator.library.vocabulary import COMPOSANTES
 
 SCHEMAS: dict[str, type[Model]] = {
@@ -18,6 +20,8 @@ SCHEMAS: dict[str, type[Model]] = {
     "personne": Personne,
     "cabinet": Cabinet,
     "production": Production,
+    "piece": Piece,  # references/pieces/*.yaml
+    "appel": Bid,  # the bid file (dossier bid new)
 }
 
 # French words for the models and fields whose docstring or description is missing or English.
@@ -91,6 +95,17 @@ def schema_of(model: type[Model], name: str) -> dict:
                            "description": _MODEL_TEXT["Montant"]}
     if "Membre" in defs:
         defs["Membre"] = {"anyOf": [{"type": "string"}, defs["Membre"]], "description": _MODEL_TEXT["Membre"]}
+    if model is Bid:
+        # Numbers may be written bare (lots_repondus: [1], numero: 2), a lot as one line of text.
+        number_or_text = [{"type": "string"}, {"type": "integer"}]
+        defs["Lot"]["properties"]["numero"]["anyOf"] = number_or_text + [_NULL]
+        defs["Lot"] = {"anyOf": [{"type": "string"}, defs["Lot"]], "description": "Un lot : numéro et intitulé"}
+        props = schema["properties"]
+        props["numero_consultation"]["anyOf"] = number_or_text + [_NULL]
+        props["lots_repondus"]["anyOf"] = [{"type": "array", "items": {"anyOf": number_or_text}}, *number_or_text, _NULL]
+        # A person proposed: their name alone, or their name and the role proposed.
+        defs["PersonneProposee"] = {"anyOf": [{"type": "string"}, defs["PersonneProposee"]],
+                                    "description": "Une personne proposée : son nom, ou nom et rôle proposé pour cet appel"}
     if model is Mission:
         schema["properties"]["composantes"]["anyOf"] = [
             {"type": "array", "items": {"anyOf": [{"enum": list(COMPOSANTES)}, {"type": "string"}]}},
@@ -109,6 +124,8 @@ def _widen_object(schema: dict) -> None:
         options = prop.pop("anyOf", None) or [{k: prop.pop(k) for k in list(prop) if k not in ("description", "default")}]
         widened = []
         for option in options:
+            if option.get("format") == "date":
+                del option["format"]  # dates as users write them too: « 15/01/2027 »
             if option.get("type") == "string" and option.get("pattern", "").startswith("^(?!"):
                 # pydantic's pattern for decimals varies between its versions and refuses
                 # what the loader accepts (« 99 685 », « 1 234,50 »): the text stays free.
