@@ -211,7 +211,7 @@ def test_a_firm_extends_the_concept_table_in_its_library(tmp_path):
     (lib.root / "concepts.yaml").write_text("relogement:\n  expressions: desserrement\n", encoding="utf-8")
     with pytest.raises(DataError) as error:
         load_concepts(lib.root)
-    assert "concepts.yaml" in error.value.problems[0].path and error.value.problems[0].line == 1
+    assert "concepts.yaml" in error.value.problems[0].path and error.value.problems[0].line == 2
 
 
 def test_tokens_are_cached_as_plain_json_and_a_changed_mission_is_read_again(tmp_path, monkeypatch):

@@ -295,3 +295,14 @@ def test_the_firm_and_people_are_edited_like_references(client, library, kind, i
     changed = [line for line in difflib.ndiff(before.splitlines(), after.splitlines()) if line[:1] in "+-"]
     assert len(changed) <= 2, changed  # one line replaced (or added), nothing else touched
     assert not [p for p in load_library(library, use_cache=False).errors]
+
+
+def test_the_search_ranks_with_the_firms_concepts_like_list_bid(client, library):
+    """« pavillon » is the firm's word for its project house: its concept table says so."""
+    assert CONCERTATION not in client.get("/", params={"q": "pavillon"}).text
+    (library / "concepts.yaml").write_text(
+        "lieu_du_projet:\n  libelle: lieu du projet\n  expressions: [pavillon, maison du projet]\n", encoding="utf-8")
+    assert CONCERTATION in client.get("/", params={"q": "pavillon"}).text
+    (library / "concepts.yaml").write_text("lieu_du_projet:\n  expresions: [pavillon]\n", encoding="utf-8")
+    page = client.get("/", params={"q": "concertation"})
+    assert page.status_code == 200 and CONCERTATION in page.text  # the built-in table while the firm's is wrong

@@ -18,15 +18,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from pydantic import ValidationError
-
 
 from generator.errors import os_reason
 from generator.library.formatting import format_annees, format_euros, format_montant
 from generator.library.ids import mission_id, production_id
 from generator.library.models import Annees, Montant, parse_years
+from generator.library.validation import validate
 from generator.library.vocabulary import COMPOSANTES, canonical_composante, fold, nearest
-from generator.library.yamlio import MAX_BYTES, dump_yaml, parse_yaml, read_yaml
+from generator.library.yamlio import MAX_BYTES, YamlDocument, dump_yaml, parse_yaml, read_yaml
 
 MISSIONS = "missions"
 PRODUCTIONS = "productions"
@@ -997,22 +996,21 @@ def _montants(text: str, label: str, default_tax, firm_names, warnings: list[str
     # never written as a figure `check` would reject, never with its sign dropped.
     valid = []
     for amount in amounts:
-        try:
-            Montant.model_validate(amount)
-            valid.append(amount)
-        except ValidationError as exc:
-            reason = "; ".join(str(error["msg"]).removeprefix("Value error, ") for error in exc.errors())
+        montant, refused = validate(YamlDocument(amount), Montant, label)
+        if montant is None:
+            reason = "; ".join(problem.message for problem in refused)
             warnings.append(f"{label} : {reason} : montant laissé de côté, gardé dans les notes")
             kept.append(f"{label} : {text}")
+        else:
+            valid.append((amount, montant))
     if not valid:
         return None
     if len(valid) > 1:
         warnings.append(f"{label} : {len(valid)} montants gardés séparément, jamais additionnés")
-    for amount in valid:
+    for amount, montant in valid:
         if "taxe" not in amount:
-            warnings.append(f"{label} : ni HT ni TTC indiqué pour {format_montant(Montant.model_validate(amount))} : "
-                            "base laissée vide")
-    return valid
+            warnings.append(f"{label} : ni HT ni TTC indiqué pour {format_montant(montant)} : base laissée vide")
+    return [amount for amount, _ in valid]
 
 
 def _tab_pieces(text: str) -> list[str]:
@@ -1230,22 +1228,15 @@ def import_file(path: Path, firm_names: list[str]) -> Imported:
 
 def _keep_valid(result: Imported) -> None:
     """A value the library would refuse is set aside (comment + warning), so `build` still works."""
-    from pydantic import ValidationError
-
-    from generator.library.loader import translate_errors
     from generator.library.models import Mission, Production
 
     model = Mission if result.kind == MISSIONS else Production
     for _ in range(len(result.record)):
-        doc = parse_yaml(dump_yaml(result.record), str(result.source))
         # What the loader refuses in a value (a character Word cannot hold…) counts as well.
-        problems = [p for p in doc.problems if p.is_error and p.field]
-        if not problems:
-            try:
-                model.model_validate(doc.data)
-                return
-            except ValidationError as exc:
-                problems = translate_errors(exc, doc, str(result.source), model)
+        doc = parse_yaml(dump_yaml(result.record), str(result.source))
+        item, problems = validate(doc, model, str(result.source))
+        if item is not None:
+            return
         for problem in problems:
             key = (problem.field or "").split(".")[0].split("[")[0]
             if key in result.record and key != "titre" and result.record[key] is not None:

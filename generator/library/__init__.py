@@ -1,1 +1,1 @@
-"""Reading the library: strict YAML, the schema, loading with every problem collected, checks, the bid file, new files."""
+"""Reading the library: strict YAML, the schema, one validation of a file against its model, loading with every problem collected, checks, the concept table, the bid file, new files."""

@@ -12,13 +12,14 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from generator.errors import DataError, Problem
-from generator.library.loader import display_path, translate_errors
+from generator.library.loader import display_path
 from generator.library.dates import as_date
 from generator.library.formatting import format_montant
 from generator.library.models import Bool, Cabinet, Composante, Model, Montant, Siret, TextList, _as_list
+from generator.library.validation import FIELDS, validate
 from generator.library.vocabulary import fold
 from generator.library.yamlio import read_yaml
 
@@ -225,17 +226,11 @@ def load_bid(path: Path) -> Bid:
     if not path.is_file():
         raise DataError(f"{name} : fichier d'appel d'offres introuvable ; créez-le avec « dossier bid new -o {name} »")
     doc = read_yaml(path, name)
-    problems = [p for p in doc.problems if p.is_error]
-    if not problems and not isinstance(doc.data, dict):
-        problems = [Problem(name, 1, None, "attendu : des champs « clé: valeur » (titre, acheteur, date_limite, besoin…)")]
-    if not problems:
-        try:
-            bid = Bid.model_validate(doc.data)
-            problems = _amount_problems(bid, doc, name)
-            if not problems:
-                return bid
-        except ValidationError as exc:
-            problems = translate_errors(exc, doc, name, Bid)
+    bid, problems = validate(doc, Bid, name, f"{FIELDS} (titre, acheteur, date_limite, besoin…)")
+    if bid is not None:
+        problems = _amount_problems(bid, doc, name)
+        if not problems:
+            return bid
     count = len(problems)
     raise DataError(f"{count} erreur{'s' if count > 1 else ''} dans le fichier d'appel d'offres {name}", problems)
 

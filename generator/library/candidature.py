@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from generator.errors import DataError, Problem, WARNING
 from generator.library.bid import Bid, MembreGroupement
-from generator.library.loader import Library, display_path, source_of, translate_errors
+from generator.library.loader import Library, display_path, source_of
 from generator.library.models import Cabinet
+from generator.library.validation import FIELDS, validate
 from generator.library.vocabulary import fold
 from generator.library.yamlio import YamlDocument, read_yaml
 
@@ -86,14 +85,9 @@ def _member(member: MembreGroupement, index: int, bid_path: Path, bid_name: str,
                                 f"fichier du membre « {member.fichier} » introuvable"))
         return None
     doc = read_yaml(path, name)
-    errors = [p for p in doc.problems if p.is_error]
-    if errors or not isinstance(doc.data, dict):
-        problems.extend(errors or [Problem(name, 1, None, "attendu : des champs « clé: valeur » (nom, siret…)")])
-        return None
-    try:
-        data = Cabinet.model_validate({**doc.data, **inline})
-    except ValidationError as exc:
-        problems.extend(translate_errors(exc, doc, name, Cabinet))
+    data, errors = validate(doc, Cabinet, name, f"{FIELDS} (nom, siret…)", overrides=inline)
+    if data is None:
+        problems.extend(errors)
         return None
     return Candidate(data, name, doc, (), member.prestations or "")
 

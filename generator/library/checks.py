@@ -85,9 +85,11 @@ def check_library(library: Library, now: date, last: int = DEFAULT_RECENCY, erro
         else:
             titles[key] = name
     if not errors_only:
+        from generator.library.concepts import concept_problems
         from generator.library.pieces import load_pieces
 
         problems.extend(load_pieces(library.root, now)[1])
+        problems.extend(concept_problems(library.root))
         problems.extend(_check_productions(library))
         problems.extend(_ignored_files(library))
         problems.extend(_examples(library))

@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from generator.errors import DataError, Problem
-from generator.library.loader import Library, translate_errors
+from generator.library.loader import Library
 from generator.library.models import Cabinet, Mission, Model
+from generator.library.validation import validate
 from generator.library.yamlio import YamlDocument, decode, parse_yaml
 from generator.output import write_atomic
 
@@ -117,16 +117,8 @@ def validate_text(text: str, name: str, model: type[Model], library: Library | N
     """The record the text describes, with every problem the library would report on it."""
     draft = Draft(text)
     doc = parse_yaml(text, name)
-    draft.problems = [p for p in doc.problems if p.is_error]
-    if draft.problems:
-        return draft
-    if not isinstance(doc.data, dict):
-        draft.problems = [Problem(name, 1, None, "attendu : des champs « clé: valeur »")]
-        return draft
-    try:
-        item = model.model_validate(doc.data)
-    except ValidationError as exc:
-        draft.problems = translate_errors(exc, doc, name, model)
+    item, draft.problems = validate(doc, model, name)
+    if item is None:
         return draft
     if hasattr(item, "id") and item.id is None:
         item.id = path.stem

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from generator.errors import WARNING, Problem
 from generator.library.models import KINDS, Cabinet, Mission, Model, Personne, Production
-from generator.library.vocabulary import canonical_composante, fold, nearest
-from generator.library.yamlio import DUPLICATE_KEY, YamlDocument, loc_text, read_yaml
+from generator.library.validation import validate
+from generator.library.vocabulary import canonical_composante, fold
+from generator.library.yamlio import YamlDocument, read_yaml
 
 
 @dataclass
@@ -159,24 +157,10 @@ def _load_one(path: Path, name: str, model: type[Model], library: Library, cache
 def _read_one(path: Path, model: type[Model], name: str) -> tuple:
     """(valid item or None, its problems, the parsed document) for one file."""
     doc = read_yaml(path, name)
-    problems = list(doc.problems)
-    errors = [p for p in doc.problems if p.is_error]
-    if errors and isinstance(doc.data, dict) and all(p.message.startswith(DUPLICATE_KEY) for p in errors):
-        # The rest of a file with a duplicate key is still validated: every problem shows at once.
-        try:
-            model.model_validate(doc.data)
-        except ValidationError as exc:
-            problems.extend(translate_errors(exc, doc, name, model))
-    if doc.data is None or errors:
+    item, errors = validate(doc, model, name)
+    problems = [p for p in doc.problems if not p.is_error] + errors
+    if item is None:
         return None, problems, doc
-    if not isinstance(doc.data, dict):
-        kind = "une liste" if isinstance(doc.data, list) else "un simple texte"
-        problems.append(Problem(name, 1, None, f"le fichier contient {kind} ; attendu : des champs « clé: valeur »"))
-        return None, problems, doc
-    try:
-        item = model.model_validate(doc.data)
-    except ValidationError as exc:
-        return None, problems + translate_errors(exc, doc, name, model), doc
     if hasattr(item, "id") and item.id is None:
         item.id = path.stem
     if isinstance(item, Mission):
@@ -216,95 +200,3 @@ def _check_unique_ids(library: Library) -> None:
                 )
             else:
                 seen[item.id] = name
-
-
-# --- pydantic errors, in words a consultant understands ---------------------------------
-
-_MESSAGES = {
-    "missing": "champ obligatoire manquant",
-    "string_type": "texte attendu",
-    "string_too_short": "ne doit pas être vide",
-    "int_parsing": "nombre entier attendu, trouvé « {input} »",
-    "int_type": "nombre entier attendu",
-    "int_from_float": "nombre entier attendu, trouvé « {input} »",
-    "decimal_parsing": "nombre attendu, trouvé « {input} »",
-    "bool_parsing": "oui ou non attendu, trouvé « {input} »",
-    "bool_type": "oui ou non attendu",
-    "list_type": "liste attendue (une ligne « - élément » par valeur)",
-    "dict_type": "champs « clé: valeur » attendus",
-    "model_type": "champs « clé: valeur » attendus",
-    "model_attributes_type": "champs « clé: valeur » attendus",
-    "string_pattern_mismatch": "« {input} » : minuscules, chiffres et tirets seulement (ex. 2018-est-ensemble)",
-}
-
-
-def translate_errors(exc: ValidationError, doc: YamlDocument, name: str, model: type[Model]) -> list[Problem]:
-    problems = []
-    for error in exc.errors(include_url=False):
-        loc = tuple(error["loc"])
-        message = _french(error, loc, model)
-        problems.append(Problem(name, doc.line_of(loc), loc_text(loc), message))
-    return problems
-
-
-def _french(error: dict, loc: tuple, model: type[Model]) -> str:
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    shown = error.get("input")
-    if isinstance(shown, (dict, list)):
-        shown = "…"
-    if kind == "extra_forbidden":
-        known = _fields_at(model, loc[:-1])
-        invisible = sorted(set(re.findall(r"[^\S ]|[\u200b-\u200f\u2060\ufeff]", str(loc[-1]))))
-        if invisible and str(loc[-1]).strip(" \u00a0\u202f\u200b\u200e\u200f\u2060\ufeff\t") in known:
-            # « titre : » typed in Word gets a no-break space before the colon: invisible in the editor.
-            codes = ", ".join(f"U+{ord(c):04X}" for c in invisible)
-            return (f"le nom du champ « {str(loc[-1]).strip()} » contient un caractère invisible ({codes}, "
-                    "souvent une espace insécable copiée depuis Word) : retapez-le")
-        guess = nearest(str(loc[-1]), known)
-        hint = f" ; vouliez-vous dire « {guess[0]} » ?" if guess else f" ; champs possibles : {', '.join(known)}"
-        return f"champ inconnu « {loc[-1]} »{hint}"
-    if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
-    if kind == "literal_error":
-        expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", " ou ")
-        return f"valeur « {shown} » non reconnue ; valeurs possibles : {expected}"
-    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-        bound = ctx.get("ge", ctx.get("le", ctx.get("gt", ctx.get("lt"))))
-        word = "au moins" if kind.startswith("greater") else "au plus"
-        return f"« {shown} » hors limites : {word} {bound}"
-    if kind.endswith("_type") and (shown is None or shown == "…"):
-        found = {type(None): "valeur vide", dict: "trouvé des champs « clé: valeur »", list: "trouvé une liste"}
-        what = found.get(type(error.get("input")), "")
-        if what:
-            expected = _MESSAGES.get(kind, "autre valeur attendue")
-            return f"valeur vide : {expected}" if shown is None else f"{expected}, {what}"
-    template = _MESSAGES.get(kind)
-    if template:
-        return template.format(input=shown)
-    return f"valeur « {shown} » refusée ({error['msg']})"
-
-
-def _fields_at(model: type[Model], loc: tuple) -> list[str]:
-    """The field names allowed at `loc` inside `model`, to suggest the right spelling."""
-    current: type = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        info = getattr(current, "model_fields", {}).get(part)
-        if info is None:
-            return []
-        current = _inner_model(info.annotation)
-    return list(getattr(current, "model_fields", {}))
-
-
-def _inner_model(annotation) -> type:
-    from typing import get_args
-
-    stack = [annotation]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, type) and issubclass(item, Model):
-            return item
-        stack.extend(get_args(item))
-    return object

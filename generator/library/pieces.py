@@ -14,14 +14,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import BeforeValidator, Field
 
 from generator.errors import ERROR, Problem
 from generator.library.bid import DOCUMENT_PIECES
 from generator.library.dates import as_date
 from generator.library.formatting import format_long_date
-from generator.library.loader import display_path, is_library_file, translate_errors
+from generator.library.loader import display_path, is_library_file
 from generator.library.models import Model
+from generator.library.validation import FIELDS, validate
 from generator.library.vocabulary import fold
 from generator.library.yamlio import read_yaml
 
@@ -121,14 +122,9 @@ def load_pieces(root: Path, today: date) -> tuple[list[LoadedPiece], list[Proble
     for path in sorted((p for p in folder.iterdir() if is_library_file(p)), key=lambda p: p.name):
         name = display_path(path)
         doc = read_yaml(path, name)
-        errors = [p for p in doc.problems if p.is_error]
-        if errors or not isinstance(doc.data, dict):
-            problems += errors or [Problem(name, 1, None, "attendu : des champs « clé: valeur » (type, fichier, date_emission)")]
-            continue
-        try:
-            piece = Piece.model_validate(doc.data)
-        except ValidationError as exc:
-            problems += translate_errors(exc, doc, name, Piece)
+        piece, errors = validate(doc, Piece, name, f"{FIELDS} (type, fichier, date_emission)")
+        if piece is None:
+            problems += errors
             continue
         lines = {key: doc.line_of((key,)) for key in Piece.model_fields}
         loaded = LoadedPiece(piece, kind_key(piece.type), path.parent / piece.fichier, name, lines)

@@ -10,12 +10,10 @@ import os
 import re
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from generator.documents import default_templates
-from generator.errors import DataError, Problem, UsageError
-from generator.library.loader import translate_errors
+from generator.errors import DataError, UsageError
 from generator.library.models import Mission
+from generator.library.validation import validate
 from generator.output import write_atomic
 from generator.library.yamlio import MAX_BYTES, dump_yaml, parse_yaml
 
@@ -156,14 +154,10 @@ def validate_mission(text: str, name: str) -> Mission:
     if size > MAX_BYTES:
         raise DataError(f"{name} : mission de {size // 1_000_000} Mo ; « dossier check » refuse un fichier de plus de "
                         f"{MAX_BYTES // 1_000_000} Mo : rien n'a été écrit")
-    doc = parse_yaml(text, name)
-    problems: list[Problem] = [p for p in doc.problems if p.is_error]
-    if not problems:
-        try:
-            return Mission.model_validate(doc.data)
-        except ValidationError as exc:
-            problems = translate_errors(exc, doc, name, Mission)
-    raise DataError(f"{name} : mission invalide, rien n'a été écrit", problems)
+    mission, problems = validate(parse_yaml(text, name), Mission, name)
+    if mission is None:
+        raise DataError(f"{name} : mission invalide, rien n'a été écrit", problems)
+    return mission
 
 
 def new_mission_text(fields: dict, name: str) -> str:

@@ -34,7 +34,8 @@ from pathlib import Path
 
 import Stemmer
 
-from generator.errors import DataError, Problem
+from generator.errors import DataError
+from generator.library.concepts import DEFAULT_CONCEPTS, Table, firm_table, read_table
 from generator.library.models import Mission
 from generator.library.vocabulary import COMPOSANTES, GRAMMAR_WORDS, fold
 
@@ -109,7 +110,6 @@ _GENERIC_STEMS = frozenset(_stemmer.stemWords([fold(w) for w in GENERIC_WORDS]))
 _CONCEPT_PREFIX = "~"  # concept tokens cannot collide with a stemmed word (fold() keeps only [0-9a-z ])
 _HAS_DIGIT = re.compile(r"\d")
 _WORDS = re.compile(r"[^\W_]+")
-DEFAULT_CONCEPTS = Path(__file__).resolve().parent.parent / "library" / "concepts.yaml"
 CACHE_VERSION = 1  # bump when the tokenising changes
 
 
@@ -149,42 +149,21 @@ class Concepts:
         return cls(labels, phrases, frozenset(acronyms), hashlib.sha1(text.encode()).hexdigest()[:16])
 
 
-def _read_table(path: Path, table: dict[str, tuple[str, list[str]]]) -> None:
-    from generator.library.yamlio import read_yaml
-
-    name = str(path)
-    doc = read_yaml(path, name)
-    problems = [p for p in doc.problems if p.is_error]
-    data = doc.data if not problems else None
-    if not problems and data is not None and not isinstance(data, dict):
-        problems = [Problem(name, 1, None, "attendu : une notion par clé, avec « libelle » et « expressions »")]
-    for key, entry in (data or {}).items():
-        line = doc.line_of((key,))
-        if isinstance(entry, list):  # the short form: key: [expressions]
-            entry = {"expressions": entry}
-        if not isinstance(entry, dict) or not isinstance(entry.get("expressions", []), list):
-            problems.append(Problem(name, line, str(key), "attendu : « libelle » (texte) et « expressions » (liste)"))
-            continue
-        expressions = [str(e) for e in entry.get("expressions") or [] if str(e).strip()]
-        label, known = table.get(str(key), (None, []))
-        table[str(key)] = (str(entry.get("libelle") or label or key), [*known, *expressions])
-    if problems:
-        raise DataError(f"{len(problems)} erreur(s) dans la table des notions {name}", problems)
-
-
 @lru_cache(maxsize=8)
 def _concepts(paths: tuple[Path, ...], stamps: tuple) -> Concepts:
-    table: dict[str, tuple[str, list[str]]] = {}
+    table: Table = {}
     for path in paths:
-        _read_table(path, table)
+        table, problems = read_table(path, table)
+        errors = [p for p in problems if p.is_error]
+        if errors:
+            raise DataError(f"{len(errors)} erreur(s) dans la table des notions {errors[0].path}", errors)
     return Concepts.build(table)
 
 
 def load_concepts(root: Path | None = None) -> Concepts:
     """The field's concept table, with the firm's additions from ROOT/concepts.yaml when it exists."""
-    paths = [DEFAULT_CONCEPTS]
-    if root is not None and (root / "concepts.yaml").is_file():
-        paths.append(root / "concepts.yaml")
+    firm = firm_table(root)
+    paths = [DEFAULT_CONCEPTS] if firm is None else [DEFAULT_CONCEPTS, firm]
     stamps = tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
     return _concepts(tuple(paths), stamps)
 

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from generator.errors import DataError, Problem, UsageError
 from generator.library.bid import Bid
-from generator.library.loader import Library, translate_errors
+from generator.library.loader import Library
+from generator.library.validation import validate
 from generator.library.yamlio import YamlDocument, decode, parse_yaml
 from generator.request import Prepared, prepare
 from generator.request import Request as CoreRequest
@@ -40,15 +39,8 @@ def bid_from_upload(raw: bytes, name: str) -> dict:
     """The fields of an uploaded bid file, as text for the form; DataError if it is not one."""
     text, problems = decode(raw, name)
     doc = parse_yaml(text, name) if text is not None else YamlDocument(None, problems=problems)
-    errors = [p for p in doc.problems if p.is_error]
-    if not errors and not isinstance(doc.data, dict):
-        errors = [Problem(name, 1, None, "attendu : un fichier d'appel d'offres (titre, acheteur, besoin…)")]
-    if not errors:
-        try:
-            Bid.model_validate(doc.data)
-        except ValidationError as exc:
-            errors = translate_errors(exc, doc, name, Bid)
-    if errors:
+    bid, errors = validate(doc, Bid, name, "un fichier d'appel d'offres (titre, acheteur, besoin…)")
+    if bid is None:
         raise DataError(f"{len(errors)} erreur(s) dans le fichier d'appel d'offres {name}", errors)
     return doc.data
 
@@ -61,11 +53,7 @@ def bid_from_form(form: dict) -> tuple[Bid | None, list[Problem]]:
             data[key] = form[key]
     if "fenetre_annees" not in data:
         data.pop("fenetre_annees", None)
-    doc = YamlDocument(data)
-    try:
-        return Bid.model_validate(data), []
-    except ValidationError as exc:
-        return None, translate_errors(exc, doc, "appel", Bid)
+    return validate(YamlDocument(data), Bid, "appel")
 
 
 def _prepared(library: Library, request: Request, today: date, templates_dir: Path | None = None,

@@ -57,7 +57,7 @@ def library_rows(library: Library, query, today: date, problems: dict) -> tuple[
     elif flag == "confidentiel":
         rows = [r for r in rows if r["mission"].confidentiel]
     if filters["q"] and tokens(filters["q"]):
-        relevance = rank([r["mission"] for r in rows], filters["q"])
+        relevance = rank([r["mission"] for r in rows], filters["q"], _concepts(library))
         rows = [r for r in rows if relevance[r["mission"].id].matches]
         for r in rows:
             r["score"] = relevance[r["mission"].id].score
@@ -72,6 +72,18 @@ def library_rows(library: Library, query, today: date, problems: dict) -> tuple[
     filters["composantes"] = COMPOSANTES
     filters["types"] = sorted({m.type for m in library.missions if m.type}, key=fold)
     return rows, filters
+
+
+def _concepts(library: Library):
+    """The firm's concept table, as `list --bid` ranks with; the built-in one while the firm's
+    file has errors (the health page lists them)."""
+    from generator.errors import DataError
+    from generator.selection.ranking import load_concepts
+
+    try:
+        return load_concepts(library.root)
+    except DataError:
+        return load_concepts()
 
 
 def _sort_urls(query, current: str) -> dict[str, str]:
