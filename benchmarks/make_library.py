@@ -267,6 +267,11 @@ def cabinet() -> dict:
     }
 
 
+def _same_mission(data: dict) -> tuple:
+    years = data["annees"]
+    return fold(data["titre"]), fold(data["maitre_ouvrage"]), years["debut"], years.get("fin"), years.get("en_cours")
+
+
 def make_library(count: int, out: Path, seed: int = 1) -> list[str]:
     """Write the library; returns the mission ids in the order written."""
     rng = random.Random(seed)
@@ -278,8 +283,14 @@ def make_library(count: int, out: Path, seed: int = 1) -> list[str]:
         person = {"nom": name, "fonction": rng.choice(FONCTIONS), "annees_experience": rng.randint(2, 30)}
         (out / "personnes" / f"{_slug(name)}.yaml").write_text(dump_yaml(person), encoding="utf-8")
     ids = []
+    seen: set[tuple] = set()
     for index in range(count):
+        # The same title, client and years twice is an error `check` reports (one mission in two
+        # files): a real library has none, so draw again.
         data = mission(index, rng, staff)
+        while (key := _same_mission(data)) in seen:
+            data = mission(index, rng, staff)
+        seen.add(key)
         ids.append(data["id"])
         (out / "missions" / f"{data['id']}.yaml").write_text(dump_yaml(data), encoding="utf-8")
     return ids

@@ -155,7 +155,9 @@ def _field_name(loc: tuple) -> str:
 def example_problems(library: Library, items, severity: str) -> Iterator[Problem]:
     """The values of `items` that `dossier init` or `bid new` wrote as examples."""
     for item in items:
-        if item is None:
+        # Serialised in pydantic's core, the mark is found in one search; walking every value
+        # in Python is left for the few items that hold it (`check` asks it of every item).
+        if item is None or EXAMPLE_MARK not in item.model_dump_json():
             continue
         for loc, text in example_values(item.model_dump()):
             name, line_of = _locate(library, item, "références")

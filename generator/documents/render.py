@@ -29,8 +29,23 @@ def jinja_env() -> jinja2.Environment:
     return SandboxedTemplates()
 
 
+# The characters docxtpl turns into Word markup after rendering (tab, new paragraph, line
+# break, page break); a paragraph holding none of them comes out of `resolve_listing` as it went in.
+_LISTING = re.compile("[\t\a\n\f]")
+_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
+
+
+class _Template(DocxTemplate):
+    def resolve_listing(self, xml: str) -> str:
+        # docxtpl runs three nested regular expressions over every paragraph, run and text of
+        # the rendered part: most of a 100-fiche render. Same paragraphs (its own pattern), same
+        # rewriting, but only where there is something to rewrite.
+        resolve = super().resolve_listing
+        return _PARAGRAPH.sub(lambda m: resolve(m.group(0)) if _LISTING.search(m.group(0)) else m.group(0), xml)
+
+
 def load_template(source: Path | bytes, name: str) -> DocxTemplate:
-    template = DocxTemplate(io.BytesIO(source) if isinstance(source, bytes) else source)
+    template = _Template(io.BytesIO(source) if isinstance(source, bytes) else source)
     try:
         template.init_docx()  # docxtpl opens the package lazily; a bad file must fail here
         return template

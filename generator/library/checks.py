@@ -9,6 +9,7 @@ gives the same answer on any day.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -165,8 +166,13 @@ def _ignored_files(library: Library) -> list[Problem]:
         folder = library.root / kind
         if not folder.is_dir():
             continue
-        for path in sorted(folder.iterdir()):
-            if is_library_file(path) or path.name.startswith((".", "~$")):
+        # Names, not paths, are sorted and filtered: pathlib's comparisons cost more than the
+        # rest of this check at 10,000 files.
+        for name in sorted(os.listdir(folder)):
+            if name.startswith((".", "~$")) or name.lower().endswith((".yaml", ".yml")):
+                continue
+            path = folder / name
+            if is_library_file(path):
                 continue
             problems.append(Problem(display_path(path), None, None,
                                     "fichier ignoré : seuls les fichiers .yaml ou .yml sont lus", WARNING))

@@ -349,6 +349,14 @@ def rank_tender(missions: list[Mission], text: str | None, concepts: Concepts | 
     result = {m.id: Relevance() for m in missions}
     if not query or not missions:
         return Ranking(result, [], len(missions))
+    from generator.library.cache import paused_gc
+
+    # Every mission's tokens, a few million strings, are read from the cache and scored here.
+    with paused_gc():
+        return _rank(missions, query, concepts, result)
+
+
+def _rank(missions: list[Mission], query: list, concepts: Concepts, result: dict[str, Relevance]) -> Ranking:
     counts: dict[str, int] = {}
     labels: dict[str, str] = {}
     for token in query:
