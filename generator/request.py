@@ -95,6 +95,7 @@ class Prepared:
     options: BuildOptions
     gaps: list[Problem] = field(default_factory=list)  # what the reference table lacks for the buyer (with a bid)
     notices: list[str] = field(default_factory=list)  # French lines for the user: date conflicts, weak selection
+    kept_notes: list[str] = field(default_factory=list)  # references kept despite a criterion, for the bid team
 
     @property
     def selected(self) -> list[Mission]:
@@ -148,6 +149,12 @@ def person_documents(request: Request, name: str, now: date | None = None) -> tu
     people_names(library, [name])
     options = BuildOptions(document_date=request.day or now or date.today(), titre=request.titre,
                            appel=Appel(titre=request.appel), final=request.final)
+    bid = load_bid(request.bid) if isinstance(request.bid, Path) else request.bid
+    if bid is not None:  # the tender's title in the CV's header, the role proposed for it
+        people_names(library, bid.noms)
+        _fill_appel(options.appel, bid)
+        options.appel.date_limite = request.date_limite or bid.date_limite
+        options.bid, options.bid_path = bid, _bid_path(request)
     return library, library.person(name), options
 
 
@@ -203,8 +210,9 @@ def prepare(request: Request, library: Library | None = None, now: date | None =
     criteria = merge_criteria(bid, request.criteria) if bid else request.criteria
     answer = _judged(library, bid, criteria, dates.reference, request)
     gaps: list[Problem] = []
+    notes: list[str] = []
     if bid is not None:
-        from generator.selection.answer import compliance, empty_message  # bm25s: see _judged
+        from generator.selection.answer import compliance, empty_message, kept_notes  # bm25s: see _judged
 
         people_names(library, _people(request, bid))
         if not request.explain:
@@ -217,8 +225,9 @@ def prepare(request: Request, library: Library | None = None, now: date | None =
         gaps = [] if request.final else compliance(answer, library)
         if gaps and request.strict:
             raise DataError(f"{len(gaps)} manque(s) dans le tableau des références (--strict) : aucun document n'a été écrit", gaps)
+        notes = kept_notes(answer)
     options = _options(request, bid, criteria, dates, answer)
-    return Prepared(request, library, bid, criteria, dates, answer, options, gaps, notices)
+    return Prepared(request, library, bid, criteria, dates, answer, options, gaps, notices, kept_notes=notes)
 
 
 def _judged(library: Library, bid: Bid | None, criteria: Criteria, when: date, request: Request) -> Answer:
@@ -239,7 +248,7 @@ def _judged(library: Library, bid: Bid | None, criteria: Criteria, when: date, r
 
 
 def _people(request: Request, bid: Bid) -> list[str]:
-    return list(request.personnes) if request.personnes is not None else list(bid.personnes)
+    return list(request.personnes) if request.personnes is not None else bid.noms
 
 
 def _options(request: Request, bid: Bid | None, criteria: Criteria, dates: Dates, answer: Answer) -> BuildOptions:
@@ -249,15 +258,23 @@ def _options(request: Request, bid: Bid | None, criteria: Criteria, dates: Dates
                            final=request.final)
     if bid is None:
         return options
+    _fill_appel(appel, bid)
+    options.bid, options.bid_path = bid, _bid_path(request)
+    if answer.ranked:
+        options.selection_description += " ; classées par pertinence"
+    options.answer, options.personnes = answer, _people(request, bid)
+    return options
+
+
+def _fill_appel(appel: Appel, bid: Bid) -> None:
+    """The tender as the bid file describes it, under what the options already say."""
     appel.titre = appel.titre or bid.titre or ""
     appel.acheteur = appel.acheteur or bid.acheteur or ""
     appel.acheteur_public = bid.acheteur_public
     appel.numero = bid.numero_consultation or ""
     appel.lots = [f"{lot.numero} : {lot.intitule}" if lot.numero else lot.intitule for lot in bid.answered_lots]
     appel.colonnes = list(bid.colonnes_tableau)
-    options.bid = bid
-    options.bid_path = display_path(request.bid) if isinstance(request.bid, Path) else ""
-    if answer.ranked:
-        options.selection_description += " ; classées par pertinence"
-    options.answer, options.personnes = answer, _people(request, bid)
-    return options
+
+
+def _bid_path(request: Request) -> str:
+    return display_path(request.bid) if isinstance(request.bid, Path) else ""

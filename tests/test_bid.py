@@ -154,7 +154,11 @@ def test_compliance_warns_or_refuses_with_strict(project, run):
     assert "champ 'nature_client' : destinataire public ou privé non précisé" in result.output
     assert not (project / "t.docx").exists()
     warned = run("table", "--bid", "appel.yaml", "-o", "t.docx")
-    assert warned.exit_code == 0 and "--strict pour refuser" in warned.output
+    assert warned.exit_code == 0 and (project / "t.docx").exists()
+    # a draft says each gap once, in its summary by file
+    assert warned.output.count("2021-mission-appui-relative-equipements-publics-marseillais.yaml:19: champ 'montant'"
+                               " : montant sans base : précisez HT ou TTC (taxe)") == 1
+    assert "destinataire public ou privé non précisé" not in warned.output
     # the two complete test missions alone pass
     write_bid(project, GUP_BID)
     clean = run("table", "--bid", "appel.yaml", "--strict", "-o", "t.docx")
@@ -236,7 +240,8 @@ def test_default_window_on_a_late_deadline_still_builds_with_the_best_reference_
     assert f"1. {SHIPPED['etude']} — score" in explained.split("Retenues (4) :")[1]
     result = run("table", "--bid", "appel.yaml", "-o", "t.docx")
     assert result.exit_code == 0, result.output
-    assert "antérieure à la période par défaut (depuis 2024)" in result.output
+    assert f"{SHIPPED['etude']} : ancienne, gardée pour sa pertinence : achevée en 2013, la période par défaut " \
+        "commence en 2024" in result.output
     assert "les références les plus pertinentes sont toutes antérieures aux 3 dernières années" in explained
     text = docx_text(project / "t.docx")
     # how the references were chosen is for the terminal and the note, not the buyer
@@ -267,3 +272,113 @@ def test_a_mission_without_composantes_is_not_said_to_lack_the_required_one(proj
     line = next(x for x in out.splitlines() if x.startswith(f"  - {SHIPPED['npru']}"))
     assert "composantes non renseignées : Gestion urbaine de proximité invérifiable" in line
     assert "absente" not in line
+
+
+def test_a_draft_with_the_shipped_library_says_each_gap_once(project, run):
+    assert run("bid", "new", "-o", "appel.yaml").exit_code == 0
+    result = run("build", "--bid", "appel.yaml", "-o", "d.docx")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    kept = [m.removesuffix(".yaml") for m in sorted(p.name for p in (project / "references" / "missions").glob("*.yaml"))]
+    for mission in kept:
+        # the buyer's table lacks whether the client is public: one line per reference, in the summary
+        said = [line for line in lines if f"{mission}.yaml" in line and "nature_client" in line]
+        assert len(said) == 1, said
+        assert "client public ou privé à préciser" in said[0]
+    assert "manque(s) dans le tableau des références" not in result.output
+    assert "avertissement" not in result.output
+    # what only the selection knows, once per reference: kept for its relevance although old
+    notes = [line for line in lines if "gardée pour sa pertinence" in line]
+    assert sorted(line.split(" : ")[0].strip() for line in notes) == kept
+    assert result.output.count("écrivez fenetre_annees") == 1
+    assert "Brouillon : " in lines[-1]
+    # --strict still refuses on the table's gaps, listing them
+    strict = run("build", "--bid", "appel.yaml", "--strict", "-o", "s.docx")
+    assert strict.exit_code == 2 and not (project / "s.docx").exists()
+    assert "manque(s) dans le tableau des références (--strict)" in strict.output
+    assert "destinataire public ou privé non précisé" in strict.output
+
+
+def test_a_reference_kept_by_hand_without_a_required_composante_is_said_once(project, run):
+    write_missions(project)
+    write_bid(project, GUP_BID + "composantes_requises: [Gestion urbaine de proximité]\n"
+              f"inclure: [{IAE}]\n")
+    result = run("table", "--bid", "appel.yaml", "-o", "t.docx")
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.output.splitlines() if "retenue à la main (inclure)" in line]
+    assert len(said) == 1 and said[0].strip().startswith(IAE), result.output
+    assert "composante requise absente : Gestion urbaine de proximité" in said[0]
+
+
+ROLES_BID = GUP_BID + """\
+personnes:
+  - nom: claudia romero
+    role: directeur de mission
+  - nom: Ludovic Quintana
+    role: Cheffe de projet
+  - Chloé Etori
+"""
+
+
+def _cv_lines(path) -> list[str]:
+    return [p.text for p in Document(str(path)).paragraphs]
+
+
+def test_a_cv_with_a_bid_shows_the_role_proposed_agreed_with_the_civilite(project, run):
+    write_missions(project)
+    write_bid(project, ROLES_BID)
+    person = project / "references" / "personnes" / "claudia-romero.yaml"
+    person.write_text(person.read_text(encoding="utf-8") + "civilite: Mme\n", encoding="utf-8")
+    result = run("cv", "Claudia Romero", "--bid", "appel.yaml", "-o", "cv.docx")
+    assert result.exit_code == 0, result.output
+    lines = _cv_lines(project / "cv.docx")
+    assert "Rôle proposé\u00a0: Directrice de mission" in lines
+    # the tender's title from the bid file heads the CV, as --appel would
+    assert any(line.endswith("AMO pour la mise en place d’une démarche de gestion urbaine de proximité") for line in lines)
+    # without a bid, the same CV has no proposed role
+    assert run("cv", "Claudia Romero", "-o", "plain.docx").exit_code == 0
+    assert not any("Rôle proposé" in line for line in _cv_lines(project / "plain.docx"))
+    # a man proposed with a feminine role noun signs it in the masculine
+    person = project / "references" / "personnes" / "ludovic-quintana.yaml"
+    person.write_text(person.read_text(encoding="utf-8") + "civilite: M.\n", encoding="utf-8")
+    assert run("cv", "Ludovic Quintana", "--bid", "appel.yaml", "-o", "lq.docx").exit_code == 0
+    assert "Rôle proposé\u00a0: Chef de projet" in _cv_lines(project / "lq.docx")
+    # a person named without a role: nothing is printed for it
+    assert run("cv", "Chloé Etori", "--bid", "appel.yaml", "-o", "ce.docx").exit_code == 0
+    assert not any("Rôle proposé" in line for line in _cv_lines(project / "ce.docx"))
+
+
+def test_the_dossier_built_with_a_bid_shows_each_persons_proposed_role(project, run):
+    write_missions(project)
+    write_bid(project, ROLES_BID)
+    result = run("build", "--bid", "appel.yaml", "-o", "d.docx")
+    assert result.exit_code == 0, result.output
+    lines = [p.text for p in Document(str(project / "d.docx")).paragraphs if not p.style.name.startswith("TOC")]
+    people = lines[lines.index("Moyens humains"):lines.index("Tableau des références")]
+    # no civilité in the shipped files: the role as the bid file writes it, nothing guessed
+    assert people[1:3] == ["Claudia Romero", "Rôle proposé\u00a0: Directeur de mission"]
+    assert "Rôle proposé\u00a0: Cheffe de projet" in people
+    at = people.index("Chloé Etori")
+    assert not people[at + 1].startswith("Rôle proposé")
+
+
+def test_a_bad_person_entry_in_the_bid_names_its_line(project, run):
+    write_missions(project)
+    write_bid(project, GUP_BID + "personnes:\n  - nom: Claudia Romero\n    rôle: directrice\n")
+    result = run("cv", "Claudia Romero", "--bid", "appel.yaml")
+    assert result.exit_code == 2
+    assert "appel.yaml:11: champ 'personnes[1].rôle' : champ inconnu « rôle » ; vouliez-vous dire « role » ?" in result.output, result.output
+
+
+def test_the_bid_schema_takes_a_person_alone_or_with_the_role_proposed():
+    import json
+
+    import jsonschema
+    import pytest
+
+    from generator.library.schema import schema_files
+
+    appel = json.loads(schema_files()["appel.schema.json"])
+    jsonschema.validate({"personnes": ["Chloé Etori", {"nom": "Claudia Romero", "role": "directrice de mission"}]}, appel)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"personnes": [{"nom": "Claudia Romero", "rôle": "directrice de mission"}]}, appel)

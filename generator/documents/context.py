@@ -18,8 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.library.formatting import (format_annees, format_long_date, format_montant, format_montants, format_names,
-                                          typeset)
+from generator.library.formatting import (agree_role, format_annees, format_long_date, format_montant, format_montants,
+                                          format_names, typeset)
 from generator.library.loader import Library
 from generator.library.models import Cabinet, Membre, Mission, Montant, Personne, Production
 from generator.selection.criteria import last_year, sort_missions
@@ -371,6 +371,15 @@ def mission_role(mission: Mission, person: Personne) -> str:
     return consultant
 
 
+def proposed_role(library: Library, person: Personne, bid) -> str:
+    """The role the bid file proposes `person` for, agreed with their civilité; "" without one."""
+    for entry in bid.personnes if bid is not None else ():
+        found = library.person(entry.nom) if entry.role else None
+        if found is not None and found.nom == person.nom:
+            return agree_role(entry.role, person.civilite)
+    return ""
+
+
 def one_line(mission: Mission, limit: int = 170) -> str:
     """The mission in a line, from its own text: the first sentence of its enjeux (or of its
     contenu), cut at a word with « … » when longer."""
@@ -394,11 +403,13 @@ def _most_recent(missions: list[Mission], when: date, count: int) -> list[Missio
     return sort_missions(newest, "recent", when)
 
 
-def people_context(library: Library, selected: list[Mission], when: date, names: list[str] | None = None) -> list[dict]:
+def people_context(library: Library, selected: list[Mission], when: date, names: list[str] | None = None,
+                   bid=None) -> list[dict]:
     """The people proposed (`names`), else those named on the selected missions.
 
-    Each comes with the selected missions they worked on, then their other missions
-    of the library, derived from directeur / référent / consultants.
+    Each comes with the role the bid file proposes them for, the selected missions they
+    worked on, then their other missions of the library, derived from directeur /
+    référent / consultants.
     """
     wanted = names or [name for mission in selected for name in mission.people]
     people = []
@@ -413,10 +424,12 @@ def people_context(library: Library, selected: list[Mission], when: date, names:
         theirs = {id(m) for m in all_theirs}
         chosen = {id(m) for m in selected}
         others = [m for m in all_theirs if id(m) not in chosen]
+        role = proposed_role(library, person, bid)
         people.append({
             "nom": person.nom,
             "fonction": person.fonction or "",
-            "champs": person_fields(person),
+            "role_propose": role,
+            "champs": ([{"libelle": "Rôle proposé", "valeur": role}] if role else []) + person_fields(person),
             "missions": [_mission_line(m) for m in selected if id(m) in theirs],
             # A short CV in the dossier: the most recent few; `dossier cv` lists them all.
             "autres_missions": [_mission_line(m) for m in _most_recent(others, when, OTHER_MISSIONS)],
@@ -433,6 +446,7 @@ def cv_context(library: Library, person: Personne, options: BuildOptions) -> dic
         "personne": {
             "nom": person.nom,
             "fonction": person.fonction or "",
+            "role_propose": proposed_role(library, person, options.bid),
             "champs": person_fields(person, with_function=False),
             "presentation": paragraphs(person.presentation),
             "references": [
@@ -485,7 +499,7 @@ def document_context(library: Library, selected: list[Mission], options: BuildOp
         "references": [reference_context(m, i, library.cabinet) for i, m in enumerate(selected, 1)],
         "composantes": list(COMPOSANTES),
         "legende_matrice": f"{TICKED} : composante réalisée, selon la fiche de la mission.",
-        "personnes": people_context(library, selected, options.document_date, options.personnes),
+        "personnes": people_context(library, selected, options.document_date, options.personnes, options.bid),
         "productions": [production_context(p) for p in productions],
     })
 
@@ -581,7 +595,8 @@ DOCUMENT_VARIABLES = {
     "personnes": "Les personnes nommées sur les références retenues (moyens humains)",
     "personnes[].nom": "Prénom Nom",
     "personnes[].fonction": "Fonction",
-    "personnes[].champs": "Lignes « libellé : valeur » (fonction, formation, expérience, domaines)",
+    "personnes[].role_propose": "Rôle proposé pour cet appel (fichier d'appel), accordé selon la civilité ; vide sans lui",
+    "personnes[].champs": "Lignes « libellé : valeur » (rôle proposé s'il y en a un, fonction, formation, expérience, domaines)",
     "personnes[].champs[].libelle": "Libellé",
     "personnes[].champs[].valeur": "Valeur, vide quand elle n'est pas renseignée",
     "personnes[].missions": "Ses missions parmi les références retenues, une ligne chacune",
@@ -604,6 +619,7 @@ CV_VARIABLES = {
     **{k: v for k, v in DOCUMENT_VARIABLES.items() if k.startswith("appel.")},
     "personne.nom": "Prénom Nom",
     "personne.fonction": "Fonction",
+    "personne.role_propose": "Rôle proposé pour cet appel (dossier cv --bid), accordé selon la civilité ; vide sans lui",
     "personne.champs": "Lignes « libellé : valeur » (formation, expérience, domaines)",
     "personne.champs[].libelle": "Libellé",
     "personne.champs[].valeur": "Valeur, vide quand elle n'est pas renseignée",

@@ -533,6 +533,11 @@ def cv_template():
     function.add_run("{{ personne.fonction }}")
     function.add_run("{% if not personne.fonction %}Fonction à compléter{% endif %}", style=doc.styles["À compléter"])
     doc.add_paragraph("{{ cabinet.nom }}{% if appel.titre %} — {{ appel.titre }}{% endif %}", style=doc.styles["Petit"])
+    tag(doc, "{%p if personne.role_propose %}")
+    role = doc.add_paragraph()
+    role.add_run("Rôle proposé\u00a0: ").bold = True
+    role.add_run("{{ personne.role_propose }}")
+    tag(doc, "{%p endif %}")
     doc.add_paragraph("Parcours", style=doc.styles["Heading 1"])
     tag(doc, "{%p for c in personne.champs %}")
     field_line(doc)

@@ -435,9 +435,10 @@ def _prepared(kw: dict, documents: bool = False) -> Prepared:
     prepared = prepare(request, library)
     for notice in prepared.notices:
         click.echo(notice, err=True)
-    if documents and prepared.gaps:
-        _warn(prepared.gaps)
-        click.echo(f"{len(prepared.gaps)} manque(s) dans le tableau des références ; --strict pour refuser", err=True)
+    if documents:
+        # What the table lacks is in the draft's gap summary (_summarize): said once, there.
+        for line in prepared.kept_notes:
+            click.echo(line, err=True)
     return prepared
 
 
@@ -763,8 +764,9 @@ def show(ident, references):
 @click.option("--pdf", is_flag=True, help="Convertir aussi le CV en PDF (LibreOffice).")
 @click.option("--appel", "appel_titre", default="", help="Intitulé de l'appel d'offres (en tête du CV et pied de page).")
 @click.option("--final", is_flag=True, help="CV définitif : refuser d'écrire (code 2) tant qu'il reste un élément à compléter.")
+@click.option("--bid", "bid_file", type=click.Path(path_type=Path), metavar="FICHIER", help="Fichier d'appel d'offres : son intitulé en tête du CV, et le rôle proposé à la personne (personnes: nom et role).")
 @library_options
-def cv(person, output, template, templates_dir, date_text, pdf, appel_titre, final, references):
+def cv(person, output, template, templates_dir, date_text, pdf, appel_titre, final, bid_file, references):
     """Écrit le CV (DOCX) d'une personne du cabinet, avec ses missions de la bibliothèque.
 
     Les missions viennent des champs directeur, referent et consultants des
@@ -773,13 +775,14 @@ def cv(person, output, template, templates_dir, date_text, pdf, appel_titre, fin
     \b
     Exemple :
       dossier cv "Valérie Embize" -o cv-embize.docx
+      dossier cv "Valérie Embize" --bid appel.yaml
     """
     from generator.documents import build as documents
     from generator.library.dates import date_option
     from generator.request import Request, person_documents
 
     request = Request(references=references, day=date_option(date_text), templates=templates_dir, template=template,
-                      appel=appel_titre, final=final)
+                      appel=appel_titre, final=final, bid=bid_file)
     library, found, options = person_documents(request, person)
     gaps = _gate(library, [], options, [found])
     data = documents.cv(library, found, options, documents.find_template("cv", templates_dir, template))

@@ -111,6 +111,19 @@ class SousTraitant(Model):
     duree_mois: int | None = Field(None, ge=1, le=600, description="Durée du contrat de sous-traitance en mois (DC4, rubrique I)")
 
 
+def _proposed(value):
+    # « - Valérie Embize » is a person without a role: the short form most bid files use.
+    return {"nom": value} if isinstance(value, str) else value
+
+
+class PersonneProposee(Model):
+    """Une personne proposée pour cet appel, et son rôle dans l'équipe."""
+
+    nom: str = Field(description="Nom, autre graphie ou identifiant, comme dans personnes/")
+    role: str | None = Field(
+        None, description="Rôle proposé pour cet appel (ex. directeur de mission), accordé selon la civilité sur le CV")
+
+
 class Bid(Model):
     """Un appel d'offres auquel le cabinet répond."""
 
@@ -130,7 +143,8 @@ class Bid(Model):
     besoin: str | None = Field(None, description="Texte du besoin, copié du RC / CCTP : les références sont classées selon lui")
     composantes_requises: Annotated[list[Composante], BeforeValidator(_as_list)] = Field(default_factory=list)
     nombre_references: int | None = Field(None, ge=1, le=100, description="Nombre de références à retenir")
-    personnes: TextList = Field(default_factory=list, description="Personnes proposées (moyens humains)")
+    personnes: Annotated[list[Annotated[PersonneProposee, BeforeValidator(_proposed)]], BeforeValidator(_as_list)] = Field(
+        default_factory=list, description="Personnes proposées (moyens humains) : un nom, ou nom et rôle proposé")
     inclure: TextList = Field(default_factory=list, description="Références gardées quoi qu'il arrive (même anciennes)")
     exclure: TextList = Field(default_factory=list, description="Références écartées à la main")
     groupement: Groupement | None = Field(None, description="Candidature en groupement (vide : le cabinet seul)")
@@ -142,6 +156,11 @@ class Bid(Model):
         description="Pièces demandées par le RC : dc1, dc2, dc4, dossier, tableau, attestations, kbis, urssaf, fiscale, assurance…")
     nommage: str | None = Field(
         None, description="Noms des fichiers du dossier à déposer, ex. « {numero:02d}_{piece}_{sigle} » (numero, piece, sigle)")
+
+    @property
+    def noms(self) -> list[str]:
+        """The names of the people proposed, as written."""
+        return [p.nom for p in self.personnes]
 
     @field_validator("nommage")
     @classmethod
@@ -287,7 +306,9 @@ besoin: |
 # Nombre de références à retenir (les plus pertinentes).
 nombre_references: 5
 # Personnes proposées (moyens humains), écrites comme dans personnes/ ;
-# vide : les personnes intervenues sur les références retenues.
+# vide : les personnes intervenues sur les références retenues. Pour imprimer sur le
+# CV le rôle proposé pour cet appel (accordé selon la civilité), écrivez par exemple
+# « - nom: Valérie Embize » puis, en dessous, « role: directrice de mission ».
 personnes:
   - Valérie Embize
 # Candidature en groupement (facultatif ; sans elle, le cabinet se présente seul) :

@@ -19,7 +19,7 @@ from generator.errors import ERROR, WARNING, DossierError, Problem
 from generator.library.loader import Library, display_path, is_library_file, source_of
 from generator.library.models import KINDS, Mission
 from generator.selection.criteria import last_year
-from generator.library.vocabulary import COMPOSANTES, fold
+from generator.library.vocabulary import COMPOSANTES, accent_suggestions, fold, may_need_accents
 
 DEFAULT_RECENCY = 3
 
@@ -94,7 +94,61 @@ def check_library(library: Library, now: date, last: int = DEFAULT_RECENCY, erro
         problems.extend(_check_productions(library))
         problems.extend(_ignored_files(library))
         problems.extend(_examples(library))
+        for item in (library.cabinet, *library.missions, *library.personnes, *library.productions):
+            problems.extend(_accents(library, item))
     return sorted(problems, key=lambda p: p.sort_key())
+
+
+# Values that are not prose: the composantes are the firm's vocabulary (the grid prints
+# its own labels), the others are identifiers, paths and addresses.
+_NOT_PROSE = frozenset({"composantes", "id", "fichier", "logo", "email", "site_web", "alias"})
+ACCENTS_LISTED = 3  # more in one file: one summary line for it
+
+
+def _texts(value, loc: tuple = ()):
+    """(location, text) of every string of a record, the way its YAML file nests them."""
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, BaseModel):
+        for key, item in value.__dict__.items():
+            if key not in _NOT_PROSE and item is not None:
+                yield from _texts(item, (*loc, key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _texts(item, (*loc, i))
+
+
+def _field_name(loc: tuple) -> str:
+    return "".join(f"[{part + 1}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+
+
+def _accents(library: Library, item) -> list[Problem]:
+    """« Etude » → « Étude »: a suggestion only, the file is never changed."""
+    # One quick test on the whole record first: most have nothing to suggest.
+    if item is None or not may_need_accents(item.model_dump_json(exclude=_NOT_PROSE & type(item).model_fields.keys())):
+        return []
+    found = [(loc, bare, accented) for loc, text in _texts(item) for bare, accented in accent_suggestions(text)]
+    if not found:
+        return []
+    name, doc = source_of(library, item) or (type(item).__name__, None)
+    line_of = doc.line_of if doc else (lambda loc: None)
+    if len(found) <= ACCENTS_LISTED:
+        return [Problem(name, line_of(loc), _field_name(loc),
+                        f"majuscule sans accent : « {bare} » s'écrit « {accented} »", WARNING)
+                for loc, bare, accented in found]
+    lines: dict[tuple[str, str], list[int]] = {}
+    for loc, bare, accented in found:
+        at = lines.setdefault((bare, accented), [])
+        line = line_of(loc)
+        if line is not None and line not in at:
+            at.append(line)
+
+    def where(at: list[int]) -> str:
+        return f" (ligne{'s' if len(at) > 1 else ''} {', '.join(map(str, at))})" if at else ""
+
+    words = ", ".join(f"« {bare} » → « {accented} »{where(at)}" for (bare, accented), at in lines.items())
+    return [Problem(name, line_of(found[0][0]), None, f"{len(found)} majuscules sans accent dans ce fichier : {words}",
+                    WARNING)]
 
 
 def _examples(library: Library) -> list[Problem]:

@@ -110,3 +110,35 @@ def format_names(items: list[str]) -> str:
     """'A, B et C'."""
     items = [i for i in items if i]
     return format_list(items, locale=LOCALE) if items else ""
+
+
+# The words of a role that agree with the person (masculine, feminine); the others
+# (« de mission », « urbaniste », « responsable ») are the same for everyone.
+_ROLE_WORDS = (
+    ("directeur", "directrice"), ("référent", "référente"), ("consultant", "consultante"),
+    ("chef", "cheffe"), ("chargé", "chargée"), ("expert", "experte"), ("animateur", "animatrice"),
+    ("coordinateur", "coordinatrice"), ("coordonnateur", "coordonnatrice"), ("associé", "associée"),
+    ("ingénieur", "ingénieure"), ("assistant", "assistante"), ("adjoint", "adjointe"),
+    ("principal", "principale"), ("président", "présidente"), ("gérant", "gérante"),
+    ("fondateur", "fondatrice"), ("conseiller", "conseillère"), ("délégué", "déléguée"),
+    ("intervenant", "intervenante"), ("enquêteur", "enquêtrice"), ("auteur", "autrice"),
+)
+_AGREED = {
+    "Mme": {masculine: feminine for masculine, feminine in _ROLE_WORDS},
+    "M.": {feminine: masculine for masculine, feminine in _ROLE_WORDS},
+}
+_WORD = re.compile(r"\w+")
+
+
+def agree_role(role: str, civilite: str | None) -> str:
+    """A role as the person signs it: « directeur de mission » for Mme → « Directrice de
+    mission ». Without a civilité, the role as written (nothing is guessed)."""
+    words = _AGREED.get(civilite or "", {})
+
+    def agree(match: re.Match) -> str:
+        word = match.group(0)
+        agreed = words.get(word.lower(), word)
+        return agreed[0].upper() + agreed[1:] if word[0].isupper() else agreed
+
+    text = _WORD.sub(agree, " ".join(role.split()))
+    return text[:1].upper() + text[1:]

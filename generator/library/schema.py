@@ -103,6 +103,9 @@ def schema_of(model: type[Model], name: str) -> dict:
         props = schema["properties"]
         props["numero_consultation"]["anyOf"] = number_or_text + [_NULL]
         props["lots_repondus"]["anyOf"] = [{"type": "array", "items": {"anyOf": number_or_text}}, *number_or_text, _NULL]
+        # A person proposed: their name alone, or their name and the role proposed.
+        defs["PersonneProposee"] = {"anyOf": [{"type": "string"}, defs["PersonneProposee"]],
+                                    "description": "Une personne proposée : son nom, ou nom et rôle proposé pour cet appel"}
     if model is Mission:
         schema["properties"]["composantes"]["anyOf"] = [
             {"type": "array", "items": {"anyOf": [{"enum": list(COMPOSANTES)}, {"type": "string"}]}},

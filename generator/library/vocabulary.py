@@ -76,3 +76,42 @@ def nearest(term: str, candidates: list[str] | tuple[str, ...], n: int = 1) -> l
 def contains(haystack: str | None, needle: str) -> bool:
     """Case-, accent- and punctuation-insensitive substring test."""
     return bool(haystack) and fold(needle) in fold(haystack)
+
+
+# Words French writes with an accented capital (« Étude », « État »), which keyboards and
+# old fiches often leave bare. Only words whose bare form is never right: a suggestion
+# from this list is safe to accept. Each line: the word, then the endings it takes.
+_ACCENTED_WORDS = """
+Échange s|Échelle s|École s|Écologie|Écologique s|Économie s|Économique s|Écoquartier s|Écoute|Écriture
+Édition s|Éducation|Égalité|Également|Église s|Élaboration s|Élaborer|Élargissement|Électricité
+Électrique s|Élément s|Élève s|Élu s e es|Émergence|Énergie s|Énergétique s|Épinay|Équipe s
+Équipement s|Établir|Établissement s|Étape s|État s|Étude s|Étudiant s e es|Étudier|Évaluation s
+Évaluer|Événement s|Évolution s|Éviter
+"""
+
+
+def _accented_capitals() -> dict[str, str]:
+    """Bare form → accented form, every ending spelt out: {"Etudes": "Études", …}."""
+    words = {}
+    for entry in re.split(r"[|\n]", _ACCENTED_WORDS.strip()):
+        word, *endings = entry.split()
+        words.update({"E" + word[1:] + ending: word + ending for ending in ("", *endings)})
+    return words
+
+
+ACCENTED_CAPITALS = _accented_capitals()
+# Written as « E », then the rest: a pattern that starts with a letter is searched for
+# that letter first, sixty times faster than an alternation behind a look-behind.
+_ENDINGS = "|".join(sorted((word[1:] for word in ACCENTED_CAPITALS), key=len, reverse=True))
+_BARE_CAPITAL = re.compile(rf"E(?<!\wE)(?:{_ENDINGS})(?!\w)")
+_BARE_CAPITAL_ANYWHERE = re.compile(rf"E(?:{_ENDINGS})")
+
+
+def accent_suggestions(text: str) -> list[tuple[str, str]]:
+    """(« Etude », « Étude ») for each word of `text` written with a bare capital E."""
+    return [(m.group(0), ACCENTED_CAPITALS[m.group(0)]) for m in _BARE_CAPITAL.finditer(text)]
+
+
+def may_need_accents(text: str) -> bool:
+    """False when no word of `text` can be a bare capital (a quick test on a whole record)."""
+    return _BARE_CAPITAL_ANYWHERE.search(text) is not None

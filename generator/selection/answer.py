@@ -16,7 +16,7 @@ from generator.library.models import Mission
 from generator.selection.criteria import Answer, Criteria, Verdict, judge
 from generator.selection.ranking import Concepts, rank_tender
 
-__all__ = ["Answer", "Verdict", "answer", "compliance", "empty_message"]
+__all__ = ["Answer", "Verdict", "answer", "compliance", "empty_message", "kept_notes"]
 
 
 def answer(missions: list[Mission], criteria: Criteria, when: date, text: str | None,
@@ -54,8 +54,27 @@ def empty_message(result: Answer) -> str:
     return "\n".join(lines)
 
 
+def kept_notes(result: Answer) -> list[str]:
+    """The references kept despite a criterion, in French for the bid team, each once.
+
+    Only the selection knows this: a reference kept by hand (inclure) although it fails a
+    criterion (a required composante, the period), or kept for its relevance although
+    older than the default period. What a reference lacks for the table is not repeated
+    here: a draft's gap summary lists it (documents/gaps.py).
+    """
+    lines = [f"  {v.mission.id} : {v.note}" for v in result.kept if v.note]
+    if not lines:
+        return []
+    if any(v.too_old and v.soft for v in result.kept):
+        lines.append("  si l'acheteur exige une période, écrivez fenetre_annees dans le fichier d'appel")
+    return ["Références retenues malgré un critère (pour l'équipe de réponse) :", *lines]
+
+
 def compliance(result: Answer, library: Library) -> list[Problem]:
-    """What the reference table lacks for the buyer (arrêté du 22 mars 2019): one warning per gap."""
+    """What the reference table lacks for the buyer (arrêté du 22 mars 2019): one warning per gap.
+
+    `--strict` refuses on them. A draft does not print them: its gap summary carries the
+    same fields, and `kept_notes` what only the selection knows."""
     problems = []
     for v in result.kept:
         m = v.mission

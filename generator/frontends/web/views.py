@@ -247,7 +247,7 @@ async def tender(site, request, form, library: Library) -> Response:
     from generator.selection.answer import compliance, empty_message
 
     gaps = compliance(result, library)
-    kept_people = people if people is not None else (list(bid.personnes) or sorted(
+    kept_people = people if people is not None else (bid.noms or sorted(
         {p.nom for m in result.selected for n in m.people if (p := library.person(n))}))
     weak = empty_message(result) if result.weak else ""
     return site.page(request, "tender.html", bid=shown, library=library, result=result, gaps=gaps,
