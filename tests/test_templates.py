@@ -170,6 +170,27 @@ def test_check_renders_templates_on_a_sample_holding_each_kind_of_value(project,
     assert [m.id for m in sample] == ["a00", "z"]
 
 
+def test_check_renders_the_templates_again_only_when_they_or_the_sample_change(project, run, monkeypatch):
+    from generator.documents import build
+
+    assert run("check", "--date", "2026-11-24").exit_code == 0
+    calls = []
+    real = build.dossier
+    monkeypatch.setattr(build, "dossier", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert run("check", "--date", "2026-11-24").exit_code == 0
+    assert calls == []  # nothing changed: the answer of the last render
+    _template(project / "templates" / "fiches.docx", ["{{ document.titr }}"])
+    result = run("check", "--date", "2026-11-24")
+    assert result.exit_code == 2 and "templates/fiches.docx" in result.output and calls
+    calls.clear()
+    again = run("check", "--date", "2026-11-24")
+    assert again.output == result.output and calls == []  # a refusal is remembered too
+    mission = project / "references" / "missions" / "2017-amo-mise-place-concertation-via-creation.yaml"
+    mission.write_text(mission.read_text(encoding="utf-8").replace("type: Accompagnement social\n", ""),
+                       encoding="utf-8")
+    assert run("check", "--date", "2026-11-24").exit_code == 2 and calls  # the sample changed: rendered again
+
+
 def test_templates_check_without_a_file_checks_every_template_in_use(project, run):
     _template(project / "templates" / "fiches.docx", ["{{ document.titr }}"])
     (project / "templates" / "cv.docx").unlink()

@@ -268,10 +268,14 @@ def check_templates(library: Library, templates_dir: Path, document_date: date) 
         return problems
     sample = Library(root=library.root, cabinet=library.cabinet, missions=representative_sample(library.missions, library),
                      personnes=library.personnes, productions=representative_sample(library.productions))
+    # Word's owner file of an open template (~$…) is not a template.
+    paths = [p for p in sorted(templates_dir.glob("*.docx")) if not p.name.startswith("~$")]
+    key = _template_check_key(paths, sample, document_date)
+    known = _template_checks(key)
+    if known is not None:
+        return known
     options = BuildOptions(document_date=document_date, annexes=True)
-    for path in sorted(templates_dir.glob("*.docx")):
-        if path.name.startswith("~$"):
-            continue  # Word's owner file of an open template, not a template
+    for path in paths:
         template = documents.Template(path.stem, path)
         try:
             if path.stem in ("dc1", "dc2", "dc4"):
@@ -286,7 +290,77 @@ def check_templates(library: Library, templates_dir: Path, document_date: date) 
                 documents.dossier(sample, sample.missions, options, template)
         except DossierError as exc:
             problems.append(Problem(display_path(path), None, None, exc.message.removeprefix(f"{path} : ")))
+    _template_checks(key, problems)
     return problems
+
+
+# The dry render is the slow part of `check` (a second at 10,000 references): its answer is kept,
+# keyed by the code, the templates' bytes and the sample's data, so an unchanged project is
+# checked again in no time, and any change to one of them renders again.
+_TEMPLATE_CHECKS = "templates-check.json"
+_TEMPLATE_CHECKS_KEPT = 16
+
+
+def _template_check_key(paths: list[Path], sample: Library, document_date: date) -> str | None:
+    import hashlib
+
+    from generator.library.cache import _code_stamp, enabled
+
+    if not enabled():
+        return None
+    digest = hashlib.blake2b(digest_size=20)
+    documents = Path(__file__).resolve().parent.parent / "documents"
+    code = sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in documents.glob("*.py"))
+    digest.update(repr((_code_stamp(), code, document_date.isoformat())).encode())
+    try:
+        for path in paths:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    except OSError:
+        return None  # the render will say what is wrong with the file
+    for item in [sample.cabinet, *sample.missions, *sample.personnes, *sample.productions]:
+        digest.update(b"\0" + (item.model_dump_json().encode() if item is not None else b"-"))
+    logo = getattr(sample.cabinet, "logo", None)
+    if logo:  # the image the cover embeds
+        try:
+            info = (sample.root / logo).stat()
+            digest.update(repr((info.st_mtime_ns, info.st_size)).encode())
+        except OSError:
+            digest.update(b"no logo")
+    return digest.hexdigest()
+
+
+def _template_checks(key: str | None, problems: list[Problem] | None = None) -> list[Problem] | None:
+    """The problems found before for `key` (None when unknown); with `problems`, keeps them."""
+    import json
+
+    from generator.library.cache import cache_dir
+    from generator.output import write_atomic
+
+    if key is None:
+        return None
+    path = cache_dir() / _TEMPLATE_CHECKS
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+        known = known if isinstance(known, dict) else {}
+    except (OSError, ValueError):
+        known = {}
+    if problems is None:
+        found = known.get(key)
+        if not isinstance(found, list):
+            return None
+        try:
+            return [Problem(str(p[0]), p[1] if isinstance(p[1], int) else None, p[2], str(p[3]), str(p[4]))
+                    for p in found]
+        except (IndexError, TypeError):
+            return None
+    known.pop(key, None)
+    known[key] = [[p.path, p.line, p.field, p.message, p.severity] for p in problems]
+    kept = dict(list(known.items())[-_TEMPLATE_CHECKS_KEPT:])
+    try:
+        write_atomic(path, json.dumps(kept, ensure_ascii=False).encode("utf-8"), record=False)
+    except Exception:  # noqa: BLE001 — a cache that cannot be written only costs time
+        pass
+    return None
 
 
 def representative_sample(items: list, library: Library | None = None) -> list:
