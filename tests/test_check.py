@@ -86,3 +86,19 @@ def test_a_file_with_ten_gets_one_summary_line(project, run):
     assert said[0].startswith(f"{name}:3: avertissement : 11 majuscules sans accent dans ce fichier : "
                               "« Etudes » → « Études » (lignes 3, 6), « Etude » → « Étude » (ligne 6)")
     assert "« Egalement » → « Également » (ligne 6)" in said[0]
+
+
+def test_a_character_lost_in_the_source_export_is_pointed_at_not_printed_silently(project, run):
+    """Seed 000 reads « Est Ensemble rassemblant ! communes »: the number of communes became « ! »."""
+    result = run("check", "--date", "2026-11-24")
+    assert result.exit_code == 0, result.output
+    [line] = [line for line in result.output.splitlines() if "point d'exclamation" in line]
+    assert line.startswith("references/missions/2018-amo-coordination-montage-operationnel-financier-12.yaml:")
+    assert "« rassemblant ! communes »" in line and "champ 'enjeux'" in line
+    mission = project / "references" / "missions" / "2017-amo-mise-place-concertation-via-creation.yaml"
+    text = mission.read_text(encoding="utf-8")
+    mission.write_text(text.replace("contenu:\n", "contenu:\n  - Une réussite ! Les habitants sont venus.\n"
+                                    "  - Ateliers avec ! habitants du quartier\n", 1), encoding="utf-8")
+    lines = [line for line in run("check", "--date", "2026-11-24").output.splitlines() if "point d'exclamation" in line]
+    assert len(lines) == 2  # « réussite ! Les » is a sentence: not flagged
+    assert any("2017-amo" in line and "champ 'contenu'" in line and "« avec ! habitants »" in line for line in lines)

@@ -10,6 +10,7 @@ gives the same answer on any day.
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from generator.selection.criteria import last_year
 from generator.library.vocabulary import COMPOSANTES, accent_suggestions, fold, may_need_accents
 
 DEFAULT_RECENCY = 3
+
+# « rassemblant ! communes » : a digit or symbol of the source's font became « ! » in an export.
+_LOST_CHARACTER = re.compile(r"\w+\s+!\s+[a-zàâçéèêëîïôûùüÿœ]\w*")
 
 # What a reference needs to be useful in a bid, in the order a fiche shows them.
 _EXPECTED = (
@@ -79,6 +83,12 @@ def check_library(library: Library, now: date, last: int = DEFAULT_RECENCY, erro
                 at(_person_field(mission, person), f"« {person} » n'a pas de fiche dans personnes/ : "
                    "ajoutez-la (ou un alias) pour les moyens humains et les CV")
         _check_attestation(library, mission, now, last, at)
+        for field, texts in (("enjeux", [mission.enjeux or ""]), ("contenu", mission.contenu)):
+            for index, text in enumerate(texts):
+                for lost in _LOST_CHARACTER.finditer(text):
+                    at(field, f"« {lost.group(0).strip()} » : point d'exclamation au milieu d'une phrase, sans doute "
+                       "un chiffre ou un symbole perdu à l'export de la fiche d'origine ; vérifiez-la",
+                       loc=(field, index) if field == "contenu" else None)
         key = fold(mission.titre)
         if key in titles:
             if missions[same] == name:  # not already an error as the same mission
