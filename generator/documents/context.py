@@ -220,6 +220,8 @@ def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None) ->
         after = next((i + 1 for i, c in enumerate(champs) if c["libelle"] == "Équipe"), len(champs))
         champs.insert(after, {"libelle": "Rôle du cabinet", "valeur": role})
     titre_court = mission.titre if len(mission.titre) <= 70 else mission.titre[:67].rsplit(" ", 1)[0] + "…"
+    enjeux, contenu = paragraphs(mission.enjeux), list(mission.contenu)
+    alone, under_heading = fiche_layouts(champs, mission.titre, enjeux, contenu)
     return {
         "numero": row.numero,
         "id": row.id,
@@ -244,22 +246,22 @@ def reference_context(mission: Mission, numero: int, cabinet: Cabinet | None) ->
         "grille_manque": grid_state(mission),
         "grille_lignes": list(zip(grille[:half], grille[half:])),
         "matrice": [TICKED if c in ticked else "" for c in COMPOSANTES],
-        "enjeux": paragraphs(mission.enjeux),
-        "contenu": list(mission.contenu),
-        "mise_en_page": fiche_layout(champs, mission.titre, paragraphs(mission.enjeux), list(mission.contenu)),
-        "mise_en_page_sous_titre": fiche_layout(champs, mission.titre, paragraphs(mission.enjeux),
-                                                list(mission.contenu), under_heading=True),
+        "enjeux": enjeux,
+        "contenu": contenu,
+        "mise_en_page": alone,
+        "mise_en_page_sous_titre": under_heading,
     }
 
 
 # --- will a fiche fit on one page? ----------------------------------------------------------
 # The default fiche keeps a fiche that fits on one page in one block (it moves whole to the next
 # page when it does not fit in what is left); one a few lines too long is set a little tighter
-# (its text in 9.5 pt, single line spacing, smaller gaps) so that it still fits; a longer one keeps only its head
-# (title, identity, grid) together and flows. Word and LibreOffice both break a keep-together
-# chain longer than a page at an arbitrary place (often right after the identity table, leaving
-# a page with only that), hence this estimate in points of the default template's A4 page
-# (Arial 10 pt, 17 cm of text, 9 pt in tables), checked against LibreOffice's pages.
+# (its text in 9.5 pt, single line spacing, smaller gaps) so that it still fits; a longer one
+# keeps only its head (title, identity, grid) together and flows. Word and LibreOffice both
+# break a keep-together chain longer than a page at an arbitrary place (often right after the
+# identity table, leaving a page with only that), hence this estimate, in points, of the default
+# template's A4 page (Arial 10 pt, 17 cm of text, 9 pt in tables), checked against LibreOffice's
+# pages.
 
 FICHE_PAGE = 710.0          # usable height (734 pt) less a margin for the estimate's error
 SECTION_HEADING = 50.0      # the dossier's « Fiches références » (Titre 1) above the first fiche
@@ -286,17 +288,17 @@ def fiche_height(champs: list[dict], titre: str, enjeux: list[str], contenu: lis
     return height
 
 
-def fiche_layout(champs: list[dict], titre: str, enjeux: list[str], contenu: list[str],
-                 under_heading: bool = False) -> str:
-    """« une_page », « serree » (fits when set tighter) or « longue » (flows over pages).
+def fiche_layouts(champs: list[dict], titre: str, enjeux: list[str], contenu: list[str]) -> tuple[str, str]:
+    """How a fiche is laid out alone on its page, and as the dossier's first fiche, which shares
+    its page with the section heading: « une_page », « serree » (fits when set tighter) or
+    « longue » (flows over pages)."""
+    normal = fiche_height(champs, titre, enjeux, contenu)
+    tight = fiche_height(champs, titre, enjeux, contenu, tight=True)
 
-    under_heading: the dossier's first fiche shares its page with the section heading."""
-    room = FICHE_PAGE - (SECTION_HEADING if under_heading else 0)
-    if fiche_height(champs, titre, enjeux, contenu) <= room:
-        return "une_page"
-    if fiche_height(champs, titre, enjeux, contenu, tight=True) <= room:
-        return "serree"
-    return "longue"
+    def layout(room: float) -> str:
+        return "une_page" if normal <= room else "serree" if tight <= room else "longue"
+
+    return layout(FICHE_PAGE), layout(FICHE_PAGE - SECTION_HEADING)
 
 
 IDENTITY = (

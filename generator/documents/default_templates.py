@@ -314,28 +314,31 @@ def _fiche_body(doc, whole: bool, tight: bool = False) -> None:
 
     listed(doc, "r.enjeux", "Enjeux de la mission", style="Normal").paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     listed(doc, "r.contenu", "Contenu de la mission")
-    kept = list(doc.element.body)[start:] if whole else list(doc.element.body)[start:head]
-    for element in kept:
-        for paragraph in element.iter(qn("w:p")):
-            Paragraph(paragraph, doc).paragraph_format.keep_with_next = True
-    if tight:
-        for element in list(doc.element.body)[head:]:
-            for paragraph in element.iter(qn("w:p")):
-                text = Paragraph(paragraph, doc)
-                text.paragraph_format.line_spacing = 1.0
-                text.paragraph_format.space_after = Pt(2)
-                if text.style.name != "Heading 3":
-                    for run in text.runs:
-                        run.font.size = Pt(9.5)
-        for element in list(doc.element.body)[start:head]:
-            if element.tag == qn("w:tbl"):  # identity and grid: single-spaced cells
-                for paragraph in element.iter(qn("w:p")):
-                    Paragraph(paragraph, doc).paragraph_format.line_spacing = 1.0
-                    Paragraph(paragraph, doc).paragraph_format.space_after = Pt(0)
-        for element in list(doc.element.body)[start:]:
-            paragraph = Paragraph(element, doc) if element.tag == qn("w:p") else None
-            if paragraph is not None and paragraph.style.name == "Heading 3":
-                paragraph.paragraph_format.space_before = Pt(4)
+    blocks = list(doc.element.body)[start:_body_length(doc)]
+    head_blocks, text_blocks = blocks[:head - start], blocks[head - start:]
+    for paragraph in _paragraphs(doc, blocks if whole else head_blocks):
+        paragraph.paragraph_format.keep_with_next = True
+    if not tight:
+        return
+    for paragraph in _paragraphs(doc, text_blocks):
+        paragraph.paragraph_format.line_spacing = 1.0
+        paragraph.paragraph_format.space_after = Pt(2)
+        if paragraph.style.name != "Heading 3":
+            for run in paragraph.runs:
+                run.font.size = Pt(9.5)
+    for paragraph in _paragraphs(doc, [b for b in head_blocks if b.tag == qn("w:tbl")]):
+        paragraph.paragraph_format.line_spacing = 1.0  # identity and grid: single-spaced cells
+        paragraph.paragraph_format.space_after = Pt(0)
+    for paragraph in _paragraphs(doc, blocks):
+        if paragraph.style.name == "Heading 3":
+            paragraph.paragraph_format.space_before = Pt(4)
+
+
+def _paragraphs(doc, blocks):
+    """Every paragraph of these body blocks, those inside tables included."""
+    for block in blocks:
+        for element in block.iter(qn("w:p")):
+            yield Paragraph(element, doc)
 
 
 def _body_length(doc) -> int:
