@@ -121,8 +121,8 @@ def paused_gc():
             gc.enable()
 
 
-def _read_json(path: Path):
-    """The stamp and entries of a cache file, or None when absent, foreign or damaged."""
+def read_entries(path: Path) -> dict | None:
+    """The entries of a cache file, or None when absent, foreign, damaged or from other code."""
     try:
         if path.stat().st_size > _MAX_CACHE_BYTES:
             return None
@@ -133,7 +133,21 @@ def _read_json(path: Path):
     return entries if isinstance(entries, dict) and stamp == _code_stamp() else None
 
 
-def _problem(data) -> Problem:
+def write_entries(path: Path, entries: dict, stamp: str | None = None) -> None:
+    """Keep `entries` in a cache file, stamped with the code that made them (`stamp`, taken when
+    they were made, else now); a cache that cannot be written only costs time."""
+    try:
+        write_atomic(path, json.dumps([stamp or _code_stamp(), entries], ensure_ascii=False).encode("utf-8"),
+                     record=False)
+    except (OutputError, TypeError, ValueError):
+        pass
+
+
+def problem_row(problem: Problem) -> list:
+    return [problem.path, problem.line, problem.field, problem.message, problem.severity]
+
+
+def problem_from_row(data) -> Problem:
     path, line, field, message, severity = data
     return Problem(str(path), line if isinstance(line, int) else None, field, str(message), str(severity))
 
@@ -148,7 +162,7 @@ class FileCache:
         self.new_lines: dict[str, dict] = {}
         self._old_lines: dict[str, dict] | None = None
         self.stamp = _code_stamp()
-        self.old: dict[str, dict] = _read_json(self.path) or {}
+        self.old: dict[str, dict] = read_entries(self.path) or {}
         self.new: dict[str, dict] = {}
         self.pending: dict[str, list | None] = {}
         self.changed = False
@@ -177,7 +191,7 @@ class FileCache:
             item = None
             if found["item"] is not None:
                 item = self._models[found["model"]].model_validate(found["item"])
-            problems = [_problem(p) for p in found["problems"]]
+            problems = [problem_from_row(p) for p in found["problems"]]
         except Exception:  # written by another hand, or by a bug: read the file instead
             return None
         self.new[str(path)] = found
@@ -192,7 +206,7 @@ class FileCache:
 
     def _stored_lines(self) -> dict[str, dict]:
         if self._old_lines is None:
-            entries = _read_json(self.lines_path) or {}
+            entries = read_entries(self.lines_path) or {}
             self._old_lines = {}
             with paused_gc():  # the library is loaded by now: a collection would walk all of it
                 for key, pairs in entries.items():
@@ -214,7 +228,7 @@ class FileCache:
             "model": type(item).__name__ if item is not None else None,
             # Defaults left out: a tenth less to decode and fewer fields to validate on every read.
             "item": item.model_dump(mode="json", exclude_defaults=True) if item is not None else None,
-            "problems": [[p.path, p.line, p.field, p.message, p.severity] for p in problems],
+            "problems": [problem_row(p) for p in problems],
         }
         if lines is not None:
             self.new_lines[str(path)] = shallow(lines)
@@ -227,9 +241,5 @@ class FileCache:
         old_lines = self._stored_lines()
         lines = {key: self.new_lines.get(key) or old_lines.get(key) for key in self.new}
         lines = {key: [[list(loc), line] for loc, line in value.items()] for key, value in lines.items() if value}
-        try:
-            write_atomic(self.path, json.dumps([self.stamp, self.new], ensure_ascii=False).encode("utf-8"), record=False)
-            write_atomic(self.lines_path, json.dumps([self.stamp, lines], ensure_ascii=False).encode("utf-8"),
-                         record=False)
-        except (OutputError, TypeError, ValueError):
-            pass
+        write_entries(self.path, self.new, self.stamp)
+        write_entries(self.lines_path, lines, self.stamp)

@@ -312,16 +312,18 @@ _TEMPLATE_CHECKS_KEPT = 16
 
 
 def _template_check_key(paths: list[Path], sample: Library, document_date: date) -> str | None:
+    """What the dry render depends on beyond the library's code (the cache file is stamped with
+    that): the documents' code, the templates' bytes, the sample's data and the logo."""
     import hashlib
 
-    from generator.library.cache import _code_stamp, enabled
+    from generator.library.cache import enabled
 
     if not enabled():
         return None
     digest = hashlib.blake2b(digest_size=20)
     documents = Path(__file__).resolve().parent.parent / "documents"
     code = sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in documents.glob("*.py"))
-    digest.update(repr((_code_stamp(), code, document_date.isoformat())).encode())
+    digest.update(repr((code, document_date.isoformat())).encode())
     try:
         for path in paths:
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -341,35 +343,20 @@ def _template_check_key(paths: list[Path], sample: Library, document_date: date)
 
 def _template_checks(key: str | None, problems: list[Problem] | None = None) -> list[Problem] | None:
     """The problems found before for `key` (None when unknown); with `problems`, keeps them."""
-    import json
-
-    from generator.library.cache import cache_dir
-    from generator.output import write_atomic
+    from generator.library.cache import cache_dir, problem_from_row, problem_row, read_entries, write_entries
 
     if key is None:
         return None
     path = cache_dir() / _TEMPLATE_CHECKS
-    try:
-        known = json.loads(path.read_text(encoding="utf-8"))
-        known = known if isinstance(known, dict) else {}
-    except (OSError, ValueError):
-        known = {}
+    known = read_entries(path) or {}
     if problems is None:
-        found = known.get(key)
-        if not isinstance(found, list):
-            return None
         try:
-            return [Problem(str(p[0]), p[1] if isinstance(p[1], int) else None, p[2], str(p[3]), str(p[4]))
-                    for p in found]
-        except (IndexError, TypeError):
+            return [problem_from_row(row) for row in known[key]]
+        except (KeyError, TypeError, ValueError):
             return None
     known.pop(key, None)
-    known[key] = [[p.path, p.line, p.field, p.message, p.severity] for p in problems]
-    kept = dict(list(known.items())[-_TEMPLATE_CHECKS_KEPT:])
-    try:
-        write_atomic(path, json.dumps(kept, ensure_ascii=False).encode("utf-8"), record=False)
-    except Exception:  # noqa: BLE001 — a cache that cannot be written only costs time
-        pass
+    known[key] = [problem_row(p) for p in problems]
+    write_entries(path, dict(list(known.items())[-_TEMPLATE_CHECKS_KEPT:]))
     return None
 
 
