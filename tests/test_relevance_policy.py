@@ -20,6 +20,17 @@ from generator.selection.ranking import load_concepts, rank, tokens
 
 WHEN = date(2026, 3, 13)
 
+# Two missions, years apart, describe their work in these same words: at comparable relevance
+# the recent one goes first.
+GUP_WORK = """\
+enjeux: |
+  Les habitants se plaignent de la propreté et des encombrants ; les responsabilités entre la
+  ville et les bailleurs sont mal connues.
+contenu:
+  - Diagnostics en marchant avec les habitants et les bailleurs
+  - Convention et plan d'actions, animation des comités de gestion
+"""
+
 # Missions written as a consultant would, in the words of real fiches.
 MISSIONS = {
     "2015-gusp-quartiers-nord": """\
@@ -27,13 +38,7 @@ titre: Élaboration et animation de la convention de gestion urbaine et sociale 
 type: Gestion urbaine de proximité
 annees: 2013 - 2015
 composantes: [Gestion urbaine de proximité, Animation partenariale]
-enjeux: |
-  Les habitants se plaignent de la propreté et des encombrants ; les responsabilités entre la
-  ville et les bailleurs sont mal connues.
-contenu:
-  - Diagnostics en marchant avec les habitants et les bailleurs
-  - Convention et plan d'actions, animation des comités de gestion
-""",
+""" + GUP_WORK,
     "2025-plan-communication": """\
 titre: Plan de communication et d'information municipale
 type: Communication
@@ -80,13 +85,7 @@ titre: Gestion urbaine de proximité et abattement de TFPB
 type: Gestion urbaine de proximité
 annees: 2023 - 2025
 composantes: [Gestion urbaine de proximité]
-enjeux: |
-  Les habitants se plaignent de la propreté et des encombrants ; les responsabilités entre la
-  ville et les bailleurs sont mal connues.
-contenu:
-  - Diagnostics en marchant avec les habitants et les bailleurs
-  - Convention et plan d'actions, animation des comités de gestion
-""",
+""" + GUP_WORK,
 }
 
 
