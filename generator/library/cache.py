@@ -242,7 +242,7 @@ class FileCache:
         """(item, problems, document) stored for `path` if the file is unchanged; else None."""
         key = str(path)
         found = self.old.get(key)
-        found = found if isinstance(found, dict) and "item" in found and "problems" in found else None
+        found = found if isinstance(found, dict) and {"item", "problems", "hints"} <= found.keys() else None
         identity, same = self._identity(path, name, found)
         self.pending[key] = identity
         if not same:
@@ -251,7 +251,7 @@ class FileCache:
             found = {**found, **identity}
             self.changed = True
         self.new[key] = found
-        return found["item"], list(found["problems"]), StoredDocument(path, name, self)
+        return found["item"], list(found["problems"]), StoredDocument(path, name, self), found["hints"]
 
     def shallow_lines(self, path: Path) -> dict | None:
         """The top-level lines recorded for `path` (None when unknown): loaded on first use."""
@@ -266,17 +266,25 @@ class FileCache:
             self._old_lines = lines if isinstance(lines, dict) else {}
         return self._old_lines
 
-    def put(self, path: Path, item, problems: list, lines: dict | None = None) -> None:
+    def put(self, path: Path, item, problems: list, lines: dict | None = None, hints: dict | None = None) -> None:
         """Remember what reading `path` gave (the document is read again when asked for),
         under the identity `get` saw before the file was read: an edit made meanwhile
         changes it and is picked up next time."""
         identity = self.pending.get(str(path))
         if identity is None:
             return
-        self.new[str(path)] = {**identity, "item": item, "problems": list(problems)}
+        self.new[str(path)] = {**identity, "item": item, "problems": list(problems), "hints": hints or {}}
         if lines is not None:
             self.new_lines[str(path)] = shallow(lines)
         self.changed = True
+
+    def fingerprint(self) -> str | None:
+        """A digest of every file read, as it was read (None when one was not cached: a file
+        that could not be read, a pipe): equal digests, equal library."""
+        if any(identity is None for identity in self.pending.values()):
+            return None
+        seen = [(key, entry["seen"], entry["hash"]) for key, entry in self.new.items()]
+        return hashlib.blake2b(repr((self.stamp, seen)).encode(), digest_size=20).hexdigest()
 
     def save(self) -> None:
         # Files deleted since the last run drop out because `new` only holds those seen.

@@ -11,10 +11,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from generator.errors import WARNING, Problem
-from generator.library.models import KINDS, Cabinet, Mission, Model, Personne, Production
+from generator.library.models import EXAMPLE_MARK, KINDS, Cabinet, Mission, Model, Personne, Production
 from generator.library.validation import validate
-from generator.library.vocabulary import canonical_composante, fold
+from generator.library.vocabulary import accent_suggestions, canonical_composante, fold, may_need_accents
 from generator.library.yamlio import YamlDocument, read_yaml
 
 
@@ -29,6 +31,11 @@ class Library:
     # (model name, identity of the loaded item) → (file shown to the user, parsed document),
     # for later domain checks; keyed by identity so two files with one id stay apart
     sources: dict[tuple[str, int], tuple[str, YamlDocument]] = field(default_factory=dict)
+    # identity of a loaded item → what the checks look for in its values (see `hints`)
+    hints: dict[int, dict] = field(default_factory=dict)
+    # What the files read were, when all came through the cache (else None): an answer that
+    # depends on the library alone can be kept under it (see checks.check_templates).
+    fingerprint: str | None = None
     _index: tuple[int, dict] | None = field(default=None, repr=False, compare=False)
     _persons: tuple[int, dict] | None = field(default=None, repr=False, compare=False)
 
@@ -128,14 +135,18 @@ def _load_library(root: Path, use_cache: bool) -> Library:
             continue
         # Names, not paths, are compared and joined: pathlib's own costs more than parsing
         # at 10,000 files, and the folder is resolved for display once, not every file.
-        paths = sorted((p for p in folder.glob("*") if is_library_file(p)), key=lambda p: p.name)
+        try:
+            names = sorted(name for name in os.listdir(folder) if is_library_file(Path(name)))
+        except OSError:  # no such folder: nothing of that kind
+            names = []
         shown_folder = str(Path(shown_root) / kind) + os.sep
         items = getattr(library, kind)
-        for path in paths:
-            item = _load_one(path, shown_folder + path.name, model, library, cache)
+        for name in names:
+            item = _load_one(folder / name, shown_folder + name, model, library, cache)
             if item is not None:
                 items.append(item)
     if cache is not None:
+        library.fingerprint = cache.fingerprint()
         cache.save()
     _check_unique_ids(library)
     return library
@@ -146,26 +157,65 @@ def _load_one(path: Path, name: str, model: type[Model], library: Library, cache
     if entry is None:
         entry = _read_one(path, model, name)
         if cache is not None:
-            cache.put(path, entry[0], entry[1], entry[2].lines)
-    item, problems, doc = entry
+            cache.put(path, entry[0], entry[1], entry[2].lines, entry[3])
+    item, problems, doc, item_hints = entry
     library.problems.extend(problems)
     if item is not None:
         library.sources[(model.__name__, id(item))] = (name, doc)
+        library.hints[id(item)] = item_hints
     return item
 
 
 def _read_one(path: Path, model: type[Model], name: str) -> tuple:
-    """(valid item or None, its problems, the parsed document) for one file."""
+    """(valid item or None, its problems, the parsed document, its hints) for one file."""
     doc = read_yaml(path, name)
     item, errors = validate(doc, model, name)
     problems = [p for p in doc.problems if not p.is_error] + errors
     if item is None:
-        return None, problems, doc
+        return None, problems, doc, {}
     if hasattr(item, "id") and item.id is None:
         item.id = path.stem
     if isinstance(item, Mission):
         problems.extend(_composante_variants(doc, name))
-    return item, problems, doc
+    return item, problems, doc, hints(item)
+
+
+ACCENTS = "majuscules"  # the words written with a bare capital (« Etude »): (where, as written, accented)
+EXAMPLE = "exemple"  # whether a value may be one `dossier init` wrote as an example
+SAME_MISSION = "meme_mission"  # what tells a mission from another: folded title and client, years
+
+# Values that are not prose: the composantes are the firm's vocabulary (the grid prints
+# its own labels), the others are identifiers, paths and addresses.
+NOT_PROSE = frozenset({"composantes", "id", "fichier", "logo", "email", "site_web", "alias"})
+
+
+def hints(item: Model) -> dict:
+    """What the checks look for in an item's values, found once when its file is read (and kept
+    in the cache with it): `check` then walks none of 10,000 records again."""
+    # One search of the values serialised in pydantic's core first: most have nothing.
+    prose = item.model_dump_json(exclude=NOT_PROSE & type(item).model_fields.keys())
+    accents = ()
+    if may_need_accents(prose):
+        accents = tuple((loc, bare, accented) for loc, text in _texts(item) for bare, accented in accent_suggestions(text))
+    found = {ACCENTS: accents, EXAMPLE: EXAMPLE_MARK in item.model_dump_json()}
+    if isinstance(item, Mission):
+        annees = item.annees
+        years = (annees.debut, annees.fin, annees.en_cours) if annees else None
+        found[SAME_MISSION] = (fold(item.titre), fold(item.maitre_ouvrage or ""), years)
+    return found
+
+
+def _texts(value, loc: tuple = ()):
+    """(location, text) of every string of a record's prose, the way its YAML file nests them."""
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, BaseModel):
+        for key, item in value.__dict__.items():
+            if key not in NOT_PROSE and item is not None:
+                yield from _texts(item, (*loc, key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _texts(item, (*loc, i))
 
 
 def source_of(library: Library, item) -> tuple[str, YamlDocument] | None:
