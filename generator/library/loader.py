@@ -193,11 +193,14 @@ def hints(item: Model) -> dict:
     """What the checks look for in an item's values, found once when its file is read (and kept
     in the cache with it): `check` then walks none of 10,000 records again."""
     # One search of the values serialised in pydantic's core first: most have nothing.
-    prose = item.model_dump_json(exclude=NOT_PROSE & type(item).model_fields.keys())
+    other = NOT_PROSE & type(item).model_fields.keys()
+    prose = item.model_dump_json(exclude=other)
     accents = ()
     if may_need_accents(prose):
-        accents = tuple((loc, bare, accented) for loc, text in _texts(item) for bare, accented in accent_suggestions(text))
-    found = {ACCENTS: accents, EXAMPLE: EXAMPLE_MARK in item.model_dump_json()}
+        accents = tuple((loc, bare, accented) for loc, text in _texts(item) if "E" in text
+                        for bare, accented in accent_suggestions(text))
+    example = EXAMPLE_MARK in prose or any(EXAMPLE_MARK in str(getattr(item, key)) for key in other)
+    found = {ACCENTS: accents, EXAMPLE: example}
     if isinstance(item, Mission):
         annees = item.annees
         years = (annees.debut, annees.fin, annees.en_cours) if annees else None
@@ -205,17 +208,19 @@ def hints(item: Model) -> dict:
     return found
 
 
-def _texts(value, loc: tuple = ()):
+def _texts(value, loc: tuple = (), out: list | None = None) -> list[tuple[tuple, str]]:
     """(location, text) of every string of a record's prose, the way its YAML file nests them."""
+    out = [] if out is None else out
     if isinstance(value, str):
-        yield loc, value
+        out.append((loc, value))
     elif isinstance(value, BaseModel):
         for key, item in value.__dict__.items():
-            if key not in NOT_PROSE and item is not None:
-                yield from _texts(item, (*loc, key))
-    elif isinstance(value, (list, tuple)):
+            if item is not None and key not in NOT_PROSE:
+                _texts(item, (*loc, key), out)
+    elif isinstance(value, list):
         for i, item in enumerate(value):
-            yield from _texts(item, (*loc, i))
+            _texts(item, (*loc, i), out)
+    return out
 
 
 def source_of(library: Library, item) -> tuple[str, YamlDocument] | None:
