@@ -1354,8 +1354,12 @@ def main() -> None:
     # One command per process: what it loads lives until it exits, and the cyclic collector
     # would walk the whole library again and again for garbage it does not make (a quarter of
     # `check` at 10,000 references; the peak memory of a build stays the same without it).
-    # `serve`, which runs for hours, turns it back on.
+    # `serve`, which runs for hours, turns it back on. For the same reason, a large library
+    # read afresh is parsed by one process per core (see loader.read_in_parallel).
+    from generator.library.loader import read_in_parallel
+
     gc.disable()
+    read_in_parallel(True)
     code = cli.main(prog_name="dossier", standalone_mode=False)
     if not gc.isenabled():
         # Nothing is left to clean up (no command registers an exit handler, temporary files
@@ -1391,6 +1395,9 @@ def serve(references, host, port, token, templates_dir, git):
       dossier serve --host 0.0.0.0 --token "une-longue-phrase-secrète"
     """
     gc.enable()  # a long-running process (see main)
+    from generator.library.loader import read_in_parallel
+
+    read_in_parallel(False)
     from generator.frontends.web.server import serve as run
 
     run(references, templates_dir, host, port, token, git, _say)
