@@ -87,7 +87,7 @@ class StoredDocument(YamlDocument):
     warnings and must not parse thousands of files again for them.
     """
 
-    def __init__(self, path: Path, name: str, cache: FileCache | None = None):
+    def __init__(self, path: Path | str, name: str, cache: FileCache | None = None):
         self._path = path
         self._name = name
         self._cache = cache
@@ -95,7 +95,7 @@ class StoredDocument(YamlDocument):
 
     def _loaded(self) -> YamlDocument:
         if self._doc is None:
-            self._doc = read_yaml(self._path, self._name)
+            self._doc = read_yaml(Path(self._path), self._name)
         return self._doc
 
     data = property(lambda self: self._loaded().data)
@@ -217,7 +217,7 @@ class FileCache:
         self.changed = False
 
     @staticmethod
-    def _identity(path: Path, name: str, found: dict | None) -> tuple[dict | None, bool]:
+    def _identity(path: Path | str, name: str, found: dict | None) -> tuple[dict | None, bool]:
         """(what identifies the file now, whether it is the one `found` was made from)."""
         # Only a regular file is read: opening a pipe (a FIFO named .yaml) would wait for a
         # writer forever; the reader names such a file instead (yamlio).
@@ -229,7 +229,8 @@ class FileCache:
             seen = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
             if found is not None and found.get("seen") == seen and found.get("name") == name and not found.get("racy"):
                 return found, True
-            data = path.read_bytes()
+            with open(path, "rb") as file:
+                data = file.read()
         except OSError:
             return None, False
         racy = max(info.st_mtime_ns, info.st_ctime_ns) > now - _RACY_NS
@@ -238,7 +239,7 @@ class FileCache:
         same = found is not None and found.get("name") == name and found.get("hash") == identity["hash"]
         return identity, same
 
-    def get(self, path: Path, name: str) -> tuple | None:
+    def get(self, path: Path | str, name: str) -> tuple | None:
         """(item, problems, document) stored for `path` if the file is unchanged; else None."""
         key = str(path)
         found = self.old.get(key)
@@ -253,7 +254,7 @@ class FileCache:
         self.new[key] = found
         return found["item"], list(found["problems"]), StoredDocument(path, name, self), found["hints"]
 
-    def shallow_lines(self, path: Path) -> dict | None:
+    def shallow_lines(self, path: Path | str) -> dict | None:
         """The top-level lines recorded for `path` (None when unknown): loaded on first use."""
         key = str(path)
         if key in self.new_lines:
@@ -266,7 +267,7 @@ class FileCache:
             self._old_lines = lines if isinstance(lines, dict) else {}
         return self._old_lines
 
-    def put(self, path: Path, item, problems: list, lines: dict | None = None, hints: dict | None = None) -> None:
+    def put(self, path: Path | str, item, problems: list, lines: dict | None = None, hints: dict | None = None) -> None:
         """Remember what reading `path` gave (the document is read again when asked for),
         under the identity `get` saw before the file was read: an edit made meanwhile
         changes it and is picked up next time."""

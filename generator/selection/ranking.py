@@ -444,12 +444,14 @@ def _rank(missions: list[Mission], query: list, concepts: Concepts, result: dict
     df: dict[str, int] = dict.fromkeys(counts, 0)
     found: dict[int, dict[str, list]] = {}  # mission → term → [weighted frequency, fields it is in]
     # Term by term over the index: only the places where the tender's words are.
+    lengths = index.lengths
+    scales = [weights[k % width] / (1 - B + B * lengths[k] / average[k % width]) for k in range(len(lengths))]
     for key in counts:
         postings = index.postings(key)
         for p in range(0, len(postings), 2):
             code, count = postings[p], postings[p + 1]
             i, j = code >> 3, code & 7
-            scale = weights[j] / (1 - B + B * index.lengths[i * width + j] / average[j])
+            scale = scales[i * width + j]
             hits = found.get(i)
             if hits is None:
                 hits = found[i] = {}
