@@ -124,12 +124,8 @@ def test_files_read_in_several_processes_report_the_same_problems_and_lines(lib,
     serial = load_library(lib, use_cache=False)
     monkeypatch.setattr(library_module, "PARALLEL_FROM", 1)
     monkeypatch.setattr(library_module, "_workers", lambda: 2)
-    library_module.read_in_parallel(True)
-    try:
-        parallel = load_library(lib, use_cache=cached)
-        again = load_library(lib)  # from the cache the parallel read filled, when it did
-    finally:
-        library_module.read_in_parallel(False)
+    parallel = load_library(lib, use_cache=cached)
+    again = load_library(lib)  # from the cache the parallel read filled, when it did
     assert report(parallel) == report(serial) == report(again)
     assert [m.model_dump() for m in parallel.missions] == [m.model_dump() for m in serial.missions]
     assert parallel.cabinet == serial.cabinet and len(parallel.personnes) == len(serial.personnes)

@@ -1354,12 +1354,11 @@ def main() -> None:
     # One command per process: what it loads lives until it exits, and the cyclic collector
     # would walk the whole library again and again for garbage it does not make (a quarter of
     # `check` at 10,000 references; the peak memory of a build stays the same without it).
-    # `serve`, which runs for hours, turns it back on. For the same reason, a large library
-    # read afresh is parsed by one process per core (see loader.read_in_parallel).
-    from generator.library.loader import read_in_parallel
+    # `serve`, which runs for hours, turns it back on, and says it is not one command.
+    from generator import runtime
 
     gc.disable()
-    read_in_parallel(True)
+    runtime.one_command = True
     code = cli.main(prog_name="dossier", standalone_mode=False)
     if not gc.isenabled():
         # Nothing is left to clean up (no command registers an exit handler, temporary files
@@ -1394,10 +1393,10 @@ def serve(references, host, port, token, templates_dir, git):
       dossier serve                       # puis ouvrir http://127.0.0.1:8000/
       dossier serve --host 0.0.0.0 --token "une-longue-phrase-secrète"
     """
-    gc.enable()  # a long-running process (see main)
-    from generator.library.loader import read_in_parallel
+    from generator import runtime
 
-    read_in_parallel(False)
+    gc.enable()  # a long-running process (see main)
+    runtime.one_command = False
     from generator.frontends.web.server import serve as run
 
     run(references, templates_dir, host, port, token, git, _say)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from generator import runtime
 from generator.errors import WARNING, Problem
 from generator.library.models import EXAMPLE_MARK, KINDS, Cabinet, Mission, Model, Personne, Production
 from generator.library.validation import validate
@@ -169,15 +170,9 @@ def _load_library(root: Path, use_cache: bool) -> Library:
     return library
 
 
-# Reading in several processes: turned on by a program that runs one command and exits (the
-# CLI) on a system that forks; off in a long-running one (the web page) and in the tests'.
-_parallel = False
+# Reading in several processes: in a process that runs one command and exits (the CLI, see
+# generator.runtime) on a system that forks; never in a long-running one (the web page).
 PARALLEL_FROM = 400  # files to read: fewer are read faster here than a process is started
-
-
-def read_in_parallel(allowed: bool) -> None:
-    global _parallel
-    _parallel = allowed
 
 
 def _read_all(steps: list, cache) -> list[tuple]:
@@ -199,7 +194,7 @@ def _read_all(steps: list, cache) -> list[tuple]:
 def _workers() -> int:
     import multiprocessing
 
-    if not _parallel or "fork" not in multiprocessing.get_all_start_methods():
+    if not runtime.one_command or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     try:
         return min(len(os.sched_getaffinity(0)), 8)
