@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,7 +172,7 @@ def _load_library(root: Path, use_cache: bool) -> Library:
 
 
 # Reading in several processes: in a process that runs one command and exits (the CLI, see
-# generator.runtime) on a system that forks; never in a long-running one (the web page).
+# generator.runtime) on Linux; never in a long-running one (the web page).
 PARALLEL_FROM = 400  # files to read: fewer are read faster here than a process is started
 
 
@@ -194,7 +195,9 @@ def _read_all(steps: list, cache) -> list[tuple]:
 def _workers() -> int:
     import multiprocessing
 
-    if not runtime.one_command or "fork" not in multiprocessing.get_all_start_methods():
+    # Linux only: on macOS a forked process may crash in the system's libraries.
+    if not runtime.one_command or not sys.platform.startswith("linux") \
+            or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     try:
         return min(len(os.sched_getaffinity(0)), 8)
