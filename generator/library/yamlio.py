@@ -106,6 +106,8 @@ _RESERVED = ("{_{", "}_}", "{_%", "%_}")
 
 # C1 controls (but NEL) that YAML refuses in a file although XML would take them.
 _UNPRINTABLE = re.compile("[\x7f-\x84\x86-\x9f]")
+# Any of the three above: one search of a whole file, the others only where it finds one.
+_SUSPECT = re.compile("[" + "".join(p.pattern[1:-1] for p in (_INVALID_XML, _UNPRINTABLE, _INVISIBLE)) + "]")
 
 _CHAR_NAMES = {
     "\x00": "caractère nul",
@@ -223,7 +225,8 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
 def parse_yaml(text: str, name: str) -> YamlDocument:
     doc = YamlDocument(None)
     source_lines = text.split("\n")
-    if _INVALID_XML.search(text) or _UNPRINTABLE.search(text):
+    suspect = _SUSPECT.search(text) is not None
+    if suspect and (_INVALID_XML.search(text) or _UNPRINTABLE.search(text)):
         for lineno, line in enumerate(source_lines, 1):
             for char in _INVALID_XML.findall(line):
                 doc.problems.append(
@@ -238,7 +241,7 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
     if not text.strip():
         doc.problems.append(Problem(name, 1, None, "le fichier est vide"))
         return doc
-    if _INVISIBLE.search(text):
+    if suspect and _INVISIBLE.search(text):
         for lineno, line in enumerate(source_lines, 1):
             for char in sorted(set(_INVISIBLE.findall(line))):
                 what = _INVISIBLE_NAMES.get(char, "marque de direction du texte")
@@ -299,17 +302,20 @@ def _too_deep(text: str, loader) -> int | None:
 def _too_deep_tree(node) -> int | None:
     """`_too_deep` on a composed document: the first collection, in the order of the file, more
     than MAX_DEPTH levels down (an alias is not entered again, as on the event stream)."""
+    scalar = yaml.ScalarNode
+    if node is None or isinstance(node, scalar):
+        return None
     seen: set[int] = set()
-    stack = [(node, 1)] if node is not None else []
-    while stack:
+    stack = [(node, 1)]
+    while stack:  # only collections are stacked: most nodes are scalars
         node, depth = stack.pop()
-        if id(node) in seen or isinstance(node, yaml.ScalarNode):
+        if id(node) in seen:
             continue
         seen.add(id(node))
         if depth > MAX_DEPTH:
             return node.start_mark.line + 1
         children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
-        stack.extend((child, depth + 1) for child in reversed(children))
+        stack.extend([(child, depth + 1) for child in reversed(children) if not isinstance(child, scalar)])
     return None
 
 
@@ -355,10 +361,11 @@ class _Builder:
             if node.value in _NULLS:
                 return None
             self.check_comment(node, loc)
-        # Escapes in double quotes ("\0", "\v") make characters the raw-text scan cannot see.
-        for char in sorted(set(_INVALID_XML.findall(node.value))):
+        # Escapes in double quotes ("\0", "\v") make characters the raw-text scan cannot see;
+        # no other style has escapes.
+        for char in sorted(set(_INVALID_XML.findall(node.value))) if node.style == '"' else ():
             self.problem(node, loc, f"{_char_label(char)} U+{ord(char):04X} interdit dans un document Word : supprimez-le")
-        for sequence in _RESERVED:
+        for sequence in _RESERVED if "_" in node.value else ():
             if sequence in node.value:
                 self.problem(node, loc, f"la suite « {sequence} » est réservée par le moteur des modèles Word, "
                              "qui la changerait en balise : séparez ces caractères")
