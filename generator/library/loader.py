@@ -216,6 +216,8 @@ def _read_in_workers(steps: list, workers: int, cache) -> list[tuple]:
 
     jobs = [[(path, name, kind or "") for path, name, _, kind in steps[i::workers * 4]]
             for i in range(workers * 4)]
+    for model in {*KINDS.values(), Cabinet}:  # built once here, not once in every process
+        model.model_rebuild()
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_quiet_worker) as pool:
