@@ -70,7 +70,13 @@ def normalize_docx(data: bytes, core: bytes | None = None) -> bytes:
     """The same package with fixed timestamps and order, so equal inputs give equal bytes;
     `core` replaces docProps/core.xml (see core_xml)."""
     source = zipfile.ZipFile(io.BytesIO(data))
-    names = source.namelist()
+    return package_bytes({name: source.read(name) for name in source.namelist()}, core)
+
+
+def package_bytes(members: dict[str, bytes], core: bytes | None = None) -> bytes:
+    """A zip package of `members` (name: content) as normalize_docx writes it: fixed timestamps
+    and order; `core` replaces docProps/core.xml."""
+    names = list(members)
     # [Content_Types].xml first, as Word writes it; the rest in a stable order.
     names.sort(key=lambda n: (n != "[Content_Types].xml", n))
     out = io.BytesIO()
@@ -79,7 +85,7 @@ def normalize_docx(data: bytes, core: bytes | None = None) -> bytes:
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            content = core if core is not None and name == "docProps/core.xml" else source.read(name)
+            content = core if core is not None and name == "docProps/core.xml" else members[name]
             target.writestr(info, content)
     return out.getvalue()
 

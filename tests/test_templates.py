@@ -200,3 +200,23 @@ def test_templates_check_without_a_file_checks_every_template_in_use(project, ru
     assert "templates/dossier.docx : aucun problème" in result.output
     # No cv.docx in the project: the default one is what `dossier cv` uses, so it is checked.
     assert "modèle par défaut « cv » : aucun problème" in result.output
+
+
+def test_a_column_per_reference_widens_or_narrows_the_table_grid(project, run):
+    # {%tc for %} makes one cell per reference in a row: Word needs the table's grid to have
+    # exactly as many columns as that row has cells, or it shows the table damaged.
+    def grid_and_cells(path):
+        table = Document(str(path)).tables[0]
+        grid = table._tbl.tblGrid.findall("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}gridCol")
+        return len(grid), [cell.text for cell in table.rows[0].cells]
+
+    document = Document()
+    row = document.add_table(rows=1, cols=3).rows[0]
+    for cell, text in zip(row.cells, ["{%tc for r in references %}", "Réf. {{ r.numero }}", "{%tc endfor %}"]):
+        cell.text = text
+    document.save(str(project / "colonnes.docx"))
+    for count in (4, 2):  # wider, then narrower than the template's 3 columns
+        result = run("build", "--limit", str(count), "--template", "colonnes.docx", "-o", f"colonnes-{count}.docx")
+        assert result.exit_code == 0, result.output
+        assert grid_and_cells(project / f"colonnes-{count}.docx") == (
+            count, [f"Réf. {n}" for n in range(1, count + 1)])

@@ -16,11 +16,12 @@ from pathlib import Path
 import jinja2
 from docxtpl import DocxTemplate
 from jinja2.sandbox import SecurityError
+from lxml import etree
 
 from generator.documents import docx_xml
 from generator.documents.sandbox import SandboxedTemplates, refusal_message
 from generator.errors import TemplateError
-from generator.output import core_xml, normalize_docx
+from generator.output import core_xml, normalize_docx, package_bytes
 from generator.library.vocabulary import nearest
 
 
@@ -39,9 +40,64 @@ class _Template(DocxTemplate):
     def resolve_listing(self, xml: str) -> str:
         # docxtpl runs three nested regular expressions over every paragraph, run and text of
         # the rendered part: most of a 100-fiche render. Same paragraphs (its own pattern), same
-        # rewriting, but only where there is something to rewrite.
+        # rewriting, but only where there is something to rewrite — and when no character of
+        # the part needs it (the usual case), the part as it is, without a pass per paragraph.
+        if not _LISTING.search(xml):
+            return xml
         resolve = super().resolve_listing
         return _PARAGRAPH.sub(lambda m: resolve(m.group(0)) if _LISTING.search(m.group(0)) else m.group(0), xml)
+
+    def fix_tables(self, xml: str):
+        # docxtpl parses the rendered body, then walks every row and cell of every table to add or
+        # remove grid columns when a `{%tc %}` loop changed a row's width. The same parse; the
+        # walk only checks, in one pass, that no table needs a change — the usual case, where
+        # docxtpl's walk changes nothing — and otherwise docxtpl's own fix runs on the text.
+        tree = etree.fromstring(xml, parser=etree.XMLParser(recover=True))
+        try:
+            consistent = _tables_consistent(tree)
+        except Exception:  # an unusual table: docxtpl's fix decides (and fails) as it always did
+            consistent = False
+        return tree if consistent else super().fix_tables(xml)
+
+    def render_properties(self, context, jinja_env=None) -> None:
+        # The core properties are replaced after rendering (output.core_xml): docxtpl renders them
+        # only so that a broken tag there still fails as before; a text without a tag renders to
+        # itself, so only the ones holding a tag are compiled.
+        core = self.docx.core_properties
+        if any("{" in (getattr(core, name) or "") for name in _RENDERED_PROPERTIES):
+            super().render_properties(context, jinja_env)
+
+
+# The core properties docxtpl renders (DocxTemplate.render_properties).
+_RENDERED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+
+
+def _tables_consistent(tree) -> bool:
+    """Whether docxtpl's fix_tables would leave every table of `tree` as it is: no row with more
+    cells than the grid has columns, and, for each table, a row as wide as its grid (cells
+    counted with their gridSpan, as docxtpl counts them: the first gridSpan of the first tcPr)."""
+    w = "{" + tree.nsmap["w"] + "}"
+    tbl, grid, col, tr, tc, tc_pr, span, val = (w + tag for tag in (
+        "tbl", "tblGrid", "gridCol", "tr", "tc", "tcPr", "gridSpan", "val"))
+    for table in tree.iter(tbl):
+        columns = len(table.find(grid).findall(col))
+        spanned = next(table.iter(span), None) is not None
+        widest = 0
+        for row in table.iter(tr):  # nested tables' rows too, as docxtpl reads them
+            cells = row.findall(tc)
+            if len(cells) > columns:
+                return False
+            width = len(cells)
+            if spanned:
+                for cell in cells:
+                    properties = cell.find(tc_pr)
+                    found = None if properties is None else properties.find(span)
+                    if found is not None:
+                        width += int(found.get(val)) - 1
+            widest = max(widest, width)
+        if widest < columns:
+            return False
+    return True
 
 
 def load_template(source: Path | bytes, name: str) -> DocxTemplate:
@@ -55,10 +111,18 @@ def load_template(source: Path | bytes, name: str) -> DocxTemplate:
 
 def render(source: Path | bytes, name: str, context: dict, *, document_date: date, properties: dict[str, str]) -> bytes:
     """The rendered document as deterministic DOCX bytes."""
+    return render_document(source, name, context, document_date=document_date, properties=properties)[0]
+
+
+def render_document(source: Path | bytes, name: str, context: dict, *, document_date: date,
+                    properties: dict[str, str]) -> tuple[bytes, set[str]]:
+    """The rendered document as deterministic DOCX bytes, and the words inside the template's
+    tags (`variable_names`, read from the template loaded here rather than loaded again)."""
     template = load_template(source, name)
     context = _with_logo(template, context)
     paragraphs = docx_xml.paragraph_texts(template.get_xml())
     _check_tags_closed(paragraphs, name)
+    words = _tag_words(paragraphs)
     try:
         template.render(context, jinja_env(), autoescape=True)
     except jinja2.TemplateSyntaxError as exc:
@@ -74,9 +138,13 @@ def render(source: Path | bytes, name: str, context: dict, *, document_date: dat
     document = template.docx
     docx_xml.fill_toc(document)
     stamp = datetime.combine(document_date, time(), tzinfo=timezone.utc)
-    buffer = io.BytesIO()
-    template.save(buffer)
-    return normalize_docx(buffer.getvalue(), core_xml({**properties, "revision": 1}, stamp))
+    core = core_xml({**properties, "revision": 1}, stamp)
+    if template.pics_to_replace or template.crc_to_new_media or template.crc_to_new_embedded \
+            or template.zipname_to_replace:  # docxtpl's media replacement happens in its save
+        buffer = io.BytesIO()
+        template.save(buffer)
+        return normalize_docx(buffer.getvalue(), core), words
+    return package_bytes(docx_xml.package_members(document), core), words
 
 
 def _with_logo(template: DocxTemplate, context: dict) -> dict:
@@ -201,5 +269,9 @@ def _names(value, depth: int = 0) -> set[str]:
 def variable_names(source: Path | bytes, name: str) -> set[str]:
     """Every word used inside the template's tags (variables, attributes, loop names)."""
     template = load_template(source, name)
-    tags = (m.group(0) for text in docx_xml.paragraph_texts(template.get_xml()) for m in _TAG.finditer(text))
+    return _tag_words(docx_xml.paragraph_texts(template.get_xml()))
+
+
+def _tag_words(paragraphs: list[str]) -> set[str]:
+    tags = (m.group(0) for text in paragraphs for m in _TAG.finditer(text))
     return {word for tag in tags for word in re.findall(r"[A-Za-z_]\w*", tag)}
