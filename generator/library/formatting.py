@@ -5,13 +5,15 @@ Pure functions: the same value always gives the same text.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from decimal import Decimal
 
+from babel.core import Locale
 from babel.dates import format_date
 from babel.lists import format_list
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, parse_pattern
 
 from generator.library.models import Annees, Montant
 
@@ -30,8 +32,18 @@ def format_number(value: Decimal | int) -> str:
     value = Decimal(value)
     if value == 0:
         value = abs(value)  # « -0 » is zero
-    pattern = "#,##0" if value == value.to_integral_value() else "#,##0.00"
-    return format_decimal(value, format=pattern, locale=LOCALE, decimal_quantization=False)
+    pattern = _WHOLE if value == value.to_integral_value() else _CENTS
+    return format_decimal(value, format=pattern, locale=_locale(), decimal_quantization=False)
+
+
+# Babel parses a locale name and a number pattern at every call when given text: a 100-fiche
+# document formats a few hundred amounts, so both are parsed once (the same objects Babel builds).
+_WHOLE, _CENTS = parse_pattern("#,##0"), parse_pattern("#,##0.00")
+
+
+@functools.cache
+def _locale() -> Locale:
+    return Locale.parse(LOCALE)
 
 
 def format_euros(value: Decimal | int) -> str:
@@ -84,6 +96,7 @@ def format_annees(annees: Annees | None) -> str:
 _SPACE_BEFORE = re.compile(r"[ \u00a0\u202f]+([:;!?»])")
 _SPACE_AFTER = re.compile(r"«[ \u00a0\u202f]+")
 _PERIOD = re.compile(r"(\d{4})\s*[–—-]\s*(\d{4}|en cours)\b")
+_TYPESET_SIGNS = re.compile("['«»:;!?\u2013\u2014-]")  # what each rule of typeset needs to act
 _WORD_JOINER = "\u2060"
 NNBSP = "\u202f"
 
@@ -92,8 +105,8 @@ def typeset(text: str) -> str:
     """French typography for printing (the YAML is never rewritten): ’ for apostrophes,
     no-break spaces where a space stands before « : ; ! ? » and inside « », periods that
     never break (« 2024–en cours » stays on one line)."""
-    if not text:
-        return text
+    if not text or not _TYPESET_SIGNS.search(text):
+        return text  # none of the signs the rules below act on: most texts, one search
     text = text.replace("'", "’")
     text = _SPACE_BEFORE.sub(lambda m: (NBSP if m.group(1) in ":»" else NNBSP) + m.group(1), text)
     text = _SPACE_AFTER.sub("«" + NBSP, text)
