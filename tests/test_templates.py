@@ -220,3 +220,27 @@ def test_a_column_per_reference_widens_or_narrows_the_table_grid(project, run):
         assert result.exit_code == 0, result.output
         assert grid_and_cells(project / f"colonnes-{count}.docx") == (
             count, [f"Réf. {n}" for n in range(1, count + 1)])
+
+
+def test_an_edited_template_is_read_afresh_even_with_its_old_date(project, run, monkeypatch):
+    # What is read from a template before rendering is kept between runs (render.py); the
+    # template's bytes decide, not its name or date.
+    import os
+
+    from generator.documents import render
+
+    path = _template(project / "mien.docx", ["Version A : {{ cabinet.nom }}"])
+    assert run("build", "--template", "mien.docx", "-o", "a.docx").exit_code == 0
+    assert "Version A : Perspectives Urbaines et Sociales" in docx_text(project / "a.docx")
+    patched = []
+    real = render._Template.patch_xml
+    monkeypatch.setattr(render._Template, "patch_xml", lambda self, xml: patched.append(1) or real(self, xml))
+    assert run("build", "--template", "mien.docx", "-o", "a2.docx").exit_code == 0
+    assert patched == [] and docx_text(project / "a2.docx") == docx_text(project / "a.docx")  # kept
+    before = path.stat()
+    edited = Document(str(path))
+    edited.paragraphs[0].runs[0].text = "Version B : {{ cabinet.nom }}"
+    edited.save(str(path))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert run("build", "--template", "mien.docx", "-o", "b.docx").exit_code == 0
+    assert "Version B : Perspectives Urbaines et Sociales" in docx_text(project / "b.docx") and patched

@@ -87,14 +87,14 @@ def _properties(library: Library, title: str, options: BuildOptions) -> dict[str
 
 
 def _render(template: Template, context: dict, library: Library, options: BuildOptions) -> bytes:
-    from generator.documents.render import render_document  # docxtpl and Jinja: not loaded by list, show or check
+    from generator.documents.render import render  # docxtpl and Jinja: not loaded by list, show or check
     from generator.documents.verify import check_content
 
     title = context["document"]["titre"]
     source = template.source()
-    data, used = render_document(source, template.display, context, document_date=options.document_date,
-                                 properties=_properties(library, title, options))
-    check_content(data, expected_texts(context), used, template.display)
+    data = render(source, template.display, context, document_date=options.document_date,
+                  properties=_properties(library, title, options))
+    check_content(data, expected_texts(context), template.used_names(), template.display)
     return data
 
 

@@ -7,6 +7,7 @@ sandbox of `sandbox.py`: a template is an input from outside and must not run co
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import re
@@ -37,6 +38,13 @@ _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
 
 
 class _Template(DocxTemplate):
+    patched_body: str | None = None  # the body as docxtpl's patch_xml leaves it, when known
+
+    def build_xml(self, context, jinja_env=None):
+        # docxtpl's build_xml, without patching the body again when it was kept (_prepare_body).
+        xml = self.patched_body if self.patched_body is not None else self.patch_xml(self.get_xml())
+        return self.render_xml_part(xml, self.docx._part, context, jinja_env)
+
     def resolve_listing(self, xml: str) -> str:
         # docxtpl runs three nested regular expressions over every paragraph, run and text of
         # the rendered part: most of a 100-fiche render. Same paragraphs (its own pattern), same
@@ -111,18 +119,10 @@ def load_template(source: Path | bytes, name: str) -> DocxTemplate:
 
 def render(source: Path | bytes, name: str, context: dict, *, document_date: date, properties: dict[str, str]) -> bytes:
     """The rendered document as deterministic DOCX bytes."""
-    return render_document(source, name, context, document_date=document_date, properties=properties)[0]
-
-
-def render_document(source: Path | bytes, name: str, context: dict, *, document_date: date,
-                    properties: dict[str, str]) -> tuple[bytes, set[str]]:
-    """The rendered document as deterministic DOCX bytes, and the words inside the template's
-    tags (`variable_names`, read from the template loaded here rather than loaded again)."""
+    source, key = _keyed(source)
     template = load_template(source, name)
     context = _with_logo(template, context)
-    paragraphs = docx_xml.paragraph_texts(template.get_xml())
-    _check_tags_closed(paragraphs, name)
-    words = _tag_words(paragraphs)
+    paragraphs = _prepare_body(template, key, name)
     try:
         template.render(context, jinja_env(), autoescape=True)
     except jinja2.TemplateSyntaxError as exc:
@@ -143,8 +143,71 @@ def render_document(source: Path | bytes, name: str, context: dict, *, document_
             or template.zipname_to_replace:  # docxtpl's media replacement happens in its save
         buffer = io.BytesIO()
         template.save(buffer)
-        return normalize_docx(buffer.getvalue(), core), words
-    return package_bytes(docx_xml.package_members(document), core), words
+        return normalize_docx(buffer.getvalue(), core)
+    return package_bytes(docx_xml.package_members(document), core)
+
+
+# --- what is read from a template before rendering, kept between runs ---------------------
+#
+# docxtpl rewrites the template's body into a Jinja template with a few dozen regular
+# expressions (patch_xml: a sixth of a 30-reference dossier's rendering), and the tag check
+# reads its paragraphs: both depend on the template's bytes only. They are kept in the cache
+# folder of the library (generator.library.cache), as text: the patched body is compiled and
+# run in the sandbox like any template, and an entry is found only by the BLAKE2 hash of the
+# template's bytes and the versions of the code that made it, so an edited template (any
+# byte) is read afresh. A template whose tags are broken is refused before anything is kept.
+
+_TEMPLATE_CACHE = "templates-render.json"
+_TEMPLATE_CACHE_KEPT = 16
+
+
+# The templates read in this run, by key: (paragraphs, patched body).
+_PREPARED: dict[str, tuple[list[str], str]] = {}
+
+
+def _keyed(source: Path | bytes) -> tuple[Path | bytes, str | None]:
+    """The template's bytes (a path unreadable here stays a path: loading it says why) and its
+    key (None for such a path)."""
+    if isinstance(source, Path):
+        try:
+            source = source.read_bytes()
+        except OSError:
+            return source, None
+    import docx
+    import docxtpl
+
+    here = Path(__file__).stat()
+    digest = hashlib.blake2b(source, digest_size=20)
+    digest.update(repr((docxtpl.__version__, docx.__version__, etree.LXML_VERSION, here.st_mtime_ns,
+                        here.st_size)).encode())
+    return source, digest.hexdigest()
+
+
+def _prepare_body(template: _Template, key: str | None, name: str) -> list[str]:
+    """The template's paragraphs, its tags checked (TemplateError when one is broken), and its
+    patched body set on `template`: as read before (this run, else the cache), else read and kept."""
+    from generator.library.cache import cache_dir, enabled, read_entries, write_entries
+
+    path = cache_dir() / _TEMPLATE_CACHE
+    known = (read_entries(path) or {}) if key and key not in _PREPARED and enabled() else {}
+    entry = known.get(key)
+    if key in _PREPARED:
+        paragraphs, template.patched_body = _PREPARED[key]
+    elif isinstance(entry, dict) and isinstance(entry.get("paragraphs"), list) and isinstance(entry.get("body"), str):
+        paragraphs, template.patched_body = [str(text) for text in entry["paragraphs"]], entry["body"]
+    else:
+        xml = template.get_xml()
+        paragraphs = docx_xml.paragraph_texts(xml)
+        _check_tags_closed(paragraphs, name)
+        template.patched_body = template.patch_xml(xml)
+        if key and enabled():
+            known.pop(key, None)
+            known[key] = {"paragraphs": paragraphs, "body": template.patched_body}
+            write_entries(path, dict(list(known.items())[-_TEMPLATE_CACHE_KEPT:]))
+    _check_tags_closed(paragraphs, name)
+    if key:
+        _PREPARED[key] = (paragraphs, template.patched_body)
+    return paragraphs
 
 
 def _with_logo(template: DocxTemplate, context: dict) -> dict:
@@ -268,6 +331,9 @@ def _names(value, depth: int = 0) -> set[str]:
 
 def variable_names(source: Path | bytes, name: str) -> set[str]:
     """Every word used inside the template's tags (variables, attributes, loop names)."""
+    source, key = _keyed(source)
+    if key in _PREPARED:  # rendered in this run: its paragraphs are known
+        return _tag_words(_PREPARED[key][0])
     template = load_template(source, name)
     return _tag_words(docx_xml.paragraph_texts(template.get_xml()))
 
