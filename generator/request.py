@@ -244,7 +244,8 @@ def _judged(library: Library, bid: Bid | None, criteria: Criteria, when: date, r
     from generator.selection.ranking import load_concepts
 
     text = (bid.text if bid else "") or " ".join(criteria.text)
-    return ranked(library.missions, criteria, when, text, bid.inclure if bid else (), load_concepts(library.root))
+    return ranked(library.missions, criteria, when, text, bid.inclure if bid else (), load_concepts(library.root),
+                  library.fingerprint)
 
 
 def _people(request: Request, bid: Bid) -> list[str]:

@@ -117,3 +117,18 @@ def test_check_names_the_same_lines_with_and_without_the_cache(lib, run, monkeyp
     assert cached.output == fresh.output == first.output
     # the recency warnings come from the cache's own line map on the second run
     assert "2017-amo-mise-place-concertation-via-creation.yaml:5: avertissement : champ 'annees'" in cached.output
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_files_read_in_several_processes_report_the_same_problems_and_lines(lib, monkeypatch, cached):
+    serial = load_library(lib, use_cache=False)
+    monkeypatch.setattr(library_module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(library_module, "_workers", lambda: 2)
+    parallel = load_library(lib, use_cache=cached)
+    again = load_library(lib)  # from the cache the parallel read filled, when it did
+    assert report(parallel) == report(serial) == report(again)
+    assert [m.model_dump() for m in parallel.missions] == [m.model_dump() for m in serial.missions]
+    assert parallel.cabinet == serial.cabinet and len(parallel.personnes) == len(serial.personnes)
+    for mine, theirs in zip(parallel.missions, serial.missions):
+        for loc in (("titre",), ("contenu", 1), ("montant", 0, "valeur"), ("annees",)):
+            assert source_of(parallel, mine)[1].line_of(loc) == source_of(serial, theirs)[1].line_of(loc)

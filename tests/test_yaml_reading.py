@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from generator.library.yamlio import parse_yaml
 
 
@@ -99,3 +101,20 @@ def test_one_guess_of_encoding_for_library_files_and_imported_fiches():
 
     assert "UTF-32" in decode(text.encode("utf-32"), "m.yaml")[1][0].message
     assert "Windows-1252" in decode(text.encode("cp1252"), "m.yaml")[1][0].message
+
+
+@pytest.mark.parametrize("text", [
+    "a: " + "[" * 50 + "]" * 50 + "\n",
+    "a: " + "[" * 51 + "]" * 51 + "\n",
+    "titre: x\nb:\n" + "".join("  " * i + "- \n" for i in range(1, 60)),
+    "a: &deep " + "[" * 45 + "]" * 45 + "\nb: [[[[[[[[*deep]]]]]]]]\n",  # an alias is not entered again
+    "x: 1\n" * 3 + "? [" + "{k: " * 49 + "v" + "}" * 49 + "]\n: z\n",  # a key holding collections
+    "liste:\n  - [a, {b: [c, [d]]}]\n  - e\n",
+])
+def test_depth_on_the_composed_document_is_the_depth_on_the_event_stream(text):
+    import yaml
+
+    from generator.library import yamlio
+
+    node = yaml.compose(text, Loader=yamlio._Loader)
+    assert yamlio._too_deep_tree(node) == yamlio._too_deep(text, yaml.SafeLoader)

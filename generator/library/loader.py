@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import BaseModel
+
+from generator import runtime
 from generator.errors import WARNING, Problem
-from generator.library.models import KINDS, Cabinet, Mission, Model, Personne, Production
+from generator.library.models import EXAMPLE_MARK, KINDS, Cabinet, Mission, Model, Personne, Production
 from generator.library.validation import validate
-from generator.library.vocabulary import canonical_composante, fold
+from generator.library.vocabulary import accent_suggestions, canonical_composante, fold, may_need_accents
 from generator.library.yamlio import YamlDocument, read_yaml
 
 
@@ -29,6 +33,11 @@ class Library:
     # (model name, identity of the loaded item) → (file shown to the user, parsed document),
     # for later domain checks; keyed by identity so two files with one id stay apart
     sources: dict[tuple[str, int], tuple[str, YamlDocument]] = field(default_factory=dict)
+    # identity of a loaded item → what the checks look for in its values (see `hints`)
+    hints: dict[int, dict] = field(default_factory=dict)
+    # What the files read were, when all came through the cache (else None): an answer that
+    # depends on the library alone can be kept under it (see checks.check_templates).
+    fingerprint: str | None = None
     _index: tuple[int, dict] | None = field(default=None, repr=False, compare=False)
     _persons: tuple[int, dict] | None = field(default=None, repr=False, compare=False)
 
@@ -112,60 +121,211 @@ def _load_library(root: Path, use_cache: bool) -> Library:
         library.problems.append(Problem(display_path(root), None, None, "dossier de références introuvable"))
         return library
     cache = FileCache(root) if use_cache and enabled() else None
+    # What to read, in the order problems are reported: (path, shown name, model, kind) or a Problem.
+    steps: list = []
     shown_root = display_path(root)
     cabinet_path = root / "cabinet.yaml"
     if cabinet_path.exists():
-        library.cabinet = _load_one(cabinet_path, str(Path(shown_root) / cabinet_path.name), Cabinet, library, cache)
+        steps.append((str(cabinet_path), str(Path(shown_root) / cabinet_path.name), Cabinet, None))
     else:
-        library.problems.append(
-            Problem(display_path(cabinet_path), None, None, "fichier du cabinet absent : la présentation restera à compléter", WARNING)
-        )
+        steps.append(Problem(display_path(cabinet_path), None, None,
+                             "fichier du cabinet absent : la présentation restera à compléter", WARNING))
     for kind, model in KINDS.items():
         folder = root / kind
         if folder.exists() and not folder.is_dir():
-            library.problems.append(Problem(display_path(folder), None, None,
-                                            f"c'est un fichier ; attendu : le dossier des fichiers {kind}/*.yaml"))
+            steps.append(Problem(display_path(folder), None, None,
+                                 f"c'est un fichier ; attendu : le dossier des fichiers {kind}/*.yaml"))
             continue
         # Names, not paths, are compared and joined: pathlib's own costs more than parsing
         # at 10,000 files, and the folder is resolved for display once, not every file.
-        paths = sorted((p for p in folder.glob("*") if is_library_file(p)), key=lambda p: p.name)
+        try:
+            names = sorted(name for name in os.listdir(folder) if is_library_file(Path(name)))
+        except OSError:  # no such folder: nothing of that kind
+            names = []
         shown_folder = str(Path(shown_root) / kind) + os.sep
-        items = getattr(library, kind)
-        for path in paths:
-            item = _load_one(path, shown_folder + path.name, model, library, cache)
-            if item is not None:
-                items.append(item)
+        where = str(folder) + os.sep  # paths as text: 10,000 Path objects cost a tenth of a second
+        steps.extend((where + name, shown_folder + name, model, kind) for name in names)
+    files = [step for step in steps if not isinstance(step, Problem)]
+    entries = {id(step): cache.get(step[0], step[1]) for step in files} if cache is not None else {}
+    unread = [step for step in files if entries.get(id(step)) is None]
+    for step, entry in zip(unread, _read_all(unread, cache)):
+        entries[id(step)] = entry
+    for step in steps:
+        if isinstance(step, Problem):
+            library.problems.append(step)
+            continue
+        item, problems, doc, item_hints = entries[id(step)]
+        library.problems.extend(problems)
+        if item is None:
+            continue
+        library.sources[(step[2].__name__, id(item))] = (step[1], doc)
+        library.hints[id(item)] = item_hints
+        if step[3] is None:
+            library.cabinet = item
+        else:
+            getattr(library, step[3]).append(item)
     if cache is not None:
+        library.fingerprint = cache.fingerprint()
         cache.save()
     _check_unique_ids(library)
     return library
 
 
-def _load_one(path: Path, name: str, model: type[Model], library: Library, cache):
-    entry = cache.get(path, name) if cache is not None else None
-    if entry is None:
-        entry = _read_one(path, model, name)
-        if cache is not None:
-            cache.put(path, entry[0], entry[1], entry[2].lines)
-    item, problems, doc = entry
-    library.problems.extend(problems)
-    if item is not None:
-        library.sources[(model.__name__, id(item))] = (name, doc)
-    return item
+# Reading in several processes: in a process that runs one command and exits (the CLI, see
+# generator.runtime) on Linux; never in a long-running one (the web page).
+PARALLEL_FROM = 400  # files to read: fewer are read faster here than a process is started
+
+
+def _read_all(steps: list, cache) -> list[tuple]:
+    """(item, problems, document, hints) of each (path, name, model, kind) step, in order; the
+    files are put in the cache."""
+    workers = _workers() if len(steps) >= PARALLEL_FROM else 1
+    if workers > 1:
+        read = _read_in_workers(steps, workers, cache)
+    else:
+        read = [_read_one(Path(path), model, name) for path, name, model, _ in steps]
+    if cache is not None:
+        for (path, *_), (item, problems, doc, item_hints) in zip(steps, read):
+            cache.put(path, item, problems, doc.lines if not isinstance(doc, _Reread) else None, item_hints)
+            if isinstance(doc, _Reread):
+                cache.new_lines[str(path)] = doc.shallow
+    return read
+
+
+def _workers() -> int:
+    import multiprocessing
+
+    # Linux only: on macOS a forked process may crash in the system's libraries.
+    if not runtime.one_command or not sys.platform.startswith("linux") \
+            or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        return min(len(os.sched_getaffinity(0)), 8)
+    except AttributeError:  # pragma: no cover - no affinity on this system
+        return min(os.cpu_count() or 1, 8)
+
+
+def _read_in_workers(steps: list, workers: int, cache) -> list[tuple]:
+    """The files parsed and validated by `workers` processes, a contiguous share each: a
+    10,000-file library read afresh takes half the time on two cores. What comes back is the
+    record, its problems, its hints and the lines of its top keys; a deeper line is read
+    again from the file when a message needs it (as from the cache)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    jobs = [[(path, name, kind or "") for path, name, _, kind in steps[i::workers * 4]]
+            for i in range(workers * 4)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_quiet_worker) as pool:
+            done = list(pool.map(_read_share, jobs))
+    except (OSError, BrokenProcessPool):  # no process to be had, or one was killed: read them here
+        return [_read_one(Path(path), model, name) for path, name, model, _ in steps]
+    read: list = [None] * len(steps)
+    for i, share in enumerate(done):
+        for k, (item, problems, lines, item_hints) in enumerate(share):
+            path, name = steps[i + k * workers * 4][:2]
+            read[i + k * workers * 4] = (item, problems, _Reread(path, name, lines), item_hints)
+    return read
+
+
+def _quiet_worker() -> None:
+    """A worker leaves interruptions to the command: Ctrl-C and SIGTERM stop it plainly."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
+def _read_share(job: list[tuple[str, str, str]]) -> list[tuple]:
+    from generator.library.cache import shallow
+
+    read = []
+    for path, name, kind in job:
+        item, problems, doc, item_hints = _read_one(Path(path), KINDS[kind] if kind else Cabinet, name)
+        read.append((item, problems, shallow(doc.lines), item_hints))
+    return read
+
+
+class _Reread(YamlDocument):
+    """The document of a file read in another process: the lines of its top keys came back,
+    anything else is read again from the file when asked for."""
+
+    def __init__(self, path: Path, name: str, shallow_lines: dict):
+        from generator.library.cache import StoredDocument
+
+        self.shallow = shallow_lines
+        self._stored = StoredDocument(path, name, self)
+
+    def shallow_lines(self, path: Path) -> dict:
+        return self.shallow
+
+    data = property(lambda self: self._stored.data)
+    lines = property(lambda self: self._stored.lines)
+    problems = property(lambda self: self._stored.problems)
+
+    def line_of(self, loc) -> int | None:
+        return self._stored.line_of(loc)
 
 
 def _read_one(path: Path, model: type[Model], name: str) -> tuple:
-    """(valid item or None, its problems, the parsed document) for one file."""
+    """(valid item or None, its problems, the parsed document, its hints) for one file."""
     doc = read_yaml(path, name)
     item, errors = validate(doc, model, name)
     problems = [p for p in doc.problems if not p.is_error] + errors
     if item is None:
-        return None, problems, doc
+        return None, problems, doc, {}
     if hasattr(item, "id") and item.id is None:
         item.id = path.stem
     if isinstance(item, Mission):
         problems.extend(_composante_variants(doc, name))
-    return item, problems, doc
+    return item, problems, doc, hints(item)
+
+
+ACCENTS = "majuscules"  # the words written with a bare capital (« Etude »): (where, as written, accented)
+EXAMPLE = "exemple"  # whether a value may be one `dossier init` wrote as an example
+SAME_MISSION = "meme_mission"  # what tells a mission from another: folded title and client, years
+
+# Values that are not prose: the composantes are the firm's vocabulary (the grid prints
+# its own labels), the others are identifiers, paths and addresses.
+NOT_PROSE = frozenset({"composantes", "id", "fichier", "logo", "email", "site_web", "alias"})
+
+
+def hints(item: Model) -> dict:
+    """What the checks look for in an item's values, found once when its file is read (and kept
+    in the cache with it): `check` then walks none of 10,000 records again."""
+    # One search of the values serialised in pydantic's core first: most have nothing.
+    other = NOT_PROSE & type(item).model_fields.keys()
+    prose = item.model_dump_json(exclude=other)
+    accents = ()
+    if may_need_accents(prose):
+        accents = tuple((loc, bare, accented) for loc, text in _texts(item) if "E" in text
+                        for bare, accented in accent_suggestions(text))
+    example = EXAMPLE_MARK in prose or any(EXAMPLE_MARK in str(getattr(item, key)) for key in other)
+    found = {ACCENTS: accents, EXAMPLE: example}
+    if isinstance(item, Mission):
+        annees = item.annees
+        years = (annees.debut, annees.fin, annees.en_cours) if annees else None
+        found[SAME_MISSION] = (fold(item.titre), fold(item.maitre_ouvrage or ""), years)
+    return found
+
+
+def _texts(value, loc: tuple = (), out: list | None = None) -> list[tuple[tuple, str]]:
+    """(location, text) of every string of a record's prose, the way its YAML file nests them."""
+    out = [] if out is None else out
+    if isinstance(value, str):
+        out.append((loc, value))
+    elif isinstance(value, BaseModel):
+        for key, item in value.__dict__.items():
+            if item is not None and key not in NOT_PROSE:
+                _texts(item, (*loc, key), out)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _texts(item, (*loc, i), out)
+    return out
 
 
 def source_of(library: Library, item) -> tuple[str, YamlDocument] | None:

@@ -52,9 +52,10 @@ def fold(text: str) -> str:
     bare = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     # « œ » and « æ » are letters of their own, not accented ones: « Mise en œuvre » = « oeuvre ».
     bare = bare.casefold().replace("œ", "oe").replace("æ", "ae")
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", bare).split())
+    return " ".join(_NOT_ALPHANUMERIC.sub(" ", bare).split())
 
 
+_NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
 _CANONICAL_BY_FOLD = {fold(c): c for c in COMPOSANTES}
 
 

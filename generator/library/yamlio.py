@@ -13,7 +13,9 @@ parser and build the data ourselves, so that:
 from __future__ import annotations
 
 import errno
+import os
 import re
+import stat
 import unicodedata
 from decimal import Decimal
 from dataclasses import dataclass, field
@@ -48,6 +50,12 @@ try:
 
 except ImportError:  # pragma: no cover - libyaml is bundled with PyYAML wheels
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+# From PyYAML 6.0.4 on, libyaml stops at 1,000 levels of nesting: a document is composed first
+# and its depth measured on the nodes. Before, and with the pure-Python composer, composing
+# recurses without limit (a crash on a hostile file): the depth is measured on the event
+# stream first, a second parse of every file.
+_BOUNDED_COMPOSER = _Loader is not yaml.SafeLoader and tuple(int(n) for n in re.findall(r"\d+", yaml.__version__)[:3]) >= (6, 0, 4)
 
 from generator.errors import ERROR, WARNING, Problem, os_reason
 from generator.library.textfile import guess_encoding
@@ -186,13 +194,14 @@ def decode(raw: bytes, path: str) -> tuple[str | None, list[Problem]]:
 def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
     """Read and parse one YAML file; problems are returned, never raised."""
     name = display or str(path)
-    if path.is_symlink():
-        try:
-            path.stat()
-        except OSError as exc:
+    try:
+        mode = os.stat(path).st_mode  # one call: a large library is ten thousand files
+    except OSError as exc:
+        if path.is_symlink():
             reason = "lien symbolique vers un fichier absent" if exc.errno == errno.ENOENT else os_reason(exc)
             return YamlDocument(None, problems=[Problem(name, None, None, f"lecture impossible : {reason}")])
-    if path.exists() and not path.is_file() and not path.is_dir():
+        mode = None  # reading says why
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
         # Reading a named pipe would wait forever.
         return YamlDocument(None, problems=[Problem(name, None, None, "lecture impossible : fichier spécial (tube, "
                                                     "périphérique), pas un fichier ordinaire")])
@@ -237,9 +246,10 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
                     name, lineno, None, f"caractère invisible U+{ord(char):04X} ({what}) : il empêche de retrouver "
                     "le texte tapé normalement ; supprimez-le s'il n'est pas voulu", WARNING))
     try:
-        deep = _too_deep(text, _Loader)
+        deep = None if _BOUNDED_COMPOSER else _too_deep(text, _Loader)
         if deep is None:
             node = yaml.compose(text, Loader=_Loader)
+            deep = _too_deep_tree(node) if _BOUNDED_COMPOSER else None
     except yaml.MarkedYAMLError as exc:
         # libyaml has its own nesting limit, which can fire before ours is reached; the
         # pure-Python parser has none, so it measures the depth where the C one gave up.
@@ -283,6 +293,23 @@ def _too_deep(text: str, loader) -> int | None:
                 return event.start_mark.line + 1
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
+    return None
+
+
+def _too_deep_tree(node) -> int | None:
+    """`_too_deep` on a composed document: the first collection, in the order of the file, more
+    than MAX_DEPTH levels down (an alias is not entered again, as on the event stream)."""
+    seen: set[int] = set()
+    stack = [(node, 1)] if node is not None else []
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen or isinstance(node, yaml.ScalarNode):
+            continue
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            return node.start_mark.line + 1
+        children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+        stack.extend((child, depth + 1) for child in reversed(children))
     return None
 
 

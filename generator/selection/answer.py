@@ -20,11 +20,13 @@ __all__ = ["Answer", "Verdict", "answer", "compliance", "empty_message", "kept_n
 
 
 def answer(missions: list[Mission], criteria: Criteria, when: date, text: str | None,
-           include: tuple[str, ...] | list[str] = (), concepts: Concepts | None = None) -> Answer:
-    """Every mission judged against the criteria and ranked against `text` (pure)."""
+           include: tuple[str, ...] | list[str] = (), concepts: Concepts | None = None,
+           fingerprint: str | None = None) -> Answer:
+    """Every mission judged against the criteria and ranked against `text` (pure; `fingerprint`,
+    the library's when `missions` are all of it, lets the ranking reuse its word index)."""
     # Without a text of its own (no bid), --text is the need: a term in common is enough.
     text_is_need = bool(criteria.text) and text == " ".join(criteria.text)
-    ranking = rank_tender(missions, text, concepts)
+    ranking = rank_tender(missions, text, concepts, fingerprint)
     return judge(missions, criteria, when, relevance=ranking.relevance, ranked=bool(ranking.terms),
                  text_is_need=text_is_need, include=include, ranking=ranking)
 

@@ -28,6 +28,7 @@ import json
 import math
 import os
 import re
+from array import array
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -262,6 +263,74 @@ class TokenCache:
             pass  # a cache that cannot be written only costs time
 
 
+class _Index:
+    """Every mission's token keys turned around: for each key, where it is — (mission, field)
+    and how many times — and the length of every field, the BM25 weights' inputs.
+
+    Scoring then visits only the places of the tender's words. Built from the token cache;
+    the whole library's index is kept in the cache folder under the library's fingerprint
+    (sealed like the library cache), so an unchanged library is not turned around again.
+    """
+
+    KEPT = "ranking-index.pickle"
+
+    def __init__(self, places: dict[str, bytes], lengths: array, totals: list[int]):
+        self._places = places
+        self.lengths = lengths  # mission i, field j → lengths[i * len(FIELDS) + j]
+        self.totals = totals  # per field, over the library
+
+    def postings(self, key: str) -> array:
+        """[place, count, place, count…], place = mission << 3 | field, in mission then field order."""
+        found = array("I")
+        found.frombytes(self._places.get(key, b""))
+        return found
+
+    @classmethod
+    def of(cls, missions: list[Mission], concepts: Concepts, fingerprint: str | None, wanted: set[str]) -> "_Index":
+        """The index of `missions`: kept whole for a library with a fingerprint, else made for
+        the `wanted` keys only (a search on part of a library is not worth keeping)."""
+        from generator.library.cache import cache_dir, enabled, read_sealed, write_sealed
+
+        key = None
+        if fingerprint and enabled():
+            key = f"{CACHE_VERSION}-{concepts.digest}-{fingerprint}-{len(missions)}"
+            kept = read_sealed(cache_dir() / cls.KEPT)
+            if isinstance(kept, tuple) and len(kept) == 4 and kept[0] == key:
+                lengths = array("I")
+                lengths.frombytes(kept[2])
+                return cls(kept[1], lengths, list(kept[3]))
+        cache = TokenCache(concepts)
+        every = [cache.fields(mission, concepts) for mission in missions]
+        cache.save()
+        index = cls.build(every, None if key is not None else wanted)
+        if key is not None:
+            write_sealed(cache_dir() / cls.KEPT, (key, index._places, index.lengths.tobytes(), index.totals))
+        return index
+
+    @classmethod
+    def build(cls, every: list[list[list[str]]], wanted: set[str] | None = None) -> "_Index":
+        places: dict[str, array] = {}
+        lengths = array("I")
+        totals = [0] * len(FIELDS)
+        for i, fields in enumerate(every):
+            for j, keys in enumerate(fields):
+                lengths.append(len(keys))
+                totals[j] += len(keys)
+                if wanted is None:
+                    counted: dict[str, int] = {}
+                    for word in keys:
+                        counted[word] = counted.get(word, 0) + 1
+                else:  # set and list operations run in C: Python sees only the words in common
+                    counted = {word: keys.count(word) for word in wanted.intersection(keys)}
+                for word, count in counted.items():
+                    at = places.get(word)
+                    if at is None:
+                        at = places[word] = array("I")
+                    at.append(i << 3 | j)
+                    at.append(count)
+        return cls({word: at.tobytes() for word, at in places.items()}, lengths, totals)
+
+
 @dataclass
 class Match:
     label: str
@@ -343,7 +412,10 @@ def rank(missions: list[Mission], text: str | None, concepts: Concepts | None = 
     return rank_tender(missions, text, concepts).relevance
 
 
-def rank_tender(missions: list[Mission], text: str | None, concepts: Concepts | None = None) -> Ranking:
+def rank_tender(missions: list[Mission], text: str | None, concepts: Concepts | None = None,
+                fingerprint: str | None = None) -> Ranking:
+    """`fingerprint`: the library's (Library.fingerprint), when `missions` are all of it: the
+    word index of an unchanged library is then read from the cache instead of rebuilt."""
     concepts = concepts or load_concepts()
     query = _analyse(text, concepts, True)
     result = {m.id: Relevance() for m in missions}
@@ -353,47 +425,42 @@ def rank_tender(missions: list[Mission], text: str | None, concepts: Concepts | 
 
     # Every mission's tokens, a few million strings, are read from the cache and scored here.
     with paused_gc():
-        return _rank(missions, query, concepts, result)
+        return _rank(missions, query, concepts, result, fingerprint)
 
 
-def _rank(missions: list[Mission], query: list, concepts: Concepts, result: dict[str, Relevance]) -> Ranking:
+def _rank(missions: list[Mission], query: list, concepts: Concepts, result: dict[str, Relevance],
+          fingerprint: str | None) -> Ranking:
     counts: dict[str, int] = {}
     labels: dict[str, str] = {}
     for token in query:
         counts[token.key] = counts.get(token.key, 0) + 1
         labels.setdefault(token.key, token.label)
-    cache = TokenCache(concepts)
+    index = _Index.of(missions, concepts, fingerprint, set(counts))
     names = list(FIELDS)
     weights = [FIELDS[n] for n in names]
-    lengths = [0.0] * len(names)
-    df: dict[str, int] = dict.fromkeys(counts, 0)
-    wanted = set(counts)
-    every = [cache.fields(mission, concepts) for mission in missions]
-    cache.save()
     n = len(missions)
-    for fields in every:
-        for j, keys in enumerate(fields):
-            lengths[j] += len(keys)
-    average = [max(total / n, 1.0) for total in lengths]
-    found: list[dict[str, list]] = []  # per mission: term → [weighted frequency, fields it is in]
-    for fields in every:
-        hits: dict[str, list] = {}
-        for j, keys in enumerate(fields):
-            if not keys:
-                continue
-            # set and list operations run in C: the Python loop only sees the terms in common
-            common = wanted.intersection(keys)
-            if not common:
-                continue
-            scale = weights[j] / (1 - B + B * len(keys) / average[j])
-            for key in common:
-                hit = hits.get(key)
-                if hit is None:
-                    hit = hits[key] = [0.0, []]
-                    df[key] += 1
-                hit[0] += scale * keys.count(key)
-                hit[1].append(names[j])
-        found.append(hits)
+    average = [max(total / n, 1.0) for total in index.totals]
+    width = len(names)
+    df: dict[str, int] = dict.fromkeys(counts, 0)
+    found: dict[int, dict[str, list]] = {}  # mission → term → [weighted frequency, fields it is in]
+    # Term by term over the index: only the places where the tender's words are.
+    lengths = index.lengths
+    scales = [weights[k % width] / (1 - B + B * lengths[k] / average[k % width]) for k in range(len(lengths))]
+    for key in counts:
+        postings = index.postings(key)
+        for p in range(0, len(postings), 2):
+            code, count = postings[p], postings[p + 1]
+            i, j = code >> 3, code & 7
+            scale = scales[i * width + j]
+            hits = found.get(i)
+            if hits is None:
+                hits = found[i] = {}
+            hit = hits.get(key)
+            if hit is None:
+                hit = hits[key] = [0.0, []]
+                df[key] += 1
+            hit[0] += scale * count
+            hit[1].append(names[j])
     terms = []
     for key, count in counts.items():
         idf = math.log(1 + (n - df[key] + 0.5) / (df[key] + 0.5)) if df[key] else 0.0
@@ -402,10 +469,10 @@ def _rank(missions: list[Mission], query: list, concepts: Concepts, result: dict
         terms.append(QueryTerm(key, labels[key], weight, idf, df[key]))
     value = {t.key: t.weight * t.idf for t in terms}
     scorer = _Scorer(labels, value)
-    for mission, hits in zip(missions, found):
-        if hits:
-            score = sum(value[key] * tf / (K1 + tf) for key, (tf, _) in hits.items())
-            result[mission.id] = Relevance(round(score, 6), hits, scorer)
+    for i, hits in sorted(found.items()):
+        # summed in the tender's order: the same score to the last digit on every run
+        score = sum(value[key] * tf / (K1 + tf) for key, (tf, _) in hits.items())
+        result[missions[i].id] = Relevance(round(score, 6), hits, scorer)
     _own_words(missions, result, concepts)
     return Ranking(result, terms, n)
 

@@ -1,8 +1,10 @@
-"""The cache trusts content, never size and date, and never runs what is in it; every
+"""The cache sees every edit, unpickles only what the user's key sealed and builds only records; every
 command-line value is checked like the YAML: a French message and exit 1, never a traceback."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import pickle
 import re
@@ -40,33 +42,87 @@ def test_an_edit_that_keeps_size_and_date_is_seen(project, run, cached):
     assert "2016" in docx_text(target)
 
 
-@pytest.mark.parametrize("name", ["library-{}.pickle", "library-{}.json", "library-{}.lines.json", "x.pickle"])
-def test_a_planted_pickle_is_never_run(project, run, cached, name):
+class Payload:
+    """A pickle that writes a file when loaded."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def _cache_files(folder):
+    return sorted(p for p in folder.iterdir() if p.name != "key")
+
+
+def test_a_planted_pickle_is_never_run(project, run, cached):
     assert run("check", "--date", "2026-11-24").exit_code in (0, 2)
     marker = project / "pwned.txt"
-
-    class Payload:
-        def __reduce__(self):
-            return (open, (str(marker), "w"))
-
-    digests = {p.name.split("-")[1].split(".")[0] for p in cached.iterdir()}
-    for digest in digests:
-        (cached / name.format(digest)).write_bytes(pickle.dumps(Payload()))
+    planted = pickle.dumps(Payload(marker))
+    files = _cache_files(cached)
+    assert {p.suffix for p in files} == {".pickle"} and len(files) >= 3  # library, its lines, the templates
+    for path in files:
+        path.write_bytes(planted)
     first = run("check", "--date", "2026-11-24")
     assert first.exit_code in (0, 2) and "Traceback" not in first.output
     assert not marker.exists()
+    for path in _cache_files(cached):  # a seal-length prefix of anything does not make it sealed
+        path.write_bytes(os.urandom(32) + planted)
     assert run("build", "-o", "out.docx").exit_code == 0
     assert not marker.exists()
 
 
-def test_a_forged_json_entry_cannot_change_what_check_reports(project, run, cached):
+def test_a_sealed_cache_still_builds_nothing_but_records(project, run, cached):
+    """Even with the user's own key (stolen, or a bug that seals the wrong thing), the
+    unpickler refuses any class but the library's records."""
+    assert run("check", "--date", "2026-11-24").exit_code in (0, 2)
+    marker = project / "pwned.txt"
+    key = (cached / "key").read_bytes()
+    payload = pickle.dumps(("any stamp", Payload(marker)))
+    for path in _cache_files(cached):
+        path.write_bytes(hmac.new(key, payload, hashlib.sha256).digest() + payload)
+    assert run("check", "--date", "2026-11-24").exit_code in (0, 2)
+    assert not marker.exists()
+
+
+def _forge(path, change, key=None):
+    """Rewrite a sealed cache file's records with `change`, keeping its seal (or sealing with `key`)."""
+    data = path.read_bytes()
+    stamp, entries = pickle.loads(data[32:])
+    change(entries)
+    payload = pickle.dumps((stamp, entries))
+    seal = hmac.new(key, payload, hashlib.sha256).digest() if key else data[:32]
+    path.write_bytes(seal + payload)
+
+
+def _rename_every_mission(entries):
+    for entry in entries.values():
+        if entry["item"] is not None and hasattr(entry["item"], "titre"):
+            entry["item"].titre = "Titre forgé"
+            entry["problems"] = []
+
+
+@pytest.mark.parametrize("sealed_with", ["old seal", "another key"])
+def test_a_forged_entry_cannot_change_what_check_reports(project, run, cached, sealed_with):
     fresh = run("check", "--date", "2026-11-24", "--no-cache").output
     assert run("check", "--date", "2026-11-24").output == fresh
-    for path in cached.glob("library-*.json"):
-        if ".lines." in path.name:
-            continue
-        path.write_text(path.read_text(encoding="utf-8").replace('"item": {', '"item": {"evil": 1, '), encoding="utf-8")
+    library = next(p for p in _cache_files(cached) if p.name.startswith("library-") and ".lines." not in p.name)
+    _forge(library, _rename_every_mission, None if sealed_with == "old seal" else os.urandom(32))
     assert run("check", "--date", "2026-11-24").output == fresh
+    assert run("build", "-o", "outputs/x.docx").exit_code == 0
+    assert "Titre forgé" not in docx_text(project / "outputs" / "x.docx")
+
+
+def test_a_key_others_can_read_is_not_trusted(project, run, cached):
+    assert run("check", "--date", "2026-11-24").exit_code in (0, 2)
+    key = cached / "key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    library = next(p for p in _cache_files(cached) if p.name.startswith("library-") and ".lines." not in p.name)
+    _forge(library, _rename_every_mission, key.read_bytes())
+    key.chmod(0o644)  # anyone on the machine could have sealed this
+    assert run("build", "-o", "outputs/x.docx").exit_code == 0
+    assert "Titre forgé" not in docx_text(project / "outputs" / "x.docx")
 
 
 # --- option values ----------------------------------------------------------------------------

@@ -152,3 +152,31 @@ def test_any_written_amount_prints_exactly_or_is_refused(text):
     decimals = re.search(r",(\d+)", printed)
     shown = len(decimals.group(1)) if decimals else 0
     assert shown <= max(2, -written.as_tuple().exponent)  # never more precision than written (cents aside)
+
+
+def _babel_number(value: Decimal) -> str:
+    """Babel's own French formatting, as format_number wrote amounts before it wrote them itself."""
+    from babel.numbers import format_decimal
+
+    value = abs(value) if value == 0 else value
+    pattern = "#,##0" if value == value.to_integral_value() else "#,##0.00"
+    return format_decimal(value, format=pattern, locale="fr_FR", decimal_quantization=False)
+
+
+@settings(max_examples=int(os.environ.get("DOSSIER_EXAMPLES", 300)), deadline=None)
+@given(st.decimals(min_value=-10**13, max_value=10**13, places=None, allow_nan=False, allow_infinity=False)
+       | st.integers(-10**13, 10**13).flatmap(lambda n: st.integers(-8, 6).map(lambda e: Decimal(n).scaleb(e))))
+def test_every_amount_is_written_as_babel_writes_it_in_french(value):
+    from generator.library.formatting import format_number
+
+    assert format_number(value) == _babel_number(value)
+
+
+@pytest.mark.parametrize("value, printed", [
+    ("99685", "99\u202f685"), ("1234.5", "1\u202f234,50"), ("1234.5670", "1\u202f234,567"),
+    ("-0", "0"), ("0.00", "0"), ("1E+3", "1\u202f000"), ("-1234.5", "-1\u202f234,50"), ("0.001", "0,001"),
+])
+def test_format_number_in_french(value, printed):
+    from generator.library.formatting import format_number
+
+    assert format_number(Decimal(value)) == printed
