@@ -405,14 +405,9 @@ def _most_recent(missions: list[Mission], when: date, count: int) -> list[Missio
     return sort_missions(newest, "recent", when)
 
 
-def people_context(library: Library, selected: list[Mission], when: date, names: list[str] | None = None,
-                   bid=None) -> list[dict]:
-    """The people proposed (`names`), else those named on the selected missions.
-
-    Each comes with the role the bid file proposes them for, the selected missions they
-    worked on, then their other missions of the library, derived from directeur /
-    référent / consultants.
-    """
+def people_shown(library: Library, selected: list[Mission], names: list[str] | None = None) -> list[Personne]:
+    """The people a dossier shows, each once, in order: those proposed (`names`), else those
+    named on the selected missions; a name personnes/ does not know, as a bare Personne."""
     wanted = names or [name for mission in selected for name in mission.people]
     people = []
     seen = set()
@@ -421,10 +416,23 @@ def people_context(library: Library, selected: list[Mission], when: date, names:
         if fold(person.nom) in seen:
             continue
         seen.add(fold(person.nom))
-        # Compared by identity: pydantic's == walks every field of both missions.
+        people.append(person)
+    return people
+
+
+def people_context(library: Library, selected: list[Mission], when: date, names: list[str] | None = None,
+                   bid=None) -> list[dict]:
+    """The people proposed (`names`), else those named on the selected missions.
+
+    Each comes with the role the bid file proposes them for, the selected missions they
+    worked on, then their other missions of the library, derived from directeur /
+    référent / consultants.
+    """
+    people = []
+    chosen = {id(m) for m in selected}  # compared by identity: pydantic's == walks every field of both missions
+    for person in people_shown(library, selected, names):
         all_theirs = library.missions_of(person)
         theirs = {id(m) for m in all_theirs}
-        chosen = {id(m) for m in selected}
         others = [m for m in all_theirs if id(m) not in chosen]
         role = proposed_role(library, person, bid)
         people.append({

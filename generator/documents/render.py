@@ -151,13 +151,14 @@ def render(source: Path | bytes, name: str, context: dict, *, document_date: dat
 #
 # docxtpl rewrites the template's body into a Jinja template with a few dozen regular
 # expressions (patch_xml: a sixth of a 30-reference dossier's rendering), and the tag check
-# reads its paragraphs: both depend on the template's bytes only. They are kept in the cache
-# folder of the library (generator.library.cache), as text: the patched body is compiled and
-# run in the sandbox like any template, and an entry is found only by the BLAKE2 hash of the
-# template's bytes and the versions of the code that made it, so an edited template (any
-# byte) is read afresh. A template whose tags are broken is refused before anything is kept.
+# reads its paragraphs: both depend on the template's bytes only. They are kept as text in
+# the library's cache folder, sealed like its records (generator.library.cache): the patched
+# body is compiled and run in the sandbox like any template, and an entry is found only by the
+# BLAKE2 hash of the template's bytes and the versions of the code that made it, so an edited
+# template (any byte) is read afresh. A template whose tags are broken is refused before
+# anything is kept.
 
-_TEMPLATE_CACHE = "templates-render.json"
+_TEMPLATE_CACHE = "templates-render.pickle"
 _TEMPLATE_CACHE_KEPT = 16
 
 
@@ -186,10 +187,11 @@ def _keyed(source: Path | bytes) -> tuple[Path | bytes, str | None]:
 def _prepare_body(template: _Template, key: str | None, name: str) -> list[str]:
     """The template's paragraphs, its tags checked (TemplateError when one is broken), and its
     patched body set on `template`: as read before (this run, else the cache), else read and kept."""
-    from generator.library.cache import cache_dir, enabled, read_entries, write_entries
+    from generator.library.cache import cache_dir, enabled, read_sealed, write_sealed
 
     path = cache_dir() / _TEMPLATE_CACHE
-    known = (read_entries(path) or {}) if key and key not in _PREPARED and enabled() else {}
+    known = (read_sealed(path) or {}) if key and key not in _PREPARED and enabled() else {}
+    known = known if isinstance(known, dict) else {}
     entry = known.get(key)
     if key in _PREPARED:
         paragraphs, template.patched_body = _PREPARED[key]
@@ -203,7 +205,7 @@ def _prepare_body(template: _Template, key: str | None, name: str) -> list[str]:
         if key and enabled():
             known.pop(key, None)
             known[key] = {"paragraphs": paragraphs, "body": template.patched_body}
-            write_entries(path, dict(list(known.items())[-_TEMPLATE_CACHE_KEPT:]))
+            write_sealed(path, dict(list(known.items())[-_TEMPLATE_CACHE_KEPT:]))
     _check_tags_closed(paragraphs, name)
     if key:
         _PREPARED[key] = (paragraphs, template.patched_body)
