@@ -517,16 +517,28 @@ def document_context(library: Library, selected: list[Mission], options: BuildOp
 _PATHS = {"logo"}  # file names, not text
 
 
-def typeset_all(value):
+def typeset_all(value, _done: dict | None = None):
     """Every text of a context with French typography (formatting.typeset), at render time."""
+    # A 100-fiche context holds some 20,000 values, many of them the same labels: each text
+    # is set once (`_done`), and the plain types are told apart before the general case.
+    done = {} if _done is None else _done
+    kind = type(value)
+    if kind is str:
+        if value not in done:
+            done[value] = typeset(value)
+        return done[value]
+    if kind is dict:
+        return {k: v if k in _PATHS else typeset_all(v, done) for k, v in value.items()}
+    if kind is list:
+        return [typeset_all(v, done) for v in value]
     if isinstance(value, str):
         return typeset(value)
     if isinstance(value, dict):
-        return {k: v if k in _PATHS else typeset_all(v) for k, v in value.items()}
+        return {k: v if k in _PATHS else typeset_all(v, done) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(typeset_all(v) for v in value)
+        return type(value)(typeset_all(v, done) for v in value)
     if isinstance(value, TableRow):
-        return replace(value, **{f.name: typeset_all(getattr(value, f.name)) for f in fields(value)})
+        return replace(value, **{f.name: typeset_all(getattr(value, f.name), done) for f in fields(value)})
     return value
 
 
