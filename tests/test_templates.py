@@ -244,3 +244,25 @@ def test_an_edited_template_is_read_afresh_even_with_its_old_date(project, run, 
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert run("build", "--template", "mien.docx", "-o", "b.docx").exit_code == 0
     assert "Version B : Perspectives Urbaines et Sociales" in docx_text(project / "b.docx") and patched
+
+
+def test_one_file_per_fiche_compiles_the_template_once_and_counts_each_fiche_apart(project, run, monkeypatch):
+    from generator.documents import sandbox
+
+    compiled = []
+    real = sandbox.SandboxedTemplates.compile
+    monkeypatch.setattr(sandbox.SandboxedTemplates, "compile",
+                        lambda self, source, *a, **k: compiled.append(len(source)) or real(self, source, *a, **k))
+    monkeypatch.setattr(sandbox, "_COMPILED", {})
+    result = run("fiches", "-o", "fiches/")
+    assert result.exit_code == 0, result.output
+    files = sorted((project / "fiches").glob("fiche-*.docx"))
+    assert len(files) == 4
+    assert len({docx_text(path) for path in files}) == 4  # each fiche its own mission
+    body = max(compiled)
+    assert compiled.count(body) == 1  # the body of the template, compiled for the first fiche only
+    steps = []
+    monkeypatch.setattr(sandbox.SandboxedTemplates, "tick",
+                        lambda self, count=1: steps.append((id(self), self.steps)) or setattr(self, "steps", self.steps + count))
+    assert run("fiches", "-o", "fiches/").exit_code == 0
+    assert len({env for env, _ in steps}) >= 4  # each fiche counts its loop turns and calls apart
