@@ -19,8 +19,6 @@ import tempfile
 import zipfile
 from datetime import datetime
 from pathlib import Path
-from xml.sax.saxutils import escape
-
 from generator.errors import OutputError, UsageError, os_reason
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -51,9 +49,15 @@ _CORE_ORDER = (("title", "dc:title"), ("subject", "dc:subject"), ("author", "dc:
                ("revision", "cp:revision"), ("category", "cp:category"), ("language", "dc:language"))
 
 
+def _escape(text: str) -> str:
+    # What xml.sax.saxutils.escape does, without its import: it loads urllib.request, http.client
+    # and ssl, a third of `dossier --help`'s start-up, and every command imports this module.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def core_xml(properties: dict[str, str], stamp: datetime) -> bytes:
     """docProps/core.xml: each property once, only the OPC namespaces."""
-    parts = [f"<{tag}>{escape(str(properties[key]))}</{tag}>" for key, tag in _CORE_ORDER
+    parts = [f"<{tag}>{_escape(str(properties[key]))}</{tag}>" for key, tag in _CORE_ORDER
              if properties.get(key) not in (None, "")]
     when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     for tag in ("dcterms:created", "dcterms:modified"):
@@ -66,7 +70,13 @@ def normalize_docx(data: bytes, core: bytes | None = None) -> bytes:
     """The same package with fixed timestamps and order, so equal inputs give equal bytes;
     `core` replaces docProps/core.xml (see core_xml)."""
     source = zipfile.ZipFile(io.BytesIO(data))
-    names = source.namelist()
+    return package_bytes({name: source.read(name) for name in source.namelist()}, core)
+
+
+def package_bytes(members: dict[str, bytes], core: bytes | None = None) -> bytes:
+    """A zip package of `members` (name: content) as normalize_docx writes it: fixed timestamps
+    and order; `core` replaces docProps/core.xml."""
+    names = list(members)
     # [Content_Types].xml first, as Word writes it; the rest in a stable order.
     names.sort(key=lambda n: (n != "[Content_Types].xml", n))
     out = io.BytesIO()
@@ -75,7 +85,7 @@ def normalize_docx(data: bytes, core: bytes | None = None) -> bytes:
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            content = core if core is not None and name == "docProps/core.xml" else source.read(name)
+            content = core if core is not None and name == "docProps/core.xml" else members[name]
             target.writestr(info, content)
     return out.getvalue()
 

@@ -200,3 +200,69 @@ def test_templates_check_without_a_file_checks_every_template_in_use(project, ru
     assert "templates/dossier.docx : aucun problème" in result.output
     # No cv.docx in the project: the default one is what `dossier cv` uses, so it is checked.
     assert "modèle par défaut « cv » : aucun problème" in result.output
+
+
+def test_a_column_per_reference_widens_or_narrows_the_table_grid(project, run):
+    # {%tc for %} makes one cell per reference in a row: Word needs the table's grid to have
+    # exactly as many columns as that row has cells, or it shows the table damaged.
+    def grid_and_cells(path):
+        table = Document(str(path)).tables[0]
+        grid = table._tbl.tblGrid.findall("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}gridCol")
+        return len(grid), [cell.text for cell in table.rows[0].cells]
+
+    document = Document()
+    row = document.add_table(rows=1, cols=3).rows[0]
+    for cell, text in zip(row.cells, ["{%tc for r in references %}", "Réf. {{ r.numero }}", "{%tc endfor %}"]):
+        cell.text = text
+    document.save(str(project / "colonnes.docx"))
+    for count in (4, 2):  # wider, then narrower than the template's 3 columns
+        result = run("build", "--limit", str(count), "--template", "colonnes.docx", "-o", f"colonnes-{count}.docx")
+        assert result.exit_code == 0, result.output
+        assert grid_and_cells(project / f"colonnes-{count}.docx") == (
+            count, [f"Réf. {n}" for n in range(1, count + 1)])
+
+
+def test_an_edited_template_is_read_afresh_even_with_its_old_date(project, run, monkeypatch):
+    # What is read from a template before rendering is kept between runs (render.py); the
+    # template's bytes decide, not its name or date.
+    import os
+
+    from generator.documents import render
+
+    path = _template(project / "mien.docx", ["Version A : {{ cabinet.nom }}"])
+    assert run("build", "--template", "mien.docx", "-o", "a.docx").exit_code == 0
+    assert "Version A : Perspectives Urbaines et Sociales" in docx_text(project / "a.docx")
+    patched = []
+    real = render._Template.patch_xml
+    monkeypatch.setattr(render._Template, "patch_xml", lambda self, xml: patched.append(1) or real(self, xml))
+    assert run("build", "--template", "mien.docx", "-o", "a2.docx").exit_code == 0
+    assert patched == [] and docx_text(project / "a2.docx") == docx_text(project / "a.docx")  # kept
+    before = path.stat()
+    edited = Document(str(path))
+    edited.paragraphs[0].runs[0].text = "Version B : {{ cabinet.nom }}"
+    edited.save(str(path))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert run("build", "--template", "mien.docx", "-o", "b.docx").exit_code == 0
+    assert "Version B : Perspectives Urbaines et Sociales" in docx_text(project / "b.docx") and patched
+
+
+def test_one_file_per_fiche_compiles_the_template_once_and_counts_each_fiche_apart(project, run, monkeypatch):
+    from generator.documents import sandbox
+
+    compiled = []
+    real = sandbox.SandboxedTemplates.compile
+    monkeypatch.setattr(sandbox.SandboxedTemplates, "compile",
+                        lambda self, source, *a, **k: compiled.append(len(source)) or real(self, source, *a, **k))
+    monkeypatch.setattr(sandbox, "_COMPILED", {})
+    result = run("fiches", "-o", "fiches/")
+    assert result.exit_code == 0, result.output
+    files = sorted((project / "fiches").glob("fiche-*.docx"))
+    assert len(files) == 4
+    assert len({docx_text(path) for path in files}) == 4  # each fiche its own mission
+    body = max(compiled)
+    assert compiled.count(body) == 1  # the body of the template, compiled for the first fiche only
+    steps = []
+    monkeypatch.setattr(sandbox.SandboxedTemplates, "tick",
+                        lambda self, count=1: steps.append((id(self), self.steps)) or setattr(self, "steps", self.steps + count))
+    assert run("fiches", "-o", "fiches/").exit_code == 0
+    assert len({env for env, _ in steps}) >= 4  # each fiche counts its loop turns and calls apart

@@ -405,14 +405,9 @@ def _most_recent(missions: list[Mission], when: date, count: int) -> list[Missio
     return sort_missions(newest, "recent", when)
 
 
-def people_context(library: Library, selected: list[Mission], when: date, names: list[str] | None = None,
-                   bid=None) -> list[dict]:
-    """The people proposed (`names`), else those named on the selected missions.
-
-    Each comes with the role the bid file proposes them for, the selected missions they
-    worked on, then their other missions of the library, derived from directeur /
-    référent / consultants.
-    """
+def people_shown(library: Library, selected: list[Mission], names: list[str] | None = None) -> list[Personne]:
+    """The people a dossier shows, each once, in order: those proposed (`names`), else those
+    named on the selected missions; a name personnes/ does not know, as a bare Personne."""
     wanted = names or [name for mission in selected for name in mission.people]
     people = []
     seen = set()
@@ -421,10 +416,23 @@ def people_context(library: Library, selected: list[Mission], when: date, names:
         if fold(person.nom) in seen:
             continue
         seen.add(fold(person.nom))
-        # Compared by identity: pydantic's == walks every field of both missions.
+        people.append(person)
+    return people
+
+
+def people_context(library: Library, selected: list[Mission], when: date, names: list[str] | None = None,
+                   bid=None) -> list[dict]:
+    """The people proposed (`names`), else those named on the selected missions.
+
+    Each comes with the role the bid file proposes them for, the selected missions they
+    worked on, then their other missions of the library, derived from directeur /
+    référent / consultants.
+    """
+    people = []
+    chosen = {id(m) for m in selected}  # compared by identity: pydantic's == walks every field of both missions
+    for person in people_shown(library, selected, names):
         all_theirs = library.missions_of(person)
         theirs = {id(m) for m in all_theirs}
-        chosen = {id(m) for m in selected}
         others = [m for m in all_theirs if id(m) not in chosen]
         role = proposed_role(library, person, bid)
         people.append({
@@ -509,16 +517,28 @@ def document_context(library: Library, selected: list[Mission], options: BuildOp
 _PATHS = {"logo"}  # file names, not text
 
 
-def typeset_all(value):
+def typeset_all(value, _done: dict | None = None):
     """Every text of a context with French typography (formatting.typeset), at render time."""
+    # A 100-fiche context holds some 20,000 values, many of them the same labels: each text
+    # is set once (`_done`), and the plain types are told apart before the general case.
+    done = {} if _done is None else _done
+    kind = type(value)
+    if kind is str:
+        if value not in done:
+            done[value] = typeset(value)
+        return done[value]
+    if kind is dict:
+        return {k: v if k in _PATHS else typeset_all(v, done) for k, v in value.items()}
+    if kind is list:
+        return [typeset_all(v, done) for v in value]
     if isinstance(value, str):
         return typeset(value)
     if isinstance(value, dict):
-        return {k: v if k in _PATHS else typeset_all(v) for k, v in value.items()}
+        return {k: v if k in _PATHS else typeset_all(v, done) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(typeset_all(v) for v in value)
+        return type(value)(typeset_all(v, done) for v in value)
     if isinstance(value, TableRow):
-        return replace(value, **{f.name: typeset_all(getattr(value, f.name)) for f in fields(value)})
+        return replace(value, **{f.name: typeset_all(getattr(value, f.name), done) for f in fields(value)})
     return value
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from generator.documents.context import IDENTITY, BuildOptions, table_columns, table_row
 from generator.errors import GAP, DataError, Problem
-from generator.library.loader import Library, source_of
+from generator.library.loader import EXAMPLE, Library, source_of
 from generator.library.models import EXAMPLE_MARK, Mission, Personne
 
 
@@ -102,11 +102,11 @@ _PERSON_FIELDS = (("fonction", "fonction"), ("formation", "formation"), ("annees
 
 
 def people_gaps(request: Request) -> Iterator[Problem]:
-    from generator.documents.context import people_context  # the people the dossier shows
+    from generator.documents.context import people_shown  # the people the dossier shows
 
     library = request.library
-    people = request.people or [library.person(p["nom"]) for p in people_context(
-        library, request.selected, request.options.document_date, request.options.personnes)]
+    people = request.people or [library.person(p.nom) for p in people_shown(
+        library, request.selected, request.options.personnes)]
     for person in people:
         if person is None:
             continue
@@ -155,9 +155,11 @@ def _field_name(loc: tuple) -> str:
 def example_problems(library: Library, items, severity: str) -> Iterator[Problem]:
     """The values of `items` that `dossier init` or `bid new` wrote as examples."""
     for item in items:
-        # Serialised in pydantic's core, the mark is found in one search; walking every value
-        # in Python is left for the few items that hold it (`check` asks it of every item).
-        if item is None or EXAMPLE_MARK not in item.model_dump_json():
+        # What the loader found when the file was read (loader.hints) says first whether the mark
+        # may be there: then, serialised in pydantic's core, it is found in one search; walking
+        # every value in Python is left for the few items that hold it.
+        if item is None or not library.hints.get(id(item), {EXAMPLE: True})[EXAMPLE] \
+                or EXAMPLE_MARK not in item.model_dump_json():
             continue
         for loc, text in example_values(item.model_dump()):
             name, line_of = _locate(library, item, "références")

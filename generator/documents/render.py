@@ -7,6 +7,7 @@ sandbox of `sandbox.py`: a template is an input from outside and must not run co
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import re
@@ -16,11 +17,12 @@ from pathlib import Path
 import jinja2
 from docxtpl import DocxTemplate
 from jinja2.sandbox import SecurityError
+from lxml import etree
 
 from generator.documents import docx_xml
 from generator.documents.sandbox import SandboxedTemplates, refusal_message
 from generator.errors import TemplateError
-from generator.output import core_xml, normalize_docx
+from generator.output import core_xml, normalize_docx, package_bytes
 from generator.library.vocabulary import nearest
 
 
@@ -32,16 +34,98 @@ def jinja_env() -> jinja2.Environment:
 # The characters docxtpl turns into Word markup after rendering (tab, new paragraph, line
 # break, page break); a paragraph holding none of them comes out of `resolve_listing` as it went in.
 _LISTING = re.compile("[\t\a\n\f]")
+_LISTING_SIGNS = ("\t", "\a", "\n", "\f")
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
 
 
 class _Template(DocxTemplate):
+    patched_body: str | None = None  # the body as docxtpl's patch_xml leaves it, when known
+
+    def build_xml(self, context, jinja_env=None):
+        # docxtpl's build_xml, without patching the body again when it was kept (_prepare_body).
+        xml = self.patched_body if self.patched_body is not None else self.patch_xml(self.get_xml())
+        return self.render_xml_part(xml, self.docx._part, context, jinja_env)
+
     def resolve_listing(self, xml: str) -> str:
         # docxtpl runs three nested regular expressions over every paragraph, run and text of
         # the rendered part: most of a 100-fiche render. Same paragraphs (its own pattern), same
-        # rewriting, but only where there is something to rewrite.
+        # rewriting, but only where there is something to rewrite — and when no character of
+        # the part needs it (the usual case), the part as it is, without a pass per paragraph.
+        if not any(sign in xml for sign in _LISTING_SIGNS):  # four plain searches, faster than one class
+            return xml
         resolve = super().resolve_listing
         return _PARAGRAPH.sub(lambda m: resolve(m.group(0)) if _LISTING.search(m.group(0)) else m.group(0), xml)
+
+    def render_xml_part(self, src_xml, part, context, jinja_env=None):
+        # docxtpl's, but the line break it puts before each paragraph (so that an error names a
+        # line) is taken out of the output by two plain replacements rather than a regular
+        # expression with a group, expanded in Python at each of the thousands of paragraphs.
+        src_xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", src_xml)
+        try:
+            self.current_rendering_part = part
+            template = jinja_env.from_string(src_xml) if jinja_env else jinja2.Template(src_xml)
+            dst_xml = template.render(context)
+        except jinja2.TemplateError as exc:
+            if hasattr(exc, "lineno") and exc.lineno is not None:
+                line_number = max(exc.lineno - 4, 0)
+                exc.docx_context = map(lambda x: re.sub(r"<[^>]+>", "", x),
+                                       src_xml.splitlines()[line_number:line_number + 7])
+            raise exc
+        dst_xml = dst_xml.replace("\n<w:p ", "<w:p ").replace("\n<w:p>", "<w:p>")
+        dst_xml = dst_xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        return self.resolve_listing(dst_xml)
+
+    def fix_tables(self, xml: str):
+        # docxtpl parses the rendered body, then walks every row and cell of every table to add or
+        # remove grid columns when a `{%tc %}` loop changed a row's width. The same parse; the
+        # walk only checks, in one pass, that no table needs a change — the usual case, where
+        # docxtpl's walk changes nothing — and otherwise docxtpl's own fix runs on the text.
+        tree = etree.fromstring(xml, parser=etree.XMLParser(recover=True))
+        try:
+            consistent = _tables_consistent(tree)
+        except Exception:  # an unusual table: docxtpl's fix decides (and fails) as it always did
+            consistent = False
+        return tree if consistent else super().fix_tables(xml)
+
+    def render_properties(self, context, jinja_env=None) -> None:
+        # The core properties are replaced after rendering (output.core_xml): docxtpl renders them
+        # only so that a broken tag there still fails as before; a text without a tag renders to
+        # itself, so only the ones holding a tag are compiled.
+        core = self.docx.core_properties
+        if any("{" in (getattr(core, name) or "") for name in _RENDERED_PROPERTIES):
+            super().render_properties(context, jinja_env)
+
+
+# The core properties docxtpl renders (DocxTemplate.render_properties).
+_RENDERED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+
+
+def _tables_consistent(tree) -> bool:
+    """Whether docxtpl's fix_tables would leave every table of `tree` as it is: no row with more
+    cells than the grid has columns, and, for each table, a row as wide as its grid (cells
+    counted with their gridSpan, as docxtpl counts them: the first gridSpan of the first tcPr)."""
+    w = "{" + tree.nsmap["w"] + "}"
+    tbl, grid, col, tr, tc, tc_pr, span, val = (w + tag for tag in (
+        "tbl", "tblGrid", "gridCol", "tr", "tc", "tcPr", "gridSpan", "val"))
+    for table in tree.iter(tbl):
+        columns = len(table.find(grid).findall(col))
+        spanned = next(table.iter(span), None) is not None
+        widest = 0
+        for row in table.iter(tr):  # nested tables' rows too, as docxtpl reads them
+            cells = row.findall(tc)
+            if len(cells) > columns:
+                return False
+            width = len(cells)
+            if spanned:
+                for cell in cells:
+                    properties = cell.find(tc_pr)
+                    found = None if properties is None else properties.find(span)
+                    if found is not None:
+                        width += int(found.get(val)) - 1
+            widest = max(widest, width)
+        if widest < columns:
+            return False
+    return True
 
 
 def load_template(source: Path | bytes, name: str) -> DocxTemplate:
@@ -55,10 +139,10 @@ def load_template(source: Path | bytes, name: str) -> DocxTemplate:
 
 def render(source: Path | bytes, name: str, context: dict, *, document_date: date, properties: dict[str, str]) -> bytes:
     """The rendered document as deterministic DOCX bytes."""
+    source, key = _keyed(source)
     template = load_template(source, name)
     context = _with_logo(template, context)
-    paragraphs = docx_xml.paragraph_texts(template.get_xml())
-    _check_tags_closed(paragraphs, name)
+    paragraphs = _prepare_body(template, key, name)
     try:
         template.render(context, jinja_env(), autoescape=True)
     except jinja2.TemplateSyntaxError as exc:
@@ -74,9 +158,78 @@ def render(source: Path | bytes, name: str, context: dict, *, document_date: dat
     document = template.docx
     docx_xml.fill_toc(document)
     stamp = datetime.combine(document_date, time(), tzinfo=timezone.utc)
-    buffer = io.BytesIO()
-    template.save(buffer)
-    return normalize_docx(buffer.getvalue(), core_xml({**properties, "revision": 1}, stamp))
+    core = core_xml({**properties, "revision": 1}, stamp)
+    if template.pics_to_replace or template.crc_to_new_media or template.crc_to_new_embedded \
+            or template.zipname_to_replace:  # docxtpl's media replacement happens in its save
+        buffer = io.BytesIO()
+        template.save(buffer)
+        return normalize_docx(buffer.getvalue(), core)
+    return package_bytes(docx_xml.package_members(document), core)
+
+
+# --- what is read from a template before rendering, kept between runs ---------------------
+#
+# docxtpl rewrites the template's body into a Jinja template with a few dozen regular
+# expressions (patch_xml: a sixth of a 30-reference dossier's rendering), and the tag check
+# reads its paragraphs: both depend on the template's bytes only. They are kept as text in
+# the library's cache folder, sealed like its records (generator.library.cache): the patched
+# body is compiled and run in the sandbox like any template, and an entry is found only by the
+# BLAKE2 hash of the template's bytes and the versions of the code that made it, so an edited
+# template (any byte) is read afresh. A template whose tags are broken is refused before
+# anything is kept.
+
+_TEMPLATE_CACHE = "templates-render.pickle"
+_TEMPLATE_CACHE_KEPT = 16
+
+
+# The templates read in this run, by key: (paragraphs, patched body).
+_PREPARED: dict[str, tuple[list[str], str]] = {}
+
+
+def _keyed(source: Path | bytes) -> tuple[Path | bytes, str | None]:
+    """The template's bytes (a path unreadable here stays a path: loading it says why) and its
+    key (None for such a path)."""
+    if isinstance(source, Path):
+        try:
+            source = source.read_bytes()
+        except OSError:
+            return source, None
+    import docx
+    import docxtpl
+
+    here = Path(__file__).stat()
+    digest = hashlib.blake2b(source, digest_size=20)
+    digest.update(repr((docxtpl.__version__, docx.__version__, etree.LXML_VERSION, here.st_mtime_ns,
+                        here.st_size)).encode())
+    return source, digest.hexdigest()
+
+
+def _prepare_body(template: _Template, key: str | None, name: str) -> list[str]:
+    """The template's paragraphs, its tags checked (TemplateError when one is broken), and its
+    patched body set on `template`: as read before (this run, else the cache), else read and kept."""
+    from generator.library.cache import cache_dir, enabled, read_sealed, write_sealed
+
+    path = cache_dir() / _TEMPLATE_CACHE
+    known = (read_sealed(path) or {}) if key and key not in _PREPARED and enabled() else {}
+    known = known if isinstance(known, dict) else {}
+    entry = known.get(key)
+    if key in _PREPARED:
+        paragraphs, template.patched_body = _PREPARED[key]
+    elif isinstance(entry, dict) and isinstance(entry.get("paragraphs"), list) and isinstance(entry.get("body"), str):
+        paragraphs, template.patched_body = [str(text) for text in entry["paragraphs"]], entry["body"]
+    else:
+        xml = template.get_xml()
+        paragraphs = docx_xml.paragraph_texts(xml)
+        _check_tags_closed(paragraphs, name)
+        template.patched_body = template.patch_xml(xml)
+        if key and enabled():
+            known.pop(key, None)
+            known[key] = {"paragraphs": paragraphs, "body": template.patched_body}
+            write_sealed(path, dict(list(known.items())[-_TEMPLATE_CACHE_KEPT:]))
+    _check_tags_closed(paragraphs, name)
+    if key:
+        _PREPARED[key] = (paragraphs, template.patched_body)
+    return paragraphs
 
 
 def _with_logo(template: DocxTemplate, context: dict) -> dict:
@@ -200,6 +353,13 @@ def _names(value, depth: int = 0) -> set[str]:
 
 def variable_names(source: Path | bytes, name: str) -> set[str]:
     """Every word used inside the template's tags (variables, attributes, loop names)."""
+    source, key = _keyed(source)
+    if key in _PREPARED:  # rendered in this run: its paragraphs are known
+        return _tag_words(_PREPARED[key][0])
     template = load_template(source, name)
-    tags = (m.group(0) for text in docx_xml.paragraph_texts(template.get_xml()) for m in _TAG.finditer(text))
+    return _tag_words(docx_xml.paragraph_texts(template.get_xml()))
+
+
+def _tag_words(paragraphs: list[str]) -> set[str]:
+    tags = (m.group(0) for text in paragraphs for m in _TAG.finditer(text))
     return {word for tag in tags for word in re.findall(r"[A-Za-z_]\w*", tag)}

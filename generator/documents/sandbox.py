@@ -132,6 +132,11 @@ def _check_amplifier(name: str, value, args: tuple, kwargs: dict) -> None:
         _check_format(text)
 
 
+# The code of the template sources compiled in this process, by (source, autoescape).
+_COMPILED: dict = {}
+_COMPILED_KEPT = 32
+
+
 class SandboxedTemplates(ImmutableSandboxedEnvironment):
     """StrictUndefined and autoescape, as before, inside Jinja's immutable sandbox with limits."""
 
@@ -141,12 +146,29 @@ class SandboxedTemplates(ImmutableSandboxedEnvironment):
 
     def __init__(self, **options):
         super().__init__(undefined=jinja2.StrictUndefined, autoescape=True, **options)
+        self._plain = not options  # compiled as every other default environment (from_string)
         self.globals["range"] = _safe_range
         self.globals.pop("lipsum", None)  # random filler text, never wanted in a candidature
         for name, function in list(self.filters.items()):
             self.filters[name] = self._guard_filter(name, function)
         self.steps = 0
         self.deadline = time.monotonic() + MAX_SECONDS
+
+    def from_string(self, source, globals=None, template_class=None):
+        """Jinja's from_string, compiling a source once per process: `fiches` renders one file per
+        mission from the same template, each in a fresh environment (its own budgets), and the
+        compilation was most of the time of each. The code is the same for every environment
+        built alike, and it is kept in memory only, never on disk."""
+        if not self._plain or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        key = (source, self.autoescape)
+        code = _COMPILED.get(key)
+        if code is None:
+            code = self.compile(source)
+            while len(_COMPILED) >= _COMPILED_KEPT:
+                del _COMPILED[next(iter(_COMPILED))]
+            _COMPILED[key] = code
+        return self.template_class.from_code(self, code, self.make_globals(globals), None)
 
     # --- counting the work -------------------------------------------------------------------
 

@@ -97,6 +97,7 @@ def format_annees(annees: Annees | None) -> str:
 _SPACE_BEFORE = re.compile(r"[ \u00a0\u202f]+([:;!?»])")
 _SPACE_AFTER = re.compile(r"«[ \u00a0\u202f]+")
 _PERIOD = re.compile(r"(\d{4})\s*[–—-]\s*(\d{4}|en cours)\b")
+_TYPESET_SIGNS = re.compile("['«»:;!?\u2013\u2014-]")  # what each rule of typeset needs to act
 _WORD_JOINER = "\u2060"
 NNBSP = "\u202f"
 
@@ -105,8 +106,8 @@ def typeset(text: str) -> str:
     """French typography for printing (the YAML is never rewritten): ’ for apostrophes,
     no-break spaces where a space stands before « : ; ! ? » and inside « », periods that
     never break (« 2024–en cours » stays on one line)."""
-    if not text:
-        return text
+    if not text or not _TYPESET_SIGNS.search(text):
+        return text  # none of the signs the rules below act on: most texts, one search
     text = text.replace("'", "’")
     text = _SPACE_BEFORE.sub(lambda m: (NBSP if m.group(1) in ":»" else NNBSP) + m.group(1), text)
     text = _SPACE_AFTER.sub("«" + NBSP, text)
