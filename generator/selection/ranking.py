@@ -331,7 +331,7 @@ class _Index:
         return cls({word: at.tobytes() for word, at in places.items()}, lengths, totals)
 
 
-@dataclass
+@dataclass(slots=True)
 class Match:
     label: str
     fields: list[str]
@@ -368,9 +368,11 @@ class _Scorer:
     value: dict[str, float]
 
     def matches(self, hits: dict[str, list]) -> list[Match]:
-        found = [Match(self.labels[key], where, self.value[key] * tf / (K1 + tf), key) for key, (tf, where) in hits.items()]
-        found.sort(key=lambda m: (-m.score, m.key))
-        return found
+        # Sorted as plain tuples (best score, then key), then made Matches: `--explain` asks it of
+        # every reference of a large library.
+        value = self.value
+        scored = sorted((-(value[key] * tf / (K1 + tf)), key, where) for key, (tf, where) in hits.items())
+        return [Match(self.labels[key], where, -minus, key) for minus, key, where in scored]
 
 
 @dataclass
@@ -442,25 +444,26 @@ def _rank(missions: list[Mission], query: list, concepts: Concepts, result: dict
     average = [max(total / n, 1.0) for total in index.totals]
     width = len(names)
     df: dict[str, int] = dict.fromkeys(counts, 0)
-    found: dict[int, dict[str, list]] = {}  # mission → term → [weighted frequency, fields it is in]
-    # Term by term over the index: only the places where the tender's words are.
+    found: list[dict[str, list] | None] = [None] * n  # mission → term → [weighted frequency, fields it is in]
+    # Each field's length weight, by place (mission << 3 | field), computed once.
     lengths = index.lengths
-    scales = [weights[k % width] / (1 - B + B * lengths[k] / average[k % width]) for k in range(len(lengths))]
+    scales = [0.0] * (n << 3)
+    for k, length in enumerate(lengths):
+        i, j = divmod(k, width)
+        scales[i << 3 | j] = weights[j] / (1 - B + B * length / average[j])
+    # Term by term over the index: only the places where the tender's words are.
     for key in counts:
         postings = index.postings(key)
-        for p in range(0, len(postings), 2):
-            code, count = postings[p], postings[p + 1]
-            i, j = code >> 3, code & 7
-            scale = scales[i * width + j]
-            hits = found.get(i)
+        for place, count in zip(postings[::2], postings[1::2]):
+            hits = found[place >> 3]
             if hits is None:
-                hits = found[i] = {}
+                hits = found[place >> 3] = {}
             hit = hits.get(key)
             if hit is None:
                 hit = hits[key] = [0.0, []]
                 df[key] += 1
-            hit[0] += scale * count
-            hit[1].append(names[j])
+            hit[0] += scales[place] * count
+            hit[1].append(names[place & 7])
     terms = []
     for key, count in counts.items():
         idf = math.log(1 + (n - df[key] + 0.5) / (df[key] + 0.5)) if df[key] else 0.0
@@ -469,7 +472,9 @@ def _rank(missions: list[Mission], query: list, concepts: Concepts, result: dict
         terms.append(QueryTerm(key, labels[key], weight, idf, df[key]))
     value = {t.key: t.weight * t.idf for t in terms}
     scorer = _Scorer(labels, value)
-    for i, hits in sorted(found.items()):
+    for i, hits in enumerate(found):
+        if hits is None:
+            continue
         # summed in the tender's order: the same score to the last digit on every run
         score = sum(value[key] * tf / (K1 + tf) for key, (tf, _) in hits.items())
         result[missions[i].id] = Relevance(round(score, 6), hits, scorer)
