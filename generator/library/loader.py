@@ -180,15 +180,12 @@ def _read_all(steps: list, cache) -> list[tuple]:
     """(item, problems, document, hints) of each (path, name, model, kind) step, in order; the
     files are put in the cache."""
     workers = _workers() if len(steps) >= PARALLEL_FROM else 1
-    if workers > 1:
-        read = _read_in_workers(steps, workers, cache)
-    else:
+    read = _read_in_workers(steps, workers) if workers > 1 else None
+    if read is None:
         read = [_read_one(Path(path), model, name) for path, name, model, _ in steps]
     if cache is not None:
         for (path, *_), (item, problems, doc, item_hints) in zip(steps, read):
-            cache.put(path, item, problems, doc.lines if not isinstance(doc, _Reread) else None, item_hints)
-            if isinstance(doc, _Reread):
-                cache.new_lines[str(path)] = doc.shallow
+            cache.put(path, item, problems, doc.shallow if isinstance(doc, _Reread) else doc.lines, item_hints)
     return read
 
 
@@ -205,11 +202,12 @@ def _workers() -> int:
         return min(os.cpu_count() or 1, 8)
 
 
-def _read_in_workers(steps: list, workers: int, cache) -> list[tuple]:
-    """The files parsed and validated by `workers` processes, a contiguous share each: a
+def _read_in_workers(steps: list, workers: int) -> list[tuple] | None:
+    """The files parsed and validated by `workers` processes, every n-th file each: a
     10,000-file library read afresh takes half the time on two cores. What comes back is the
     record, its problems, its hints and the lines of its top keys; a deeper line is read
-    again from the file when a message needs it (as from the cache)."""
+    again from the file when a message needs it (as from the cache). None when no process
+    could be had or one was killed: the caller reads the files itself."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -223,7 +221,7 @@ def _read_in_workers(steps: list, workers: int, cache) -> list[tuple]:
                                  initializer=_quiet_worker) as pool:
             done = list(pool.map(_read_share, jobs))
     except (OSError, BrokenProcessPool):  # no process to be had, or one was killed: read them here
-        return [_read_one(Path(path), model, name) for path, name, model, _ in steps]
+        return None
     read: list = [None] * len(steps)
     for i, share in enumerate(done):
         for k, (item, problems, lines, item_hints) in enumerate(share):
