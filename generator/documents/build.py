@@ -32,24 +32,21 @@ class Template:
         return self.path if self.path else _default_bytes(self.name)
 
     def used_names(self) -> set[str]:
-        """The words inside the template's tags (for the content check)."""
-        return _used_names(self)
+        """The words inside the template's tags (for the content check), read from the file as it
+        is now: the same path may hold another template later in a long-running process."""
+        from generator.documents.render import variable_names
+
+        return variable_names(self.source(), self.display)
 
 
 # One fiche file per mission renders the same template again and again: build the
-# default one, and read a template's tags, once per command rather than once per file.
+# default one once per command rather than once per file (a template's tags are read once
+# per content: render.variable_names).
 @functools.lru_cache(maxsize=None)
 def _default_bytes(name: str) -> bytes:
     from . import default_templates  # python-docx: only for commands that write documents
 
     return default_templates.template_bytes(name)
-
-
-@functools.lru_cache(maxsize=None)
-def _used_names(template: Template) -> frozenset[str]:
-    from generator.documents.render import variable_names
-
-    return frozenset(variable_names(template.source(), template.display))
 
 
 def find_template(name: str, templates_dir: Path | None, override: Path | None = None) -> Template:
@@ -88,14 +85,16 @@ def _properties(library: Library, title: str, options: BuildOptions) -> dict[str
 
 def _render(template: Template, context: dict, library: Library, options: BuildOptions) -> bytes:
     from generator.documents.render import render  # docxtpl and Jinja: not loaded by list, show or check
-    from generator.documents.verify import check_content
+    from generator.documents.verify import check_rendered
 
     title = context["document"]["titre"]
     source = template.source()
-    data = render(source, template.display, context, document_date=options.document_date,
-                  properties=_properties(library, title, options))
-    check_content(data, expected_texts(context), template.used_names(), template.display)
-    return data
+
+    def check(document) -> None:  # every text of the references is in the document, or nothing is written
+        check_rendered(document, expected_texts(context), template.used_names(), template.display)
+
+    return render(source, template.display, context, document_date=options.document_date,
+                  properties=_properties(library, title, options), check=check)
 
 
 def dossier(library: Library, selected: list[Mission], options: BuildOptions, template: Template) -> bytes:

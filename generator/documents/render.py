@@ -11,6 +11,7 @@ import hashlib
 import html
 import io
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
@@ -137,8 +138,12 @@ def load_template(source: Path | bytes, name: str) -> DocxTemplate:
         raise TemplateError(f"{name} : modèle Word illisible ({type(exc).__name__}) ; est-ce bien un fichier .docx ?") from None
 
 
-def render(source: Path | bytes, name: str, context: dict, *, document_date: date, properties: dict[str, str]) -> bytes:
-    """The rendered document as deterministic DOCX bytes."""
+def render(source: Path | bytes, name: str, context: dict, *, document_date: date, properties: dict[str, str],
+           check: Callable[[object], None] | None = None) -> bytes:
+    """The rendered document as deterministic DOCX bytes.
+
+    `check` is given the rendered python-docx document, its parts as they are about to be
+    written (verify.rendered_text reads them), and stops the render by raising."""
     source, key = _keyed(source)
     template = load_template(source, name)
     context = _with_logo(template, context)
@@ -157,6 +162,8 @@ def render(source: Path | bytes, name: str, context: dict, *, document_date: dat
         raise TemplateError(f"{name} : une balise du modèle a échoué ({type(exc).__name__} : {exc})") from None
     document = template.docx
     docx_xml.fill_toc(document)
+    if check is not None:
+        check(document)
     stamp = datetime.combine(document_date, time(), tzinfo=timezone.utc)
     core = core_xml({**properties, "revision": 1}, stamp)
     if template.pics_to_replace or template.crc_to_new_media or template.crc_to_new_embedded \
@@ -351,15 +358,24 @@ def _names(value, depth: int = 0) -> set[str]:
     return names
 
 
-def variable_names(source: Path | bytes, name: str) -> set[str]:
+# The tag words of the templates read in this run, by key (one file per fiche asks each time).
+_WORDS: dict[str, frozenset[str]] = {}
+
+
+def variable_names(source: Path | bytes, name: str) -> frozenset[str]:
     """Every word used inside the template's tags (variables, attributes, loop names)."""
     source, key = _keyed(source)
+    if key in _WORDS:
+        return _WORDS[key]
     if key in _PREPARED:  # rendered in this run: its paragraphs are known
-        return _tag_words(_PREPARED[key][0])
-    template = load_template(source, name)
-    return _tag_words(docx_xml.paragraph_texts(template.get_xml()))
+        words = _tag_words(_PREPARED[key][0])
+    else:
+        words = _tag_words(docx_xml.paragraph_texts(load_template(source, name).get_xml()))
+    if key:
+        _WORDS[key] = words
+    return words
 
 
-def _tag_words(paragraphs: list[str]) -> set[str]:
+def _tag_words(paragraphs: list[str]) -> frozenset[str]:
     tags = (m.group(0) for text in paragraphs for m in _TAG.finditer(text))
-    return {word for tag in tags for word in re.findall(r"[A-Za-z_]\w*", tag)}
+    return frozenset(word for tag in tags for word in re.findall(r"[A-Za-z_]\w*", tag))

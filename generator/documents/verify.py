@@ -23,6 +23,8 @@ _OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relati
 # python-docx's parser settings (blank text between elements dropped, no entities), without its
 # element classes: the same tree, read for its text only.
 _PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
+# Compiled once, and callable on python-docx's elements too (their own xpath() takes no namespaces).
+_SECTIONS = etree.XPath("./w:p/w:pPr/w:sectPr | ./w:sectPr", namespaces={"w": _W[1:-1]})
 
 
 def _normal(text: str) -> str:
@@ -39,18 +41,42 @@ def document_text(data: bytes) -> str:
     numbering, settings…) and built its objects, a third of a 100-fiche document's check."""
     package = zipfile.ZipFile(io.BytesIO(data))
     main = next(target for kind, target in _relationships(package, "/").values() if kind == _OFFICE_DOCUMENT)
-    root = etree.fromstring(package.read(main.lstrip("/")), _PARSER)
+    related: dict[str, tuple[str, str]] = {}
+
+    def part(identifier: str):
+        if not related:
+            related.update(_relationships(package, main))
+        return etree.fromstring(package.read(related[identifier][1].lstrip("/")), _PARSER)
+
+    return _text(etree.fromstring(package.read(main.lstrip("/")), _PARSER), part)
+
+
+def rendered_text(document) -> str:
+    """document_text of a rendered python-docx document, read from its parts as they are about
+    to be written rather than from the package written and parsed again (they serialise to
+    the same text: the parse is what could lose something, and it is behind us)."""
+    relationships = document.part.rels
+
+    def part(identifier: str):
+        target = relationships[identifier].target_part
+        element = getattr(target, "_element", None)
+        return element if element is not None else etree.fromstring(target.blob, _PARSER)
+
+    return _text(document.element, part)
+
+
+def _text(root, part) -> str:
+    """The text of the main document `root` and of its sections' headers and footers, each
+    found by `part(relationship id)`."""
     body = root.find(f"{_W}body")
     parts = [body]
-    related = None
-    for section in body.xpath("./w:p/w:pPr/w:sectPr | ./w:sectPr", namespaces={"w": _W[1:-1]}):
+    for section in _SECTIONS(body):
         for tag, kind in (("headerReference", "default"), ("footerReference", "default"),
                           ("headerReference", "first"), ("footerReference", "first")):
             reference = next((r for r in section.iterfind(_W + tag) if r.get(_W + "type") == kind), None)
             if reference is not None:
-                related = related if related is not None else _relationships(package, main)
-                parts.append(etree.fromstring(package.read(related[reference.get(_R_ID)][1].lstrip("/")), _PARSER))
-    return "\n".join(docx_xml.element_text(part) for part in parts)
+                parts.append(part(reference.get(_R_ID)))
+    return "\n".join(docx_xml.element_text(found) for found in parts)
 
 
 def _relationships(package: zipfile.ZipFile, source: str) -> dict[str, tuple[str, str]]:
@@ -67,13 +93,27 @@ def _relationships(package: zipfile.ZipFile, source: str) -> dict[str, tuple[str
 
 
 def check_content(data: bytes, expected: list[tuple[tuple[str, ...], str, str]], used: set[str], name: str) -> None:
-    """TemplateError (exit 3) naming the first text the document lost."""
+    """TemplateError (exit 3) naming the first text the document `data` lost."""
     try:
         # Only the parts holding text are read back: the others are python-docx's own
         # serialisation of the parts it parsed when the template was loaded.
         raw = document_text(data)
     except Exception as exc:  # the package itself is broken: nothing may be written
         raise TemplateError(f"{name} : le document produit est illisible ({type(exc).__name__}) ; aucun fichier écrit") from None
+    check_text(raw, expected, used, name)
+
+
+def check_rendered(document, expected: list[tuple[tuple[str, ...], str, str]], used: set[str], name: str) -> None:
+    """check_content of a rendered python-docx document, before it is written (render's `check`)."""
+    try:
+        raw = rendered_text(document)
+    except Exception as exc:  # a part that is not what its relationship says
+        raise TemplateError(f"{name} : le document produit est illisible ({type(exc).__name__}) ; aucun fichier écrit") from None
+    check_text(raw, expected, used, name)
+
+
+def check_text(raw: str, expected: list[tuple[tuple[str, ...], str, str]], used: set[str], name: str) -> None:
+    """TemplateError naming the first expected text missing from `raw` (document_text)."""
     text = _normal(raw)
     # A field usually fills a paragraph: found among the paragraphs at once, else looked for in
     # the whole text (one search per field through a long document was most of this check).

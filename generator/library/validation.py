@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TypeVar, get_args
 
-from pydantic import BaseModel, RootModel, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from generator.errors import Problem
 from generator.library.vocabulary import nearest
@@ -114,6 +114,10 @@ def _french(error: dict, loc: tuple, model: type[BaseModel]) -> str:
 
 def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
     """The field names allowed at `loc` inside `model`, to suggest the right spelling."""
+    # Imported here on purpose: loading pydantic's RootModel loads its plugin machinery
+    # (importlib.metadata, some 15 ms), which a command reading a cached library never needs.
+    from pydantic import RootModel
+
     current: type = model
     for part in loc:
         if issubclass(current, RootModel):  # a table of named entries: its keys lead into the entries

@@ -92,3 +92,42 @@ def test_the_shipped_templates_pass_the_dry_run(project, run):
     result = run("check", "--date", "2026-11-24")
     assert result.exit_code == 0, result.output
     assert "templates/" not in result.output
+
+
+def test_the_content_check_reads_the_text_that_is_written_headers_and_footers_included(project, run, monkeypatch):
+    """The check reads the rendered parts before they are written: the same text, header, footer
+    and first-page header included, as the document read back from the file."""
+    from generator.documents import verify
+
+    document = Document()
+    section = document.sections[0]
+    section.different_first_page_header_footer = True
+    section.first_page_header.paragraphs[0].add_run("Première page : {{ cabinet.nom }}")
+    section.header.paragraphs[0].add_run("En-tête : {{ appel.titre }}")
+    section.footer.paragraphs[0].add_run("Pied : {{ cabinet.nom }} — {{ document.titre }}")
+    for runs in (["{%p for r in references %}"], ["{{ r.titre }} ({{ r.annees }})"], ["{%p endfor %}"]):
+        document.add_paragraph().add_run(runs[0])
+    document.save(str(project / "templates" / "fiches.docx"))
+    read: list[str] = []
+    original = verify.rendered_text
+    monkeypatch.setattr(verify, "rendered_text", lambda d: read.append(original(d)) or read[-1])
+    result = run("fiches", "--single", "--type", "Stratégie", "-o", "outputs/fiches.docx")
+    assert result.exit_code == 0, result.output
+    written = verify.document_text((project / "outputs" / "fiches.docx").read_bytes())
+    assert read == [written]
+    assert "Première page : Perspectives Urbaines et Sociales" in written
+    assert "Pied : Perspectives Urbaines et Sociales — Fiches références" in written
+
+
+def test_a_template_replaced_at_the_same_path_is_checked_with_its_own_tags(project, run):
+    """One process (the web page runs for hours) builds with templates/fiches.docx, then the bid
+    team replaces it by one that leaves the client out: the content check asks the new
+    template's fields only, and still catches what it loses."""
+    first = [["{%p for r in references %}"], ["{{ r.titre }} — {{ r.maitre_ouvrage }}"], ["{%p endfor %}"]]
+    second = [["{%p for r in references %}"], ["{{ r.titre }}"], ["{%p endfor %}"]]
+    truncated = [["{%p for r in references %}"], ["{{ r.titre[:5] }}"], ["{%p endfor %}"]]
+    for paragraphs, code in ((first, 0), (second, 0), (truncated, 3)):
+        make_template(project / "templates" / "fiches.docx", paragraphs)
+        result = run("fiches", "--single", "--type", "Stratégie", "-o", "outputs/fiches.docx")
+        assert result.exit_code == code, result.output
+    assert "champ « titre ») manque dans le document produit" in result.output
