@@ -154,6 +154,25 @@ def test_explanations_name_terms_really_found_in_the_named_fields(library):
     assert sum(m.score for m in best.matches) == pytest.approx(best.score)
 
 
+def test_the_first_terms_named_without_sorting_are_the_first_matches(library):
+    """--explain names a few terms of each excluded reference without sorting them all: the same
+    terms, in the same order, as the full explanation; and whether any term matched at all."""
+    text = " ".join(tender for tender, _ in TENDERS)
+    # Copies, so that more references match than the 25 whose terms are put in their own words
+    # (those have their matches made by the ranking itself).
+    missions = [m.model_copy(update={"id": f"{m.id}-{i}"}) for i in range(8) for m in library.missions]
+    quick, full = rank(missions, text), rank(missions, text)
+    assert sum(r.matched for r in quick.values()) > 25
+    unrelated = rank(missions, "mot absent xyzzy")
+    assert not any(r.matched or r.labels(6) for r in unrelated.values())
+    for ident, relevance in quick.items():
+        assert relevance.matched == bool(full[ident].matches)
+        for n in (1, 3, 6, 50):
+            assert relevance.labels(n) == [m.label for m in full[ident].matches[:n]], (ident, n)
+    shown = rank(library.missions, TENDERS[4][0])["2024-convention-gusp-bondy"]
+    assert shown.labels(6) == [m.label for m in shown.matches[:6]]  # once the matches are known
+
+
 def test_ties_are_broken_by_recency_then_id(library):
     unrelated = answer(library.missions, Criteria(), date(2027, 1, 15), "mot absent xyzzy")
     ids = [v.mission.id for v in unrelated.verdicts]

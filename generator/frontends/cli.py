@@ -708,8 +708,9 @@ def _explain(bid, result) -> None:
         echo(f"\nÉcartées ({len(result.excluded)}) :")
         for v in result.excluded:
             echo(f"  - {v.mission.id}{score(v)} — " + " ; ".join(v.reasons))
-            if v.matches:
-                echo("       termes : " + ", ".join(m.label for m in v.matches[:6]))
+            labels = v.labels(6)
+            if labels:
+                echo("       termes : " + ", ".join(labels))
     if result.near_misses:
         echo("\nDe peu (achevées juste avant la période ; à retenir avec inclure si l'acheteur l'accepte) :")
         for v in result.near_misses:

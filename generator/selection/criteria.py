@@ -218,7 +218,7 @@ def _recency_empty(j: Judging, pool: list[Mission]) -> str:
 def _keeps_text(m: Mission, j: Judging) -> bool:
     if j.text_is_need:
         # A pasted need is never found word for word: what counts is a term in common.
-        return bool(j.relevance and j.relevance[m.id].matches)
+        return bool(j.relevance and j.relevance[m.id].matched)
     return all(contains(_searchable(m), t) for t in j.criteria.text)
 
 
@@ -309,6 +309,10 @@ class Verdict:
     @property
     def matches(self) -> list[Match]:
         return self.relevance.matches if self.relevance else []
+
+    def labels(self, n: int) -> list[str]:
+        """The labels of the first `n` matches (Relevance.labels)."""
+        return self.relevance.labels(n) if self.relevance else []
 
     @property
     def note(self) -> str:

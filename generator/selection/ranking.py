@@ -358,6 +358,18 @@ class Relevance:
         return self._matches
 
     @property
+    def matched(self) -> bool:
+        """Whether any term of the tender is in the reference (without sorting them)."""
+        return bool(self._hits) if self._matches is None else bool(self._matches)
+
+    def labels(self, n: int) -> list[str]:
+        """The labels of the first `n` matches, found without sorting every term when the
+        matches were not asked for (--explain names a few for each of thousands of references)."""
+        if self._matches is None:
+            return self._ranking.first_labels(self._hits, n)
+        return [m.label for m in self._matches[:n]]
+
+    @property
     def terms(self) -> list[str]:
         return [m.label for m in self.matches]
 
@@ -373,6 +385,12 @@ class _Scorer:
         value = self.value
         scored = sorted((-(value[key] * tf / (K1 + tf)), key, where) for key, (tf, where) in hits.items())
         return [Match(self.labels[key], where, -minus, key) for minus, key, where in scored]
+
+    def first_labels(self, hits: dict[str, list], n: int) -> list[str]:
+        # The first n of matches(), in the same order (best score, then key: keys are unique).
+        value = self.value
+        best = sorted([(-(value[key] * tf / (K1 + tf)), key) for key, (tf, _) in hits.items()])[:n]
+        return [self.labels[key] for _, key in best]
 
 
 @dataclass
