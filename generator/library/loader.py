@@ -92,10 +92,12 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def is_library_file(path: Path) -> bool:
+def is_library_file(path: Path | str) -> bool:
     """A .yaml/.yml file, whatever the case of its suffix (Windows does not tell them apart);
-    hidden files and lock files (`._x.yaml` left by a Mac, `~$x.yaml`) are not records."""
-    return path.suffix.lower() in (".yaml", ".yml") and not path.name.startswith((".", "~$"))
+    hidden files and lock files (`._x.yaml` left by a Mac, `~$x.yaml`) are not records.
+    `path` may be a bare file name (a folder's listing: no Path made for each of 10,000 names)."""
+    name = path if isinstance(path, str) else path.name
+    return name.lower().endswith((".yaml", ".yml")) and not name.startswith((".", "~$"))
 
 
 def load_library(root: Path, use_cache: bool = True) -> Library:
@@ -139,7 +141,7 @@ def _load_library(root: Path, use_cache: bool) -> Library:
         # Names, not paths, are compared and joined: pathlib's own costs more than parsing
         # at 10,000 files, and the folder is resolved for display once, not every file.
         try:
-            names = sorted(name for name in os.listdir(folder) if is_library_file(Path(name)))
+            names = sorted(name for name in os.listdir(folder) if is_library_file(name))
         except OSError:  # no such folder: nothing of that kind
             names = []
         shown_folder = str(Path(shown_root) / kind) + os.sep
