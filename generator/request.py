@@ -212,7 +212,7 @@ def prepare(request: Request, library: Library | None = None, now: date | None =
     gaps: list[Problem] = []
     notes: list[str] = []
     if bid is not None:
-        from generator.selection.answer import compliance, empty_message, kept_notes  # bm25s: see _judged
+        from generator.selection.answer import compliance, empty_message, kept_notes  # see _judged
 
         people_names(library, _people(request, bid))
         if not request.explain:
@@ -237,7 +237,7 @@ def _judged(library: Library, bid: Bid | None, criteria: Criteria, when: date, r
         if not answer.kept:
             raise UsageError(why_empty(library.missions, criteria, when, answer))
         return answer
-    # Imported here on purpose: ranking loads bm25s and scipy (half a second), which a
+    # Imported here on purpose: ranking loads the stemmer and reads the concept table, which a
     # plain list, table or build never needs.
     from generator.selection.answer import answer as ranked
 

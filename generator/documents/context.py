@@ -25,7 +25,7 @@ from generator.library.models import Cabinet, Membre, Mission, Montant, Personne
 from generator.selection.criteria import last_year, sort_missions
 from generator.library.vocabulary import COMPOSANTES, fold
 
-if TYPE_CHECKING:  # the ranking (and bm25s) is only loaded when a tender is answered
+if TYPE_CHECKING:  # the ranking (and its stemmer) is only loaded when a tender is answered
     from generator.selection.answer import Answer
 
 TICKED = "☒"

@@ -49,6 +49,8 @@ FIELDS: dict[str, float] = {
     "enjeux": 1.0,
     "contenu": 1.2,
 }
+# The names of the fields a set of field bits (1 << position in FIELDS) stands for.
+_FIELD_NAMES = [tuple(name for j, name in enumerate(FIELDS) if bits >> j & 1) for bits in range(1 << len(FIELDS))]
 K1 = 1.2  # how fast repeating a term stops adding to the score
 B = 0.75  # how much a long field is discounted
 CONCEPT_WEIGHT = 1.5  # a notion of the field says more about the need than a single word
@@ -112,6 +114,7 @@ _CONCEPT_PREFIX = "~"  # concept tokens cannot collide with a stemmed word (fold
 _HAS_DIGIT = re.compile(r"\d")
 _WORDS = re.compile(r"[^\W_]+")
 CACHE_VERSION = 1  # bump when the tokenising changes
+INDEX_VERSION = 2  # bump when what the kept index holds changes
 
 
 @dataclass(frozen=True)
@@ -264,26 +267,31 @@ class TokenCache:
 
 
 class _Index:
-    """Every mission's token keys turned around: for each key, where it is — (mission, field)
-    and how many times — and the length of every field, the BM25 weights' inputs.
+    """Every mission's token keys turned around: for each key, the missions that hold it, with
+    its weighted frequency there (each field's count times the field's weight, normalised by
+    the field's length: BM25F's term frequency, summed over the fields in their order) and the
+    fields it is in.
 
-    Scoring then visits only the places of the tender's words. Built from the token cache;
-    the whole library's index is kept in the cache folder under the library's fingerprint
-    (sealed like the library cache), so an unchanged library is not turned around again.
+    Scoring then visits only the missions of the tender's words, and adds what is already
+    weighed. Built from the token cache; the whole library's index is kept in the cache folder
+    under the library's fingerprint (sealed like the library cache), so an unchanged library is
+    not turned around again.
     """
 
     KEPT = "ranking-index.pickle"
 
-    def __init__(self, places: dict[str, bytes], lengths: array, totals: list[int]):
-        self._places = places
-        self.lengths = lengths  # mission i, field j → lengths[i * len(FIELDS) + j]
-        self.totals = totals  # per field, over the library
+    def __init__(self, postings: dict[str, tuple[bytes, bytes, bytes]]):
+        self._postings = postings
 
-    def postings(self, key: str) -> array:
-        """[place, count, place, count…], place = mission << 3 | field, in mission then field order."""
-        found = array("I")
-        found.frombytes(self._places.get(key, b""))
-        return found
+    def postings(self, key: str) -> tuple[array, array, bytes]:
+        """(missions, weighted frequencies, fields as bits: 1 << field), in mission order."""
+        found = self._postings.get(key)
+        missions, frequencies = array("I"), array("d")
+        if found is None:
+            return missions, frequencies, b""
+        missions.frombytes(found[0])
+        frequencies.frombytes(found[1])
+        return missions, frequencies, found[2]
 
     @classmethod
     def of(cls, missions: list[Mission], concepts: Concepts, fingerprint: str | None, wanted: set[str]) -> "_Index":
@@ -293,29 +301,33 @@ class _Index:
 
         key = None
         if fingerprint and enabled():
-            key = f"{CACHE_VERSION}-{concepts.digest}-{fingerprint}-{len(missions)}"
+            key = f"{CACHE_VERSION}.{INDEX_VERSION}-{concepts.digest}-{fingerprint}-{len(missions)}"
             kept = read_sealed(cache_dir() / cls.KEPT)
-            if isinstance(kept, tuple) and len(kept) == 4 and kept[0] == key:
-                lengths = array("I")
-                lengths.frombytes(kept[2])
-                return cls(kept[1], lengths, list(kept[3]))
+            if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key and isinstance(kept[1], dict):
+                return cls(kept[1])
         cache = TokenCache(concepts)
         every = [cache.fields(mission, concepts) for mission in missions]
         cache.save()
         index = cls.build(every, None if key is not None else wanted)
         if key is not None:
-            write_sealed(cache_dir() / cls.KEPT, (key, index._places, index.lengths.tobytes(), index.totals))
+            write_sealed(cache_dir() / cls.KEPT, (key, index._postings))
         return index
 
     @classmethod
     def build(cls, every: list[list[list[str]]], wanted: set[str] | None = None) -> "_Index":
-        places: dict[str, array] = {}
-        lengths = array("I")
+        n = max(len(every), 1)
+        weights = list(FIELDS.values())
         totals = [0] * len(FIELDS)
+        for fields in every:
+            for j, keys in enumerate(fields):
+                totals[j] += len(keys)
+        average = [max(total / n, 1.0) for total in totals]
+        found: dict[str, tuple[array, array, bytearray]] = {}
         for i, fields in enumerate(every):
             for j, keys in enumerate(fields):
-                lengths.append(len(keys))
-                totals[j] += len(keys)
+                if not keys:
+                    continue
+                scale = weights[j] / (1 - B + B * len(keys) / average[j])
                 if wanted is None:
                     counted: dict[str, int] = {}
                     for word in keys:
@@ -323,12 +335,17 @@ class _Index:
                 else:  # set and list operations run in C: Python sees only the words in common
                     counted = {word: keys.count(word) for word in wanted.intersection(keys)}
                 for word, count in counted.items():
-                    at = places.get(word)
-                    if at is None:
-                        at = places[word] = array("I")
-                    at.append(i << 3 | j)
-                    at.append(count)
-        return cls({word: at.tobytes() for word, at in places.items()}, lengths, totals)
+                    entry = found.get(word)
+                    if entry is None:
+                        entry = found[word] = (array("I"), array("d"), bytearray())
+                    if entry[0] and entry[0][-1] == i:  # another field of the same mission
+                        entry[1][-1] += scale * count
+                        entry[2][-1] |= 1 << j
+                    else:
+                        entry[0].append(i)
+                        entry[1].append(0.0 + scale * count)
+                        entry[2].append(1 << j)
+        return cls({word: (m.tobytes(), f.tobytes(), bytes(b)) for word, (m, f, b) in found.items()})
 
 
 @dataclass(slots=True)
@@ -379,14 +396,13 @@ class _Scorer:
     labels: dict[str, str]
     value: dict[str, float]
 
-    def matches(self, hits: dict[str, list]) -> list[Match]:
-        # Sorted as plain tuples (best score, then key), then made Matches: `--explain` asks it of
-        # every reference of a large library.
+    def matches(self, hits: dict[str, tuple[float, int]]) -> list[Match]:
+        # Sorted as plain tuples (best score, then key: keys are unique), then made Matches.
         value = self.value
         scored = sorted((-(value[key] * tf / (K1 + tf)), key, where) for key, (tf, where) in hits.items())
-        return [Match(self.labels[key], where, -minus, key) for minus, key, where in scored]
+        return [Match(self.labels[key], list(_FIELD_NAMES[where]), -minus, key) for minus, key, where in scored]
 
-    def first_labels(self, hits: dict[str, list], n: int) -> list[str]:
+    def first_labels(self, hits: dict[str, tuple[float, int]], n: int) -> list[str]:
         # The first n of matches(), in the same order (best score, then key: keys are unique).
         value = self.value
         best = sorted([(-(value[key] * tf / (K1 + tf)), key) for key, (tf, _) in hits.items()])[:n]
@@ -456,38 +472,24 @@ def _rank(missions: list[Mission], query: list, concepts: Concepts, result: dict
         counts[token.key] = counts.get(token.key, 0) + 1
         labels.setdefault(token.key, token.label)
     index = _Index.of(missions, concepts, fingerprint, set(counts))
-    names = list(FIELDS)
-    weights = [FIELDS[n] for n in names]
     n = len(missions)
-    average = [max(total / n, 1.0) for total in index.totals]
-    width = len(names)
-    df: dict[str, int] = dict.fromkeys(counts, 0)
-    found: list[dict[str, list] | None] = [None] * n  # mission → term → [weighted frequency, fields it is in]
-    # Each field's length weight, by place (mission << 3 | field), computed once.
-    lengths = index.lengths
-    scales = [0.0] * (n << 3)
-    for k, length in enumerate(lengths):
-        i, j = divmod(k, width)
-        scales[i << 3 | j] = weights[j] / (1 - B + B * length / average[j])
-    # Term by term over the index: only the places where the tender's words are.
-    for key in counts:
-        postings = index.postings(key)
-        for place, count in zip(postings[::2], postings[1::2]):
-            hits = found[place >> 3]
-            if hits is None:
-                hits = found[place >> 3] = {}
-            hit = hits.get(key)
-            if hit is None:
-                hit = hits[key] = [0.0, []]
-                df[key] += 1
-            hit[0] += scales[place] * count
-            hit[1].append(names[place & 7])
+    postings = {key: index.postings(key) for key in counts}
     terms = []
     for key, count in counts.items():
-        idf = math.log(1 + (n - df[key] + 0.5) / (df[key] + 0.5)) if df[key] else 0.0
+        df = len(postings[key][0])
+        idf = math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
         # A tender that repeats a word is about it, but not ten times more.
         weight = (1 + math.log(count)) * (CONCEPT_WEIGHT if key.startswith(_CONCEPT_PREFIX) else 1.0)
-        terms.append(QueryTerm(key, labels[key], weight, idf, df[key]))
+        terms.append(QueryTerm(key, labels[key], weight, idf, df))
+    # mission → term → (weighted frequency, fields it is in as bits), term by term over the
+    # index: only the missions where the tender's words are.
+    found: list[dict[str, tuple[float, int]] | None] = [None] * n
+    for key, (held, frequencies, fields) in postings.items():
+        for i, tf, where in zip(held, frequencies, fields):
+            hits = found[i]
+            if hits is None:
+                hits = found[i] = {}
+            hits[key] = (tf, where)
     value = {t.key: t.weight * t.idf for t in terms}
     scorer = _Scorer(labels, value)
     for i, hits in enumerate(found):
