@@ -111,8 +111,14 @@ class StoredDocument(YamlDocument):
         return YamlDocument(None, shallow).line_of(loc)
 
 
+# One tuple object per place (("titre",), ("contenu", 3)…) for all files: the pickle of the
+# lines then names each place once (half the size of the lines file, a third of its reading).
+_PLACES: dict[tuple, tuple] = {}
+
+
 def shallow(lines: dict) -> dict:
-    return {loc: line for loc, line in lines.items() if len(loc) <= SHALLOW}
+    places = _PLACES
+    return {places.setdefault(loc, loc): line for loc, line in lines.items() if len(loc) <= SHALLOW}
 
 
 @contextlib.contextmanager
