@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import click
 import pytest
@@ -239,3 +240,30 @@ def test_outside_a_project_commands_say_how_to_get_one(tmp_path, monkeypatch, ru
         assert result.output.splitlines() == ["Erreur : aucun projet ici (pas de dossier references/) ; créez un projet "
                                               "avec « dossier init » ou indiquez la bibliothèque avec -r DOSSIER"]
     assert not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe size set with fcntl (Linux)")
+def test_a_reader_that_stops_ends_the_command_quietly_with_the_pipe_code(tmp_path):
+    """`dossier list | head -1`: no traceback and no French error about usage, the exit code a
+    Unix tool gets when its reader goes (141 = 128 + SIGPIPE); the cache is still written."""
+    import fcntl
+    import os
+    import subprocess
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import make_library
+
+    make_library.make_project(300, tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DOSSIER_CACHE_DIR": str(tmp_path / "cache")}
+    reader, writer = os.pipe()
+    fcntl.fcntl(writer, 1031, 4096)  # F_SETPIPE_SZ: the command blocks after 4 kB, as behind `head`
+    process = subprocess.Popen([sys.executable, "-m", "generator", "list"], cwd=tmp_path, env=env,
+                               stdout=writer, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as out:
+        first = out.readline()
+    error = process.communicate(timeout=60)[1].decode()
+    assert first.decode().startswith("300 référence(s)")
+    assert process.returncode == 141, error
+    assert error == ""
+    assert list((tmp_path / "cache").glob("library-*.pickle"))

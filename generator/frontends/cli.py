@@ -232,11 +232,27 @@ def _show_usage_error(exc: click.exceptions.UsageError) -> None:
     click.echo(f"Erreur : {_french_usage(exc)} (aide : {path} --help)", err=True)
 
 
+class _ReaderGone(Exception):
+    """The program reading the output stopped (`dossier list | head`): not an OSError, so that
+    click does not turn it into its own exit code 1 (« usage »)."""
+
+
+# The exit code of a command whose reader stopped: a process killed by SIGPIPE, as the shell
+# reports it (128 + 13), as any Unix tool in a pipeline.
+READER_GONE = 141
+
+
 class DossierGroup(FrenchHelp, FrenchParsing, click.Group):
     """Runs a command and turns every failure into a French message and an exit code."""
 
     command_class = DossierCommand
     group_class = type
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise _ReaderGone() from None
 
     def resolve_command(self, ctx, args):
         from generator.library.vocabulary import nearest
@@ -272,11 +288,24 @@ class DossierGroup(FrenchHelp, FrenchParsing, click.Group):
         except KeyboardInterrupt:
             click.echo("\n" + _interrupted(), err=True)
             code = 128 + stopped.get("signal", 2)
+        except _ReaderGone:
+            # Nothing more can be said there: what is still buffered goes nowhere, quietly.
+            _silence_stdout()
+            code = READER_GONE
         finally:
             _restore_signals(stopped)
         if standalone_mode:
             sys.exit(int(code))
         return int(code)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no file behind stdout (tests): nothing to flush
+        pass
 
 
 def _stop_on_signals() -> dict:
