@@ -47,7 +47,7 @@ SYNTAX = {
         "m.yaml:1: syntaxe YAML invalide : texte après le guillemet fermant ; mettez toute la valeur entre guillemets",
 }
 
-# The entries of yamlio._YAML_ERRORS, matched on PyYAML's wording: each one pinned here by a file
+# The entries of yamlparse._YAML_ERRORS, matched on PyYAML's wording: each one pinned here by a file
 # that produces it, so a release that rewords one fails this test instead of reaching a user.
 PINNED = {
     "titre: x\nfoo\nbar: y\n": "m.yaml:3: syntaxe YAML invalide : « : » manquant après une clé, ou ligne mal indentée",
@@ -64,10 +64,10 @@ def test_each_syntax_error_has_its_french_message():
 
 
 def test_every_message_matched_on_pyyaml_wording_is_pinned():
-    from generator.library import yamlio
+    from generator.library import yamlparse
 
     pinned = {message.split("invalide : ", 1)[1] for message in PINNED.values()}
-    assert {french for _, _, french in yamlio._YAML_ERRORS} == pinned
+    assert {french for _, _, french in yamlparse._YAML_ERRORS} == pinned
 
 
 def test_an_unknown_pyyaml_error_is_french_with_the_original_quoted():
@@ -114,7 +114,7 @@ def test_one_guess_of_encoding_for_library_files_and_imported_fiches():
 def test_depth_on_the_composed_document_is_the_depth_on_the_event_stream(text):
     import yaml
 
-    from generator.library import yamlio
+    from generator.library import yamlparse
 
-    node = yaml.compose(text, Loader=yamlio._Loader)
-    assert yamlio._too_deep_tree(node) == yamlio._too_deep(text, yaml.SafeLoader)
+    node = yaml.compose(text, Loader=yamlparse._Loader)
+    assert yamlparse._too_deep_tree(node) == yamlparse._too_deep(text, yaml.SafeLoader)

@@ -45,7 +45,7 @@ from generator.output import write_atomic
 from generator.library.yamlio import YamlDocument, read_yaml
 
 SHALLOW = 2  # depth of the key paths whose lines are cached (see StoredDocument)
-_CODE = ("cache.py", "loader.py", "models.py", "vocabulary.py", "yamlio.py", "checks.py", "../errors.py")
+_CODE = ("cache.py", "loader.py", "models.py", "vocabulary.py", "yamlio.py", "yamlparse.py", "checks.py", "../errors.py")
 # Cached files larger than this are read afresh (the library refuses them anyway).
 _MAX_CACHE_BYTES = 200_000_000
 # A file changed this recently when read is compared by content next time (see the docstring).
