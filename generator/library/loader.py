@@ -214,10 +214,10 @@ def _read_in_workers(steps: list, workers: int) -> list[tuple] | None:
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    jobs = [[(path, name, kind or "") for path, name, _, kind in steps[i::workers * 4]]
-            for i in range(workers * 4)]
     from generator.library import yamlparse  # noqa: F401 - PyYAML loaded once here, not in every process
 
+    jobs = [[(path, name, kind or "") for path, name, _, kind in steps[i::workers * 4]]
+            for i in range(workers * 4)]
     for model in {*KINDS.values(), Cabinet}:  # built once here, not once in every process
         model.model_rebuild()
     try:

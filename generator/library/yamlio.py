@@ -28,24 +28,6 @@ from generator.library.textfile import guess_encoding
 
 Loc = tuple  # a path into the data: keys (str) and list indexes (int, from 0)
 
-_STANDARD_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:timestamp",
-    "tag:yaml.org,2002:seq",
-    "tag:yaml.org,2002:map",
-    "tag:yaml.org,2002:merge",
-    "tag:yaml.org,2002:value",
-}
-_NULLS = {"", "~", "null", "Null", "NULL"}
-_PLAIN = (None, "")  # the C parser reports a plain scalar's style as "", the Python one as None
-# A library file is a few hundred nodes; this bounds a "billion laughs" file to an instant.
-MAX_NODES = 100_000
-# Real files nest three or four levels; far deeper nesting is an attack or an accident.
-MAX_DEPTH = 50
 # A reference is a few kilobytes; beyond this the file is not one (and Word's XML parser would
 # silently drop a text node over 10 MB).
 MAX_BYTES = 2_000_000

@@ -12,9 +12,27 @@ from decimal import Decimal
 import yaml
 
 from generator.errors import ERROR, WARNING, Problem
-from generator.library.yamlio import (_INVALID_XML, _NULLS, _PLAIN, _RESERVED, _STANDARD_TAGS, COMMENT_CUT,
-                                      DUPLICATE_KEY, MAX_DEPTH, MAX_NODES, Loc, YamlDocument, _char_label, loc_text)
+from generator.library.yamlio import (_INVALID_XML, _RESERVED, COMMENT_CUT, DUPLICATE_KEY, Loc, YamlDocument,
+                                      _char_label, loc_text)
 
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:merge",
+    "tag:yaml.org,2002:value",
+}
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_PLAIN = (None, "")  # the C parser reports a plain scalar's style as "", the Python one as None
+# A library file is a few hundred nodes; this bounds a "billion laughs" file to an instant.
+MAX_NODES = 100_000
+# Real files nest three or four levels; far deeper nesting is an attack or an accident.
+MAX_DEPTH = 50
 
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
