@@ -31,17 +31,9 @@ class Template:
     def source(self) -> Path | bytes:
         return self.path if self.path else _default_bytes(self.name)
 
-    def used_names(self) -> set[str]:
-        """The words inside the template's tags (for the content check), read from the file as it
-        is now: the same path may hold another template later in a long-running process."""
-        from generator.documents.render import variable_names
-
-        return variable_names(self.source(), self.display)
-
 
 # One fiche file per mission renders the same template again and again: build the
-# default one once per command rather than once per file (a template's tags are read once
-# per content: render.variable_names).
+# default one once per command rather than once per file.
 @functools.lru_cache(maxsize=None)
 def _default_bytes(name: str) -> bytes:
     from . import default_templates  # python-docx: only for commands that write documents
@@ -90,8 +82,8 @@ def _render(template: Template, context: dict, library: Library, options: BuildO
     title = context["document"]["titre"]
     source = template.source()
 
-    def check(document) -> None:  # every text of the references is in the document, or nothing is written
-        check_rendered(document, expected_texts(context), template.used_names(), template.display)
+    def check(document, used: frozenset[str]) -> None:  # every text of the references is there, or nothing is written
+        check_rendered(document, expected_texts(context), used, template.display)
 
     return render(source, template.display, context, document_date=options.document_date,
                   properties=_properties(library, title, options), check=check)

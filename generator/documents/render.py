@@ -139,11 +139,12 @@ def load_template(source: Path | bytes, name: str) -> DocxTemplate:
 
 
 def render(source: Path | bytes, name: str, context: dict, *, document_date: date, properties: dict[str, str],
-           check: Callable[[object], None] | None = None) -> bytes:
+           check: Callable[[object, frozenset[str]], None] | None = None) -> bytes:
     """The rendered document as deterministic DOCX bytes.
 
     `check` is given the rendered python-docx document, its parts as they are about to be
-    written (verify.rendered_text reads them), and stops the render by raising."""
+    written (verify.rendered_text reads them), and the words inside the template's tags (those
+    of the very bytes rendered); it stops the render by raising."""
     source, key = _keyed(source)
     template = load_template(source, name)
     context = _with_logo(template, context)
@@ -163,7 +164,7 @@ def render(source: Path | bytes, name: str, context: dict, *, document_date: dat
     document = template.docx
     docx_xml.fill_toc(document)
     if check is not None:
-        check(document)
+        check(document, _tag_words(paragraphs, key))
     stamp = datetime.combine(document_date, time(), tzinfo=timezone.utc)
     core = core_xml({**properties, "revision": 1}, stamp)
     if template.pics_to_replace or template.crc_to_new_media or template.crc_to_new_embedded \
@@ -362,20 +363,13 @@ def _names(value, depth: int = 0) -> set[str]:
 _WORDS: dict[str, frozenset[str]] = {}
 
 
-def variable_names(source: Path | bytes, name: str) -> frozenset[str]:
-    """Every word used inside the template's tags (variables, attributes, loop names)."""
-    source, key = _keyed(source)
-    if key in _WORDS:
-        return _WORDS[key]
-    if key in _PREPARED:  # rendered in this run: its paragraphs are known
-        words = _tag_words(_PREPARED[key][0])
-    else:
-        words = _tag_words(docx_xml.paragraph_texts(load_template(source, name).get_xml()))
-    if key:
-        _WORDS[key] = words
+def _tag_words(paragraphs: list[str], key: str | None) -> frozenset[str]:
+    """Every word used inside the template's tags (variables, attributes, loop names), for the
+    template of `key` whose body holds `paragraphs`."""
+    words = _WORDS.get(key) if key else None
+    if words is None:
+        tags = (m.group(0) for text in paragraphs for m in _TAG.finditer(text))
+        words = frozenset(word for tag in tags for word in re.findall(r"[A-Za-z_]\w*", tag))
+        if key:
+            _WORDS[key] = words
     return words
-
-
-def _tag_words(paragraphs: list[str]) -> frozenset[str]:
-    tags = (m.group(0) for text in paragraphs for m in _TAG.finditer(text))
-    return frozenset(word for tag in tags for word in re.findall(r"[A-Za-z_]\w*", tag))

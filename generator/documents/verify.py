@@ -92,19 +92,9 @@ def _relationships(package: zipfile.ZipFile, source: str) -> dict[str, tuple[str
     return found
 
 
-def check_content(data: bytes, expected: list[tuple[tuple[str, ...], str, str]], used: set[str], name: str) -> None:
-    """TemplateError (exit 3) naming the first text the document `data` lost."""
-    try:
-        # Only the parts holding text are read back: the others are python-docx's own
-        # serialisation of the parts it parsed when the template was loaded.
-        raw = document_text(data)
-    except Exception as exc:  # the package itself is broken: nothing may be written
-        raise TemplateError(f"{name} : le document produit est illisible ({type(exc).__name__}) ; aucun fichier écrit") from None
-    check_text(raw, expected, used, name)
-
-
 def check_rendered(document, expected: list[tuple[tuple[str, ...], str, str]], used: set[str], name: str) -> None:
-    """check_content of a rendered python-docx document, before it is written (render's `check`)."""
+    """TemplateError (exit 3) naming the first text the rendered python-docx `document` lost,
+    before it is written (render's `check`)."""
     try:
         raw = rendered_text(document)
     except Exception as exc:  # a part that is not what its relationship says
