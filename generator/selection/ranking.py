@@ -396,17 +396,19 @@ class _Scorer:
     labels: dict[str, str]
     value: dict[str, float]
 
-    def matches(self, hits: dict[str, tuple[float, int]]) -> list[Match]:
-        # Sorted as plain tuples (best score, then key: keys are unique), then made Matches.
+    def _scored(self, hits: dict[str, tuple[float, int]]) -> list[tuple[float, str, int]]:
+        # (minus the term's score, key, fields as bits), as plain tuples sorted best first, then
+        # by key (keys are unique): --explain asks it of thousands of references.
         value = self.value
-        scored = sorted((-(value[key] * tf / (K1 + tf)), key, where) for key, (tf, where) in hits.items())
-        return [Match(self.labels[key], list(_FIELD_NAMES[where]), -minus, key) for minus, key, where in scored]
+        return sorted((-(value[key] * tf / (K1 + tf)), key, where) for key, (tf, where) in hits.items())
+
+    def matches(self, hits: dict[str, tuple[float, int]]) -> list[Match]:
+        return [Match(self.labels[key], list(_FIELD_NAMES[where]), -minus, key)
+                for minus, key, where in self._scored(hits)]
 
     def first_labels(self, hits: dict[str, tuple[float, int]], n: int) -> list[str]:
-        # The first n of matches(), in the same order (best score, then key: keys are unique).
-        value = self.value
-        best = sorted([(-(value[key] * tf / (K1 + tf)), key) for key, (tf, _) in hits.items()])[:n]
-        return [self.labels[key] for _, key in best]
+        # The first n of matches(), without making them.
+        return [self.labels[key] for _, key, _ in self._scored(hits)[:n]]
 
 
 @dataclass
