@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from generator.errors import ERROR, WARNING, DossierError, Problem
-from generator.library.loader import ACCENTS, EXAMPLE, SAME_MISSION, Library, display_path, hints, is_library_file, source_of
+from generator.library.loader import ACCENTS, SAME_MISSION, Library, display_path, hints, is_library_file, source_of
 from generator.library.models import KINDS, Mission
 from generator.selection.criteria import last_year
 from generator.library.vocabulary import COMPOSANTES, fold
@@ -151,9 +151,8 @@ def _examples(library: Library) -> list[Problem]:
     """Values `dossier init` wrote as examples (EXAMPLE_MARK), until the user replaces them."""
     from generator.documents.gaps import example_problems
 
+    # example_problems skips at once the items whose files held no mark when read (loader.hints).
     items = [library.cabinet, *library.missions, *library.personnes, *library.productions]
-    # Only the items whose values held the mark when their file was read (or not looked at).
-    items = [i for i in items if i is not None and library.hints.get(id(i), {EXAMPLE: True})[EXAMPLE]]
     return list(example_problems(library, items, WARNING))
 
 
